@@ -1,0 +1,32 @@
+/*
+ * Every limit on external input, in one place. Each has a test at the limit and one past it.
+ * The values are generous for real data (see the comment of each) and small enough that a
+ * hostile input cannot exhaust memory.
+ */
+#ifndef FLEETPATCH_LIMITS_H
+#define FLEETPATCH_LIMITS_H
+
+/* A version string (Debian, RPM EVR, apk). Real ones are < 100 bytes. */
+#define FP_MAX_VERSION_LEN 1024
+/* A package name. Debian policy has no limit; real ones are < 100 bytes. */
+#define FP_MAX_NAME_LEN 256
+/* One line of a control file / Release / preferences file. Description lines are the longest. */
+#define FP_MAX_LINE_LEN (64 * 1024)
+/* One field (with continuation lines) of a deb822 stanza. Release hash lists are the largest. */
+#define FP_MAX_FIELD_LEN (16 * 1024 * 1024)
+/* One deb822 stanza. */
+#define FP_MAX_STANZA_LEN (32 * 1024 * 1024)
+/* Fields in one stanza. */
+#define FP_MAX_FIELDS 512
+/* A decompressed index file (Packages of Debian main is ~50 MB; allow 20x). */
+#define FP_MAX_INDEX_SIZE (1024LL * 1024 * 1024)
+/* Files in /etc/apt/preferences.d, lists in /var/lib/apt/lists, repos in yum.repos.d. */
+#define FP_MAX_DIR_ENTRIES 10000
+/* Stanzas (packages) in one status file or one Packages/primary index. */
+#define FP_MAX_PACKAGES 2000000
+/* Pins in all preferences files together. */
+#define FP_MAX_PINS 100000
+/* XML element nesting in repomd/primary. */
+#define FP_MAX_XML_DEPTH 64
+
+#endif

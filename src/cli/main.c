@@ -1,0 +1,50 @@
+/* fleetpatch: the command-line entry point; dispatches to one subcommand per file. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/commands.h"
+
+#ifndef FP_VERSION_STRING
+#define FP_VERSION_STRING "0.1.0"
+#endif
+
+struct command {
+        const char *name;
+        int (*run)(int argc, char **argv);
+        const char *help;
+};
+
+static const struct command commands[] = {
+        {"scan", cmd_scan, "list the updates this host (or --root DIR) is missing"},
+        {"vercmp", cmd_vercmp, "compare two versions: vercmp [--scheme deb|rpm|apk] A OP B"},
+};
+
+static void usage(FILE *out)
+{
+        fprintf(out, "usage: fleetpatch COMMAND [ARGS]\n\ncommands:\n");
+        for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+                fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].help);
+        fprintf(out, "\nRun 'fleetpatch COMMAND --help' for a command's options.\n");
+}
+
+int main(int argc, char **argv)
+{
+        if (argc < 2) {
+                usage(stderr);
+                return FP_EXIT_USAGE;
+        }
+        if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+                usage(stdout);
+                return FP_EXIT_OK;
+        }
+        if (!strcmp(argv[1], "--version")) {
+                printf("fleetpatch %s\n", FP_VERSION_STRING);
+                return FP_EXIT_OK;
+        }
+        for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+                if (!strcmp(argv[1], commands[i].name))
+                        return commands[i].run(argc - 1, argv + 1);
+        fprintf(stderr, "fleetpatch: unknown command '%s'\n", argv[1]);
+        usage(stderr);
+        return FP_EXIT_USAGE;
+}
