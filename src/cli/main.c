@@ -15,8 +15,12 @@ struct command {
 };
 
 static const struct command commands[] = {
+#ifdef FP_HAVE_CMD_SCAN
         {"scan", cmd_scan, "list the updates this host (or --root DIR) is missing"},
+#endif
+#ifdef FP_HAVE_CMD_VERCMP
         {"vercmp", cmd_vercmp, "compare two versions: vercmp [--scheme deb|rpm|apk] A OP B"},
+#endif
 };
 
 static void usage(FILE *out)
