@@ -146,16 +146,26 @@ static enum fp_err fill_out(struct fp_reader *r, struct fp_diag *diag)
 
                 if (r->in_eof && avail == 0) {
                         /* A compressed source must end exactly at the end of a stream. */
-                        if (r->comp != FP_COMP_NONE && r->started && !r->stream_done)
+                        if (r->comp != FP_COMP_NONE && r->comp != FP_COMP_XZ && r->started &&
+                            !r->stream_done)
                                 return truncated(r, diag);
                         if (r->comp == FP_COMP_XZ && r->x_init && r->started) {
                                 /* LZMA_CONCATENATED needs LZMA_FINISH to confirm the end. */
-                                r->x.next_in = NULL;
-                                r->x.avail_in = 0;
-                                r->x.next_out = r->out;
-                                r->x.avail_out = READER_CHUNK;
-                                lzma_ret lr = lzma_code(&r->x, LZMA_FINISH);
-                                r->outlen = READER_CHUNK - r->x.avail_out;
+                                lzma_ret lr;
+                                /* liblzma answers a stalled FINISH with LZMA_OK once, then
+                                 * LZMA_BUF_ERROR: that is how a truncated stream shows. */
+                                for (int tries = 0; tries < 3; tries++) {
+                                        r->x.next_in = NULL;
+                                        r->x.avail_in = 0;
+                                        r->x.next_out = r->out;
+                                        r->x.avail_out = READER_CHUNK;
+                                        lr = lzma_code(&r->x, LZMA_FINISH);
+                                        r->outlen = READER_CHUNK - r->x.avail_out;
+                                        if (lr != LZMA_OK || r->outlen)
+                                                break;
+                                }
+                                if (lr == LZMA_OK && r->outlen == 0)
+                                        return truncated(r, diag);
                                 if (lr != LZMA_STREAM_END && lr != LZMA_OK)
                                         return lr == LZMA_BUF_ERROR ? truncated(r, diag)
                                                                     : corrupt(r, diag, NULL);
