@@ -29,4 +29,24 @@
 /* XML element nesting in repomd/primary. */
 #define FP_MAX_XML_DEPTH 64
 
+/* ---- RPM metadata (src/core/rpm) ---- */
+/* One XML attribute value in repomd/primary/updateinfo. Real ones are < 1 KiB. */
+#define FP_MAX_XML_ATTR_LEN (64 * 1024)
+/* Text of an element we keep (name, arch, advisory id...). Descriptions are skipped, not kept. */
+#define FP_MAX_XML_TEXT_LEN (64 * 1024)
+/* A decompressed repomd.xml; real ones are < 20 KiB. */
+#define FP_MAX_REPOMD_SIZE (4 * 1024 * 1024)
+/* <data> entries in one repomd.xml; real ones have < 20. */
+#define FP_MAX_REPOMD_ENTRIES 256
+/* A .repo file or dnf.conf. */
+#define FP_MAX_REPOFILE_SIZE (1024 * 1024)
+/* Repositories configured on one host. */
+#define FP_MAX_REPOS 1000
+/* Obsoletes entries of one package; real ones have < 100. */
+#define FP_MAX_OBSOLETES 4096
+/* Output of `rpm -qa --qf ...` (about 100 bytes per package). */
+#define FP_MAX_RPM_QA_OUTPUT (256L * 1024 * 1024)
+/* Packages named by all advisories of one updateinfo.xml (Fedora's is ~500k). */
+#define FP_MAX_ADVISORY_PKGS 5000000
+
 #endif
