@@ -49,4 +49,18 @@
 /* Packages named by all advisories of one updateinfo.xml (Fedora's is ~500k). */
 #define FP_MAX_ADVISORY_PKGS 5000000
 
+/* ---- Debian hosts (src/core/deb, src/agent/inventory) ---- */
+/* Versions of one (package, architecture) across all apt lists. Real ones have < 10. */
+#define FP_MAX_PKG_VERSIONS 4096
+/* Checksum entries of one Release file (Debian main: ~600 per hash). */
+#define FP_MAX_RELEASE_ENTRIES 1000000
+/* A Release/InRelease file, a preferences file or an apt.conf fragment (Debian's: ~150 KiB). */
+#define FP_MAX_CONFIG_SIZE (16 * 1024 * 1024)
+/* Nesting of apt.conf scopes ("APT { Get { ... } }"). */
+#define FP_MAX_APTCONF_DEPTH 32
+/* A full apt.conf option name ("APT::Get::Always-Include-Phased-Updates"). */
+#define FP_MAX_APTCONF_NAME 1024
+/* Architectures configured on one host (native + foreign). */
+#define FP_MAX_ARCHES 64
+
 #endif
