@@ -22,11 +22,17 @@ struct fp_update {
         const char *suites;         /* Debian: comma-separated codenames/suites providing the
                                        candidate, e.g. "bookworm-security"; RPM: repo ids */
         bool security;              /* the candidate comes from a security source/advisory */
+        /* Added by the Debian scan; RPM leaves them zero. */
+        bool held;          /* Debian: dpkg selection "hold" (apt still lists it upgradable) */
+        int phased_percent; /* Debian: Phased-Update-Percentage of the candidate (100 = none) */
 };
 
 struct fp_scan_opts {
         const char *root;   /* "/" or a sandbox root directory */
         bool security_only; /* keep only security updates */
+        /* Debian only, for tests on captured files: NULL = under root. */
+        const char *lists_dir;   /* apt lists (default ROOT/var/lib/apt/lists) */
+        const char *status_file; /* dpkg status (default ROOT/var/lib/dpkg/status) */
 };
 
 struct fp_scan_result {
