@@ -35,12 +35,30 @@ struct fp_scan_opts {
         const char *status_file; /* dpkg status (default ROOT/var/lib/dpkg/status) */
 };
 
+/*
+ * RPM only: an available package that obsoletes an installed one of another name or version,
+ * as `dnf check-update` lists them under "Obsoleting Packages".
+ */
+struct fp_obsolete {
+        const char *name, *arch, *candidate; /* the obsoleting package and its EVR */
+        const char *origin;                  /* its repo id */
+        const char *old_name, *old_arch, *old_installed; /* the installed package it replaces */
+        bool security;
+};
+
 struct fp_scan_result {
         const char *family; /* "deb" or "rpm" */
         size_t installed_count;
         struct fp_update *updates; /* sorted by name, then arch */
         size_t count;
-        struct fp_arena arena; /* owns every string above */
+        struct fp_arena arena; /* owns every string above (and, for rpm, the arrays below) */
+        /* RPM: obsoleting packages (zero-initialised by fp_scan_deb). */
+        struct fp_obsolete *obsoletes;
+        size_t obsolete_count;
+        /* Things the answer does not cover, e.g. "repository 'x' ...: its updates are not
+         * known". The scan still succeeds; the programs should print them. */
+        const char **warnings;
+        size_t warning_count;
 };
 
 /* Which package family a root holds: "deb", "rpm", or NULL if neither is found. */
