@@ -5,6 +5,7 @@
 
 #include "core/rpm/rpm.h"
 #include "fleetpatch/limits.h"
+#include "fleetpatch/util.h"
 #include "test.h"
 
 static const char good[] =

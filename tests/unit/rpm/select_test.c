@@ -6,9 +6,8 @@
 #include "test.h"
 
 #define P(n, a, e, v, r) {.name = n, .arch = a, .epoch = e, .version = v, .release = r}
-#define A(n, a, e, v, r, repo, prio)                                                              \
-        {.name = n, .arch = a, .epoch = e, .version = v, .release = r, .repo = repo,               \
-         .priority = prio}
+#define A(n, a, e, v, r, rp, prio)                                                                \
+        {.name = n, .arch = a, .epoch = e, .version = v, .release = r, .repo = rp, .priority = prio}
 
 static const struct fp_rpm_dep obs_fox[] = {{.name = "fox", .flags = FP_RPMDEP_LT, .epoch = "0",
                                              .version = "2.0"}};

@@ -10,6 +10,7 @@
 
 #include "core/rpm/rpm.h"
 #include "fleetpatch/limits.h"
+#include "fleetpatch/util.h"
 #include "test.h"
 
 struct seen {
