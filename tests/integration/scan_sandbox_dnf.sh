@@ -16,12 +16,17 @@ done
 [ "$(uname -m)" = x86_64 ] || { echo "SKIP: the packages are built for x86_64"; exit 77; }
 
 T=$(mktemp -d /tmp/fp-dnf-sandbox.XXXXXX) || exit 1
-trap 'rm -rf "$T"' EXIT INT TERM
+HTTPD_PID=
+cleanup() {
+        [ -n "$HTTPD_PID" ] && kill "$HTTPD_PID" 2>/dev/null
+        rm -rf "$T"
+}
+trap cleanup EXIT INT TERM
 R=$T/root
 # rpm and dnf read ~/.rpmmacros: put the installroot's database where RPM distributions keep it
 # (Debian's rpm default is ~/.rpmdb), so the root looks like a real RPM host to fleetpatch too.
 export HOME=$T/home
-mkdir -p "$HOME" "$T/base" "$T/updates" "$T/specs" "$R/etc/yum.repos.d" "$R/etc/dnf"
+mkdir -p "$HOME" "$T/base" "$T/updates" "$T/pinned" "$T/web" "$T/specs" "$R/etc/yum.repos.d" "$R/etc/dnf"
 echo '%_dbpath /var/lib/rpm' > "$HOME/.rpmmacros"
 fail=0
 
@@ -80,9 +85,15 @@ mkpkg juliet 1.2 1 x86_64 updates
 mkpkg kilo 1.1 1 x86_64 updates
 mkpkg lima 2.0 1 x86_64 updates
 mkpkg mike 3.0 1 x86_64 updates
+# pinned (priority=10): its kilo is older than updates' but wins, as dnf prefers priority to EVR
+mkpkg kilo 1.0.5 1 x86_64 pinned
+# web: served over HTTP on loopback, so fleetpatch must read dnf's cache of it
+mkpkg hotel 2.0 1 x86_64 web
 
 createrepo_c -q "$T/base" || exit 1
 createrepo_c -q "$T/updates" || exit 1
+createrepo_c -q "$T/pinned" || exit 1
+createrepo_c -q "$T/web" || exit 1
 cat > "$T/updateinfo.xml" <<'EOF'
 <?xml version="1.0" encoding="UTF-8"?>
 <updates>
@@ -124,6 +135,25 @@ printf '[main]\ngpgcheck=0\ninstallonlypkgs=mike\ninstallonly_limit=3\n' > "$R/e
 printf '[base]\nname=base\nbaseurl=file://%s/base\ngpgcheck=0\n' "$T" > "$R/etc/yum.repos.d/base.repo"
 printf '[updates]\nname=updates $releasever $basearch\nbaseurl=file://%s/updates\ngpgcheck=0\nexclude=lima*\n' \
         "$T" > "$R/etc/yum.repos.d/updates.repo"
+printf '[pinned]\nname=pinned\nbaseurl=file://%s/pinned\ngpgcheck=0\npriority=10\n' "$T" \
+        > "$R/etc/yum.repos.d/pinned.repo"
+# A loopback HTTP server for the web repo; without it the web repo is left out of the test.
+port=$((20000 + $$ % 20000))
+(cd "$T/web" && exec python3 -m http.server --bind 127.0.0.1 "$port") > "$T/httpd.log" 2>&1 &
+HTTPD_PID=$!
+web=0
+for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
+        if python3 -c "import urllib.request,sys; urllib.request.urlopen('http://127.0.0.1:$port/repodata/repomd.xml')" 2>/dev/null; then
+                web=1
+                break
+        fi
+        sleep 0.2
+done
+if [ $web -eq 1 ]; then
+        printf '[web]\nname=web\nbaseurl=http://127.0.0.1:%s/\ngpgcheck=0\n' "$port" > "$R/etc/yum.repos.d/web.repo"
+else
+        echo "note: no loopback HTTP server; the dnf-cache case is not covered in this run"
+fi
 # A disabled remote repo must be ignored by both.
 printf '[remote]\nname=remote\nbaseurl=https://mirror.invalid/$releasever/\nenabled=0\n' \
         > "$R/etc/yum.repos.d/remote.repo"
@@ -240,12 +270,14 @@ expect all "india.x86_64${tab}1.1-1${tab}updates"
 expect all "juliet.x86_64${tab}1.2-1${tab}updates"
 expect all "mike.x86_64${tab}3.0-1${tab}updates"
 expect all "OBS${tab}golf.noarch${tab}2.0-1${tab}updates${tab}foxtrot.noarch${tab}1.0-1"
-expect_not all "^hotel"
+[ $web -eq 1 ] && expect all "hotel.x86_64${tab}2.0-1${tab}web"
+expect all "kilo.x86_64${tab}1.0.5-1${tab}pinned"
 expect_not all "^lima"
 
 compare security "--security" "--security-only"
 expect security "juliet.x86_64${tab}1.2-1${tab}updates"
 expect_not security "^kilo"
+expect_not security "^hotel"
 
 if [ $fail -ne 0 ]; then
         echo "--- dnf check-update output"; cat "$T/dnf.txt"
