@@ -367,7 +367,8 @@ static enum fp_err parse_reposdir(struct cfg_ctx *c, const char *dir, struct fp_
                 names = nn;
                 n++;
         }
-        qsort(names, n, sizeof(*names), cmp_str);
+        if (n)
+                qsort(names, n, sizeof(*names), cmp_str);
         for (size_t i = 0; i < n; i++) {
                 char fpath[4400];
                 snprintf(fpath, sizeof(fpath), "%s/%s", path, names[i]);

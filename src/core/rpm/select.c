@@ -321,7 +321,9 @@ enum fp_err fp_rpm_select(const struct fp_rpm_select_in *in, struct fp_rpm_selec
         }
         /* latest_per_arch: the highest EVR of each name.arch; equal EVRs from several repos
          * are one update offered by all of them. */
-        qsort(ups, nups, sizeof(*ups), cmp_upg);
+        /* qsort's pointer must be non-NULL even for zero elements. */
+        if (nups)
+                qsort(ups, nups, sizeof(*ups), cmp_upg);
         for (size_t i = 0; i < nups;) {
                 size_t j = i + 1;
                 struct fp_buf repos;
@@ -363,7 +365,8 @@ enum fp_err fp_rpm_select(const struct fp_rpm_select_in *in, struct fp_rpm_selec
                 u->security = is_security(u->candidate, u->installed, sec, in->nsecurity);
                 i = j;
         }
-        qsort(sel.obsoletes, sel.nobsoletes, sizeof(*sel.obsoletes), cmp_obs);
+        if (sel.nobsoletes)
+                qsort(sel.obsoletes, sel.nobsoletes, sizeof(*sel.obsoletes), cmp_obs);
         *out = sel;
         memset(&sel, 0, sizeof(sel));
 out:
