@@ -21,6 +21,7 @@ struct scan_ctx {
         struct fp_strmap installed_names; /* name -> (void *)1 */
         const struct fp_dnf_config *cfg;
         const struct fp_dnf_repo *repo; /* repo being loaded */
+        size_t installed_total;         /* including excluded ones, for installed_count */
 };
 
 static enum fp_err vec_push(struct pkgvec *vec, struct fp_rpm_pkg **out)
@@ -108,6 +109,7 @@ static enum fp_err on_installed(void *ud, const struct fp_rpm_pkg *p, struct fp_
         enum fp_err err;
         const char *name;
 
+        c->installed_total++;
         if (excluded(c, p, NULL))
                 return FP_OK;
         if ((err = keep_pkg(c, &c->installed, p)) != FP_OK)
@@ -252,7 +254,7 @@ enum fp_err fp_scan_rpm(const struct fp_scan_opts *opts, struct fp_scan_result *
         if ((err = fp_rpm_select(&in, &sel, diag)) != FP_OK)
                 goto out;
 
-        res.installed_count = c.installed.n;
+        res.installed_count = c.installed_total;
         res.updates = fp_arena_alloc(&res.arena, (sel.nupgrades + 1) * sizeof(*res.updates));
         res.obsoletes = fp_arena_alloc(&res.arena, (sel.nobsoletes + 1) * sizeof(*res.obsoletes));
         if (!res.updates || !res.obsoletes) {
