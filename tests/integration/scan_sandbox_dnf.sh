@@ -71,6 +71,7 @@ mkpkg lima 1.0 1 x86_64 base
 mkpkg mike 1.0 1 x86_64 base
 mkpkg mike 1.5 1 x86_64 base
 mkpkg mike 2.0 1 x86_64 base
+mkpkg oscar 1.0 1 x86_64 base
 # updates
 mkpkg alpha 1.2 1 noarch updates
 mkpkg bravo 0.9 1 x86_64 updates 1
@@ -85,6 +86,7 @@ mkpkg juliet 1.2 1 x86_64 updates
 mkpkg kilo 1.1 1 x86_64 updates
 mkpkg lima 2.0 1 x86_64 updates
 mkpkg mike 3.0 1 x86_64 updates
+mkpkg oscar 3.0 1 x86_64 updates '' 'Obsoletes: oscar < 2.0'
 # pinned (priority=10): its kilo is older than updates' but wins, as dnf prefers priority to EVR
 mkpkg kilo 1.0.5 1 x86_64 pinned
 # web: served over HTTP on loopback, so fleetpatch must read dnf's cache of it
@@ -162,11 +164,13 @@ D="--installroot=$R --config=$R/etc/dnf/dnf.conf --setopt=reposdir=$R/etc/yum.re
 # shellcheck disable=SC2086
 if ! dnf -y -q $D --disablerepo=updates install alpha-1.0-1 bravo-1.0-1 'delta-2.0~rc1-1' \
         echo-3.0-1 foxtrot-1.0-1 hotel-1.0-1 india-1.0-1 juliet-1.0-1 kilo-1.0-1 lima-1.0-1 \
-        mike-1.0-1 mike-2.0-1 > "$T/install.log" 2>&1; then
+        mike-1.0-1 mike-2.0-1 oscar-1.0-1 > "$T/install.log" 2>&1; then
         cat "$T/install.log"
         echo "FAIL: dnf install into the sandbox"
         exit 1
 fi
+# exclude= naming only the installed alpha: dnf still offers alpha's update.
+echo 'exclude=alpha-1.0-1' >> "$R/etc/dnf/dnf.conf"
 echo "installed: $(rpm --root "$R" -qa | sort | tr '\n' ' ')"
 
 # dnf's table -> "name.arch<TAB>evr<TAB>repo" and "OBS new.arch evr repo old.arch old-evr".
@@ -269,6 +273,8 @@ expect all "echo.x86_64${tab}3.0^20240101-1${tab}updates"
 expect all "india.x86_64${tab}1.1-1${tab}updates"
 expect all "juliet.x86_64${tab}1.2-1${tab}updates"
 expect all "mike.x86_64${tab}3.0-1${tab}updates"
+expect all "oscar.x86_64${tab}3.0-1${tab}updates"
+expect all "OBS${tab}oscar.x86_64${tab}3.0-1${tab}updates${tab}oscar.x86_64${tab}1.0-1"
 expect all "OBS${tab}golf.noarch${tab}2.0-1${tab}updates${tab}foxtrot.noarch${tab}1.0-1"
 [ $web -eq 1 ] && expect all "hotel.x86_64${tab}2.0-1${tab}web"
 expect all "kilo.x86_64${tab}1.0.5-1${tab}pinned"
