@@ -26,11 +26,12 @@ R=$T/root
 # rpm and dnf read ~/.rpmmacros: put the installroot's database where RPM distributions keep it
 # (Debian's rpm default is ~/.rpmdb), so the root looks like a real RPM host to fleetpatch too.
 export HOME=$T/home
-mkdir -p "$HOME" "$T/base" "$T/updates" "$T/pinned" "$T/web" "$T/specs" "$R/etc/yum.repos.d" "$R/etc/dnf"
+mkdir -p "$HOME" "$T/base" "$T/updates" "$T/pinned" "$T/web" "$T/dup" "$T/arm" "$T/specs" "$R/etc/yum.repos.d" "$R/etc/dnf"
 echo '%_dbpath /var/lib/rpm' > "$HOME/.rpmmacros"
 fail=0
 
-# mkpkg NAME VERSION RELEASE ARCH REPO [EPOCH] [EXTRA SPEC LINES]
+# mkpkg NAME VERSION RELEASE ARCH REPO [EPOCH] [EXTRA SPEC LINES] (ARCH other than noarch is a
+# --target; the packages hold one text file, so any arch builds here)
 mkpkg() {
         spec=$T/specs/$1-$2-$3.spec
         {
@@ -41,12 +42,16 @@ mkpkg() {
                 echo "Summary: fleetpatch test package"
                 echo "License: MIT"
                 [ "$4" = noarch ] && echo "BuildArch: noarch"
+                [ "$4" != noarch ] && [ "$4" != x86_64 ] && echo "ExclusiveArch: $4"
                 [ -n "${7:-}" ] && printf '%s\n' "$7"
                 printf '%%description\ntest\n%%install\nmkdir -p %%{buildroot}/opt/%s\n' "$1"
                 printf 'echo %s > %%{buildroot}/opt/%s/version-%s-%s\n' "$2" "$1" "$2" "$3"
                 printf '%%files\n/opt/%s\n' "$1"
         } > "$spec"
-        if ! rpmbuild -bb --quiet --define "_topdir $T/build" --define "_rpmdir $T/$5" \
+        target=
+        [ "$4" != noarch ] && target="--target $4"
+        # shellcheck disable=SC2086
+        if ! rpmbuild -bb --quiet $target --define "_topdir $T/build" --define "_rpmdir $T/$5" \
                 --define "debug_package %{nil}" --define "_build_id_links none" \
                 "$spec" > "$T/rpmbuild.log" 2>&1; then
                 cat "$T/rpmbuild.log"
@@ -91,11 +96,18 @@ mkpkg oscar 3.0 1 x86_64 updates '' 'Obsoletes: oscar < 2.0'
 mkpkg kilo 1.0.5 1 x86_64 pinned
 # web: served over HTTP on loopback, so fleetpatch must read dnf's cache of it
 mkpkg hotel 2.0 1 x86_64 web
+# arm: an aarch64 build of india. dnf check-update offers it for the installed noarch india even
+# on x86_64 (what_upgrades allows noarch<->any arch and check-update does not filter by machine)
+mkpkg india 5.0 1 aarch64 arm
 
 createrepo_c -q "$T/base" || exit 1
 createrepo_c -q "$T/updates" || exit 1
 createrepo_c -q "$T/pinned" || exit 1
 createrepo_c -q "$T/web" || exit 1
+# dup: the same alpha-1.2-1 file as updates; dnf lists the update once per repo
+cp "$T"/updates/noarch/alpha-1.2-1.noarch.rpm "$T/dup/" || exit 1
+createrepo_c -q "$T/dup" || exit 1
+createrepo_c -q "$T/arm" || exit 1
 cat > "$T/updateinfo.xml" <<'EOF'
 <?xml version="1.0" encoding="UTF-8"?>
 <updates>
@@ -139,6 +151,9 @@ printf '[updates]\nname=updates $releasever $basearch\nbaseurl=file://%s/updates
         "$T" > "$R/etc/yum.repos.d/updates.repo"
 printf '[pinned]\nname=pinned\nbaseurl=file://%s/pinned\ngpgcheck=0\npriority=10\n' "$T" \
         > "$R/etc/yum.repos.d/pinned.repo"
+for r in dup arm; do
+        printf '[%s]\nname=%s\nbaseurl=file://%s/%s\ngpgcheck=0\n' "$r" "$r" "$T" "$r" > "$R/etc/yum.repos.d/$r.repo"
+done
 # A loopback HTTP server for the web repo; without it the web repo is left out of the test.
 port=$((20000 + $$ % 20000))
 (cd "$T/web" && exec python3 -m http.server --bind 127.0.0.1 "$port") > "$T/httpd.log" 2>&1 &
@@ -209,8 +224,9 @@ run_fleetpatch() {
 import json, sys
 d = json.load(open(sys.argv[1]))
 ups = d.get("updates", []) if isinstance(d, dict) else d
-rows = ["%s.%s\t%s\t%s" % (u["name"], u["arch"], u["candidate"], u.get("origin") or u.get("repo"))
-        for u in ups]
+# dnf prints one row per repo offering the candidate: suites lists them for RPM.
+rows = ["%s.%s\t%s\t%s" % (u["name"], u["arch"], u["candidate"], r)
+        for u in ups for r in (u.get("suites") or u.get("origin") or "").split(",")]
 obs = ["OBS\t%s.%s\t%s\t%s\t%s.%s\t%s" % (o["name"], o["arch"], o["candidate"], o["origin"],
        o["old_name"], o["old_arch"], o["old_installed"])
        for o in (d.get("obsoletes", []) if isinstance(d, dict) else [])]
@@ -267,6 +283,8 @@ compare all "" ""
 # The facts the test is about, so it cannot pass with both answers empty or both wrong alike.
 tab=$(printf '\t')
 expect all "alpha.noarch${tab}1.2-1${tab}updates"
+expect all "alpha.noarch${tab}1.2-1${tab}dup"
+expect all "india.aarch64${tab}5.0-1${tab}arm"
 expect all "bravo.x86_64${tab}1:0.9-1${tab}updates"
 expect all "delta.x86_64${tab}2.0-1${tab}updates"
 expect all "echo.x86_64${tab}3.0^20240101-1${tab}updates"

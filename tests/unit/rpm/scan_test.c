@@ -28,8 +28,15 @@ static int dump(const char *root, bool security_only)
         }
         for (size_t i = 0; i < res.count; i++) {
                 const struct fp_update *u = &res.updates[i];
-                printf("update\t%s.%s\t%s\t%s\t%s\t%s\n", u->name, u->arch, u->installed,
-                       u->candidate, u->origin, u->security ? "security" : "-");
+                /* dnf prints one row per repo offering the candidate; suites lists them. */
+                const char *s = u->suites && *u->suites ? u->suites : u->origin;
+                while (*s) {
+                        size_t n = strcspn(s, ",");
+                        printf("update\t%s.%s\t%s\t%s\t%.*s\t%s\n", u->name, u->arch,
+                               u->installed, u->candidate, (int)n, s,
+                               u->security ? "security" : "-");
+                        s += n + (s[n] == ',');
+                }
         }
         for (size_t i = 0; i < res.obsolete_count; i++) {
                 const struct fp_obsolete *o = &res.obsoletes[i];
