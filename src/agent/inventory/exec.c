@@ -114,8 +114,12 @@ enum fp_err fp_exec_capture(const char *const argv[], struct fp_buf *out, struct
                         }
                         err = fp_buf_add(out, chunk, (size_t)n);
                         if (err != FP_OK) {
-                                fp_diag_set(diag, argv[0], 0, NULL,
-                                            "output larger than %zu bytes", out->max);
+                                if (err == FP_ELIMIT)
+                                        fp_diag_set(diag, argv[0], 0, NULL,
+                                                    "output larger than %zu bytes", out->max);
+                                else
+                                        fp_diag_set(diag, argv[0], 0, NULL, "%s",
+                                                    fp_strerror(err));
                                 goto out;
                         }
                 }

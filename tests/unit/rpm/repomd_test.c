@@ -124,7 +124,17 @@ int main(void)
                 fp_repomd_release(&md);
                 fp_buf_release(&b);
         }
-        /* size: one past the limit is refused before parsing */
+        /* size: a document of exactly the limit parses; one past is refused before parsing */
+        {
+                char *doc = malloc(FP_MAX_REPOMD_SIZE + 1);
+                size_t l = strlen(good);
+                memcpy(doc, good, l);
+                memset(doc + l, ' ', FP_MAX_REPOMD_SIZE - l);
+                doc[FP_MAX_REPOMD_SIZE] = '\0';
+                CHECK_INT_EQ(fp_repomd_parse(doc, FP_MAX_REPOMD_SIZE, "r", &md, &d), FP_OK);
+                fp_repomd_release(&md);
+                free(doc);
+        }
         CHECK_INT_EQ(fp_repomd_parse(good, FP_MAX_REPOMD_SIZE + 1, "r", &md, &d), FP_ELIMIT);
         return fp_test_finish();
 }
