@@ -129,6 +129,23 @@ cat > "$T/updateinfo.xml" <<'EOF'
       </collection>
     </pkglist>
   </update>
+  <update from="security@example.org" status="stable" type="security" version="2.0">
+    <id>FP-2026-0003</id>
+    <title>four packages, three rules of dnf's --security</title>
+    <pkglist>
+      <collection short="updates">
+        <name>updates</name>
+        <!-- security: candidate 1:0.9-1 is not older than 0:1.1-1, installed 0:1.0-1 is -->
+        <package name="bravo" version="1.1" release="1" epoch="0" arch="x86_64"/>
+        <!-- not: the newest installed mike (2.0) is newer than 1.5 -->
+        <package name="mike" version="1.5" release="1" epoch="0" arch="x86_64"/>
+        <!-- not: no india.x86_64 is installed (india.noarch is) -->
+        <package name="india" version="1.1" release="1" epoch="0" arch="x86_64"/>
+        <!-- security: golf obsoletes an installed package; dnf ignores that 1.0 does not exist -->
+        <package name="golf" version="1.0" release="1" epoch="0" arch="noarch"/>
+      </collection>
+    </pkglist>
+  </update>
   <update from="bugs@example.org" status="stable" type="bugfix" version="2.0">
     <id>FP-2026-0002</id>
     <title>kilo: bug fix</title>
@@ -300,6 +317,10 @@ expect_not all "^lima"
 
 compare security "--security" "--security-only"
 expect security "juliet.x86_64${tab}1.2-1${tab}updates"
+expect security "bravo.x86_64${tab}1:0.9-1${tab}updates"
+expect security "OBS${tab}golf.noarch${tab}2.0-1${tab}updates${tab}foxtrot.noarch${tab}1.0-1"
+expect_not security "^mike"
+expect_not security "^india"
 expect_not security "^kilo"
 expect_not security "^hotel"
 

@@ -547,6 +547,8 @@ enum fp_err fp_dnf_repodir_load(const char *dir, fp_rpm_pkg_cb pkg_cb, fp_adviso
         if (err != FP_OK)
                 goto out;
         e = fp_repomd_find(&md, "primary");
+        if (!pkg_cb)
+                goto updateinfo; /* a second pass for advisories only */
         if (!e) {
                 fp_diag_set(diag, mdpath, 0, "data", "no <data type=\"primary\">");
                 err = FP_EPARSE;
@@ -558,6 +560,7 @@ enum fp_err fp_dnf_repodir_load(const char *dir, fp_rpm_pkg_cb pkg_cb, fp_adviso
         if ((err = fp_primary_parser_new(path, pkg_cb, ud, &pp)) != FP_OK ||
             (err = stream_file(path, pp, feed_primary, diag)) != FP_OK)
                 goto out;
+updateinfo:
         e = fp_repomd_find(&md, "updateinfo");
         if (e && adv_cb) {
                 snprintf(path, sizeof(path), "%s/%s", dir, e->href);

@@ -43,7 +43,8 @@ enum fp_err fp_dnf_config_load(const char *root, struct fp_dnf_config *out, stru
 void fp_dnf_config_release(struct fp_dnf_config *cfg);
 
 /*
- * Load one enabled repo's metadata: primary packages to pkg_cb, updateinfo packages to adv_cb.
+ * Load one enabled repo's metadata: primary packages to pkg_cb, updateinfo packages to adv_cb
+ * (either may be NULL to skip that file).
  * Returns FP_ENOTFOUND (with the reason in diag) when there is no local copy to read: a remote
  * repo without a dnf cache. Corrupt or inconsistent metadata is an error naming the file.
  */

@@ -19,6 +19,7 @@ struct scan_ctx {
         struct fp_arena arena; /* package strings, freed after the scan */
         struct pkgvec installed, available, security;
         struct fp_strmap installed_names; /* name -> (void *)1 */
+        struct fp_strmap available_names; /* names of the available packages kept */
         const struct fp_dnf_config *cfg;
         const struct fp_dnf_repo *repo; /* repo being loaded */
         size_t installed_total;         /* including excluded ones, for installed_count */
@@ -132,7 +133,11 @@ static enum fp_err on_available(void *ud, const struct fp_rpm_pkg *p, struct fp_
                 return FP_OK;
         q.repo = c->repo->id;
         q.priority = c->repo->priority;
-        return keep_pkg(c, &c->available, &q);
+        enum fp_err err = keep_pkg(c, &c->available, &q);
+        if (err != FP_OK)
+                return err;
+        const char *name = c->available.v[c->available.n - 1].name;
+        return fp_strmap_put(&c->available_names, name, strlen(name), (void *)1);
 }
 
 static enum fp_err on_advisory(void *ud, const struct fp_advisory_pkg *a, struct fp_diag *diag)
@@ -141,7 +146,10 @@ static enum fp_err on_advisory(void *ud, const struct fp_advisory_pkg *a, struct
         struct fp_rpm_pkg p = {.name = a->name, .arch = a->arch, .epoch = a->epoch,
                                .version = a->version, .release = a->release};
 
-        if (strcmp(a->type, "security") != 0 || !name_installed(c, a->name))
+        /* Advisories about installed names, or about packages that may obsolete one. */
+        if (strcmp(a->type, "security") != 0 ||
+            (!name_installed(c, a->name) &&
+             !fp_strmap_get(&c->available_names, a->name, strlen(a->name))))
                 return FP_OK;
         return keep_pkg(c, &c->security, &p);
 }
@@ -211,12 +219,14 @@ enum fp_err fp_scan_rpm(const struct fp_scan_opts *opts, struct fp_scan_result *
         struct fp_scan_result res;
         const char *root = opts && opts->root && *opts->root ? opts->root : "/";
         size_t wcap = 0;
+        bool *loaded = NULL;
 
         memset(&c, 0, sizeof(c));
         memset(&res, 0, sizeof(res));
         fp_arena_init(&c.arena);
         fp_arena_init(&res.arena);
         fp_strmap_init(&c.installed_names);
+        fp_strmap_init(&c.available_names);
         res.family = "rpm";
 
         if ((err = fp_dnf_config_load(root, &cfg, diag)) != FP_OK)
@@ -224,23 +234,36 @@ enum fp_err fp_scan_rpm(const struct fp_scan_opts *opts, struct fp_scan_result *
         c.cfg = &cfg;
         if ((err = fp_rpm_db_read(root, on_installed, &c, diag)) != FP_OK)
                 goto out;
-        for (size_t i = 0; i < cfg.nrepos; i++) {
-                struct fp_diag rd;
-                if (!cfg.repos[i].enabled)
-                        continue;
-                c.repo = &cfg.repos[i];
-                fp_diag_clear(&rd);
-                err = fp_dnf_repo_load(root, c.repo, on_available, on_advisory, &c, &rd);
-                if (err == FP_ENOTFOUND || (err != FP_OK && c.repo->skip_if_unavailable)) {
-                        /* Not readable here: say so rather than pretend it has no updates. */
-                        if ((err = add_warning(&res, &wcap, &rd)) != FP_OK)
+        loaded = calloc(cfg.nrepos + 1, sizeof(*loaded));
+        if (!loaded) {
+                err = FP_ENOMEM;
+                goto out;
+        }
+        /* Two passes: every primary first, so advisories about any package that may obsolete
+         * an installed one are kept in the second. */
+        for (int pass = 0; pass < 2; pass++) {
+                for (size_t i = 0; i < cfg.nrepos; i++) {
+                        struct fp_diag rd;
+                        if (!cfg.repos[i].enabled || (pass == 1 && !loaded[i]))
+                                continue;
+                        c.repo = &cfg.repos[i];
+                        fp_diag_clear(&rd);
+                        err = fp_dnf_repo_load(root, c.repo, pass == 0 ? on_available : NULL,
+                                               pass == 1 ? on_advisory : NULL, &c, &rd);
+                        if (err == FP_ENOTFOUND ||
+                            (err != FP_OK && c.repo->skip_if_unavailable)) {
+                                /* Not readable here: say so rather than pretend it has no
+                                 * updates. */
+                                if ((err = add_warning(&res, &wcap, &rd)) != FP_OK)
+                                        goto out;
+                                continue;
+                        }
+                        if (err != FP_OK) {
+                                if (diag)
+                                        *diag = rd;
                                 goto out;
-                        continue;
-                }
-                if (err != FP_OK) {
-                        if (diag)
-                                *diag = rd;
-                        goto out;
+                        }
+                        loaded[i] = true;
                 }
         }
         struct fp_rpm_select_in in = {
@@ -309,6 +332,8 @@ out:
         fp_rpm_selection_release(&sel);
         fp_dnf_config_release(&cfg);
         fp_strmap_release(&c.installed_names);
+        fp_strmap_release(&c.available_names);
+        free(loaded);
         fp_arena_release(&c.arena);
         free(c.installed.v);
         free(c.available.v);

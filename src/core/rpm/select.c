@@ -174,24 +174,59 @@ static const struct fp_rpm_pkg *what_upgrades(const struct fp_rpm_pkg *avail,
         return newest;
 }
 
+/* Newest installed package of exactly this name and arch, or NULL. */
+static const struct fp_rpm_pkg *newest_installed(const struct fp_rpm_pkg **inst, size_t ninst,
+                                                 const char *name, const char *arch)
+{
+        const struct fp_rpm_pkg *newest = NULL;
+        size_t first, last;
+
+        name_range(inst, ninst, name, &first, &last);
+        for (size_t i = first; i < last; i++) {
+                if (strcmp(inst[i]->arch, arch) == 0 &&
+                    (!newest || fp_rpm_pkg_evrcmp(inst[i], newest) > 0))
+                        newest = inst[i];
+        }
+        return newest;
+}
+
+/* Does some package of A's name and arch obsolete an installed one? (Any version: dnf marks
+ * golf-2.0 obsoleting foxtrot as security for an advisory naming golf-1.0, a version that does
+ * not even exist.) */
+static bool obsoletes_installed(const struct fp_rpm_pkg *a, const struct fp_rpm_obsolete *obs,
+                                size_t nobs)
+{
+        for (size_t i = 0; i < nobs; i++) {
+                const struct fp_rpm_pkg *p = obs[i].newpkg;
+                if (strcmp(p->name, a->name) == 0 && strcmp(p->arch, a->arch) == 0)
+                        return true;
+        }
+        return false;
+}
+
 /*
- * libdnf's advisory filter with the upgrade flag (dnf check-update --security): a candidate is
- * a security update if a "security" advisory names a package of the same name and arch whose
- * EVR is newer than the installed one and not newer than the candidate.
+ * libdnf's advisory filter with the upgrade flag (dnf check-update --security). An advisory
+ * package A of a "security" advisory applies when the newest installed package of exactly A's
+ * name and arch is older than A, or when the available package A obsoletes an installed one.
+ * A candidate (or obsoleting package) C is then a security update if such an A has C's name
+ * and arch and is not newer than C — so an advisory for 1.1 marks the candidate 1.2 that
+ * supersedes it. Each part was checked against dnf 4.14 on a sandbox (docs/scan-rpm.md).
  */
-static bool is_security(const struct fp_rpm_pkg *cand, const struct fp_rpm_pkg *installed,
-                        const struct fp_rpm_pkg **sec, size_t nsec)
+static bool is_security(const struct fp_rpm_pkg *cand, const struct fp_rpm_pkg **inst,
+                        size_t ninst, const struct fp_rpm_pkg **sec, size_t nsec,
+                        const struct fp_rpm_obsolete *obs, size_t nobs)
 {
         size_t first, last;
 
-        if (!installed)
-                return false;
         name_range(sec, nsec, cand->name, &first, &last);
         for (size_t i = first; i < last; i++) {
-                if (strcmp(sec[i]->arch, cand->arch) != 0)
+                const struct fp_rpm_pkg *a = sec[i], *newest;
+                if (strcmp(a->arch, cand->arch) != 0 || fp_rpm_pkg_evrcmp(a, cand) > 0)
                         continue;
-                if (fp_rpm_pkg_evrcmp(sec[i], installed) > 0 &&
-                    fp_rpm_pkg_evrcmp(sec[i], cand) <= 0)
+                newest = newest_installed(inst, ninst, a->name, a->arch);
+                if (newest && fp_rpm_pkg_evrcmp(newest, a) < 0)
+                        return true;
+                if (obsoletes_installed(a, obs, nobs))
                         return true;
         }
         return false;
@@ -311,9 +346,7 @@ enum fp_err fp_rpm_select(const struct fp_rpm_select_in *in, struct fp_rpm_selec
                                                 &sel.obsoletes[sel.nobsoletes++];
                                         ob->newpkg = p;
                                         ob->installed = inst[k];
-                                        ob->security = is_security(
-                                                p, what_upgrades(p, inst, ifirst, ilast), sec,
-                                                in->nsecurity);
+                                        ob->security = false; /* set below */
                                 }
                         }
                 }
@@ -362,9 +395,17 @@ enum fp_err fp_rpm_select(const struct fp_rpm_select_in *in, struct fp_rpm_selec
                         goto out;
                 }
                 sel.nupgrades++;
-                u->security = is_security(u->candidate, u->installed, sec, in->nsecurity);
+                /* security is set below, once every obsoleting pair is known */
                 i = j;
         }
+        for (size_t i = 0; i < sel.nupgrades; i++)
+                sel.upgrades[i].security =
+                        is_security(sel.upgrades[i].candidate, inst, in->ninstalled, sec,
+                                    in->nsecurity, sel.obsoletes, sel.nobsoletes);
+        for (size_t i = 0; i < sel.nobsoletes; i++)
+                sel.obsoletes[i].security =
+                        is_security(sel.obsoletes[i].newpkg, inst, in->ninstalled, sec,
+                                    in->nsecurity, sel.obsoletes, sel.nobsoletes);
         if (sel.nobsoletes)
                 qsort(sel.obsoletes, sel.nobsoletes, sizeof(*sel.obsoletes), cmp_obs);
         *out = sel;

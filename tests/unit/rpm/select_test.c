@@ -30,9 +30,9 @@ static void render(const struct fp_rpm_selection *sel)
         }
         for (size_t i = 0; i < sel->nobsoletes; i++) {
                 const struct fp_rpm_obsolete *o = &sel->obsoletes[i];
-                l += (size_t)snprintf(out + l, sizeof(out) - l, "OBS %s-%s obsoletes %s-%s\n",
+                l += (size_t)snprintf(out + l, sizeof(out) - l, "OBS %s-%s obsoletes %s-%s%s\n",
                                       o->newpkg->name, o->newpkg->version, o->installed->name,
-                                      o->installed->version);
+                                      o->installed->version, o->security ? " SEC" : "");
         }
 }
 
@@ -91,6 +91,9 @@ int main(void)
                 P("secold", "x86_64", "0", "0.9", "1"), /* not newer than installed */
                 P("secnew", "x86_64", "0", "1.3", "1"), /* newer than the candidate */
                 P("same", "i686", "0", "1.1", "1"),     /* other arch */
+                P("fromnoarch", "x86_64", "0", "2.0", "1"), /* no fromnoarch.x86_64 installed */
+                P("kern2", "x86_64", "0", "5.5", "1"),  /* newest installed kern2 is 6.0 */
+                P("hound", "noarch", "0", "1.0", "1"),  /* hound obsoletes fox: applies */
         };
         struct fp_rpm_select_in in = {inst, sizeof(inst) / sizeof(inst[0]), avail,
                                       sizeof(avail) / sizeof(avail[0]), sec,
@@ -112,7 +115,7 @@ int main(void)
                           "secold.x86_64 1.2-1<-secold.x86_64 1.0-1 @r\n"
                           "tilde.x86_64 2.0-1<-tilde.x86_64 2.0~rc1-1 @r\n"
                           "tonoarch.noarch 2.0-1<-tonoarch.x86_64 1.0-1 @r\n"
-                          "OBS hound-2.0 obsoletes fox-1.0\n"
+                          "OBS hound-2.0 obsoletes fox-1.0 SEC\n"
                           "OBS zebra-1 obsoletes yak-9\n");
         fp_rpm_selection_release(&sel);
         fp_rpm_selection_release(&sel); /* NULL-safe and idempotent */
