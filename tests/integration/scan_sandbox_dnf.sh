@@ -247,6 +247,9 @@ rows = ["%s.%s\t%s\t%s" % (u["name"], u["arch"], u["candidate"], r)
 obs = ["OBS\t%s.%s\t%s\t%s\t%s.%s\t%s" % (o["name"], o["arch"], o["candidate"], o["origin"],
        o["old_name"], o["old_arch"], o["old_installed"])
        for o in (d.get("obsoletes", []) if isinstance(d, dict) else [])]
+if isinstance(d, dict) and "obsoletes" not in d:
+    print("note: the CLI JSON has no \"obsoletes\" member (fp_scan_result.obsoletes, see "
+          "docs/scan-rpm.md); dnf lists obsoleting packages", file=sys.stderr)
 for r in sorted(rows) + sorted(obs):
     print(r)
 ' "$T/fp.json" > "$T/fp.out" || { echo "FAIL: cannot read the CLI's JSON:"; cat "$T/fp.json"; return 1; }
