@@ -45,14 +45,14 @@ static enum fp_err on_pkg(void *ud, const struct fp_rpm_pkg *p, struct fp_diag *
                         d[i] = p->obsoletes[i];
                         d[i].name = fp_arena_strdup(&k->arena, p->obsoletes[i].name);
                         d[i].epoch = p->obsoletes[i].epoch
-                                             ? fp_arena_strdup(&k->arena, p->obsoletes[i].epoch)
-                                             : NULL;
+                                         ? fp_arena_strdup(&k->arena, p->obsoletes[i].epoch)
+                                         : NULL;
                         d[i].version = p->obsoletes[i].version
-                                               ? fp_arena_strdup(&k->arena, p->obsoletes[i].version)
-                                               : NULL;
+                                           ? fp_arena_strdup(&k->arena, p->obsoletes[i].version)
+                                           : NULL;
                         d[i].release = p->obsoletes[i].release
-                                               ? fp_arena_strdup(&k->arena, p->obsoletes[i].release)
-                                               : NULL;
+                                           ? fp_arena_strdup(&k->arena, p->obsoletes[i].release)
+                                           : NULL;
                 }
                 q->obsoletes = d;
         }

@@ -10,8 +10,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static enum fp_err on_key(void *ud, const char *section, const char *key, const char *value,
                           unsigned long line, struct fp_diag *diag)
 {
-        static const struct fp_rpm_pkg pkg = {.name = "kernel-core", .arch = "x86_64",
-                                              .epoch = "0", .version = "6.1",
+        static const struct fp_rpm_pkg pkg = {.name = "kernel-core",
+                                              .arch = "x86_64",
+                                              .epoch = "0",
+                                              .version = "6.1",
                                               .release = "3.fc40"};
         bool b;
 

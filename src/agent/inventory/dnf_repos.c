@@ -163,8 +163,7 @@ static char *expand(const struct vars *v, const char *s)
                                 len++;
                         bool matched = false;
                         for (size_t i = 0; len && i < v->n && (!brace || n[len] == '}'); i++) {
-                                if (strlen(v->name[i]) == len &&
-                                    strncmp(v->name[i], n, len) == 0) {
+                                if (strlen(v->name[i]) == len && strncmp(v->name[i], n, len) == 0) {
                                         if (fp_buf_addstr(&b, v->value[i]) != FP_OK)
                                                 goto fail;
                                         s = n + len + brace;
@@ -482,9 +481,8 @@ static enum fp_err verify_checksum(const char *path, const struct fp_repomd_entr
         fclose(f);
         fp_sha256_final_hex(&s, hex);
         if (strcmp(hex, e->checksum) != 0) {
-                fp_diag_set(diag, path, 0, "checksum",
-                            "sha256 %s does not match %s line %lu (%s)", hex, repomd_path,
-                            e->line, e->checksum);
+                fp_diag_set(diag, path, 0, "checksum", "sha256 %s does not match %s line %lu (%s)",
+                            hex, repomd_path, e->line, e->checksum);
                 return FP_ECORRUPT;
         }
         return FP_OK;
@@ -588,9 +586,8 @@ static const char *file_url_path(const char *url)
         return NULL;
 }
 
-enum fp_err fp_dnf_repo_load(const char *root, const struct fp_dnf_repo *repo,
-                             fp_rpm_pkg_cb pkg_cb, fp_advisory_cb adv_cb, void *ud,
-                             struct fp_diag *diag)
+enum fp_err fp_dnf_repo_load(const char *root, const struct fp_dnf_repo *repo, fp_rpm_pkg_cb pkg_cb,
+                             fp_advisory_cb adv_cb, void *ud, struct fp_diag *diag)
 {
         enum fp_err err = FP_ENOTFOUND;
         char dir[4096], pat[4096];

@@ -118,8 +118,7 @@ enum fp_err fp_exec_capture(const char *const argv[], struct fp_buf *out, struct
                                         fp_diag_set(diag, argv[0], 0, NULL,
                                                     "output larger than %zu bytes", out->max);
                                 else
-                                        fp_diag_set(diag, argv[0], 0, NULL, "%s",
-                                                    fp_strerror(err));
+                                        fp_diag_set(diag, argv[0], 0, NULL, "%s", fp_strerror(err));
                                 goto out;
                         }
                 }

@@ -40,7 +40,7 @@ enum fp_err fp_rpm_db_read(const char *root, fp_rpm_pkg_cb cb, void *ud, struct 
                 err = FP_ENOENT;
                 goto out;
         }
-        const char *const argv[] = {"rpm",  "--root", root,  "--dbpath", db, "-qa",
+        const char *const argv[] = {"rpm",  "--root",         root, "--dbpath", db, "-qa",
                                     "--qf", FP_RPM_QF_FORMAT, NULL};
         err = fp_exec_capture(argv, &out, diag);
         if (err != FP_OK)

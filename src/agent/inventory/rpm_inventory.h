@@ -48,9 +48,8 @@ void fp_dnf_config_release(struct fp_dnf_config *cfg);
  * Returns FP_ENOTFOUND (with the reason in diag) when there is no local copy to read: a remote
  * repo without a dnf cache. Corrupt or inconsistent metadata is an error naming the file.
  */
-enum fp_err fp_dnf_repo_load(const char *root, const struct fp_dnf_repo *repo,
-                             fp_rpm_pkg_cb pkg_cb, fp_advisory_cb adv_cb, void *ud,
-                             struct fp_diag *diag);
+enum fp_err fp_dnf_repo_load(const char *root, const struct fp_dnf_repo *repo, fp_rpm_pkg_cb pkg_cb,
+                             fp_advisory_cb adv_cb, void *ud, struct fp_diag *diag);
 
 /* Same, for a repository directory (the one holding repodata/), as used by tests and fuzzing. */
 enum fp_err fp_dnf_repodir_load(const char *dir, fp_rpm_pkg_cb pkg_cb, fp_advisory_cb adv_cb,

@@ -143,8 +143,11 @@ static enum fp_err on_available(void *ud, const struct fp_rpm_pkg *p, struct fp_
 static enum fp_err on_advisory(void *ud, const struct fp_advisory_pkg *a, struct fp_diag *diag)
 {
         struct scan_ctx *c = ud;
-        struct fp_rpm_pkg p = {.name = a->name, .arch = a->arch, .epoch = a->epoch,
-                               .version = a->version, .release = a->release};
+        struct fp_rpm_pkg p = {.name = a->name,
+                               .arch = a->arch,
+                               .epoch = a->epoch,
+                               .version = a->version,
+                               .release = a->release};
 
         /* Advisories about installed names, or about packages that may obsolete one. */
         if (strcmp(a->type, "security") != 0 ||
@@ -161,8 +164,7 @@ static const char *evr_str(struct fp_arena *a, const struct fp_rpm_pkg *p)
         bool epoch = p->epoch && *p->epoch && strcmp(p->epoch, "0") != 0;
 
         snprintf(buf, sizeof(buf), "%s%s%s%s%s", epoch ? p->epoch : "", epoch ? ":" : "",
-                 p->version, p->release && *p->release ? "-" : "",
-                 p->release ? p->release : "");
+                 p->version, p->release && *p->release ? "-" : "", p->release ? p->release : "");
         return fp_arena_strdup(a, buf);
 }
 
@@ -250,8 +252,7 @@ enum fp_err fp_scan_rpm(const struct fp_scan_opts *opts, struct fp_scan_result *
                         fp_diag_clear(&rd);
                         err = fp_dnf_repo_load(root, c.repo, pass == 0 ? on_available : NULL,
                                                pass == 1 ? on_advisory : NULL, &c, &rd);
-                        if (err == FP_ENOTFOUND ||
-                            (err != FP_OK && c.repo->skip_if_unavailable)) {
+                        if (err == FP_ENOTFOUND || (err != FP_OK && c.repo->skip_if_unavailable)) {
                                 /* Not readable here: say so rather than pretend it has no
                                  * updates. */
                                 if ((err = add_warning(&res, &wcap, &rd)) != FP_OK)
@@ -267,12 +268,12 @@ enum fp_err fp_scan_rpm(const struct fp_scan_opts *opts, struct fp_scan_result *
                 }
         }
         struct fp_rpm_select_in in = {
-                .installed = c.installed.v,
-                .ninstalled = c.installed.n,
-                .available = c.available.v,
-                .navailable = c.available.n,
-                .security = c.security.v,
-                .nsecurity = c.security.n,
+            .installed = c.installed.v,
+            .ninstalled = c.installed.n,
+            .available = c.available.v,
+            .navailable = c.available.n,
+            .security = c.security.v,
+            .nsecurity = c.security.n,
         };
         if ((err = fp_rpm_select(&in, &sel, diag)) != FP_OK)
                 goto out;

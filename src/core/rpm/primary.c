@@ -114,8 +114,7 @@ static void add_obsolete(struct fp_primary_parser *p, const char **attrs)
         d.version = keep(p, fp_xml_attr(attrs, "ver"));
         d.release = keep(p, fp_xml_attr(attrs, "rel"));
         if (d.flags && !d.version) {
-                fp_xml_fail(x, FP_EPARSE, "entry@ver", "relation \"%s\" without a version",
-                            flags);
+                fp_xml_fail(x, FP_EPARSE, "entry@ver", "relation \"%s\" without a version", flags);
                 return;
         }
         p->obs[p->nobs++] = d;
@@ -178,8 +177,10 @@ static void finish_pkg(struct fp_primary_parser *p)
         struct fp_xml *x = &p->xml;
         struct fp_rpm_pkg pkg;
         enum fp_err err;
-        const char *missing = !p->name ? "name" : !p->arch ? "arch" : !p->ver ? "version@ver"
-                                                                        : NULL;
+        const char *missing = !p->name   ? "name"
+                              : !p->arch ? "arch"
+                              : !p->ver  ? "version@ver"
+                                         : NULL;
 
         p->in_pkg = false;
         if (missing) {

@@ -83,8 +83,8 @@ enum fp_err fp_rpm_qf_parse(const char *data, size_t len, const char *name, fp_r
                 memset(&pkg, 0, sizeof(pkg));
                 pkg.name = fields[0];
                 pkg.epoch = (fields[1][0] == '\0' || is_none(fields[1], strlen(fields[1])))
-                                    ? "0"
-                                    : fields[1];
+                                ? "0"
+                                : fields[1];
                 for (const char *c = pkg.epoch; *c; c++) {
                         if (*c < '0' || *c > '9') {
                                 fp_diag_set(diag, name, lineno, "EPOCH", "not a number: \"%s\"",
@@ -97,8 +97,8 @@ enum fp_err fp_rpm_qf_parse(const char *data, size_t len, const char *name, fp_r
                 pkg.release = fields[3];
                 pkg.arch = fields[4];
                 pkg.sourcerpm = (fields[5][0] == '\0' || is_none(fields[5], strlen(fields[5])))
-                                        ? NULL
-                                        : fields[5];
+                                    ? NULL
+                                    : fields[5];
                 pkg.priority = 0;
                 err = cb(ud, &pkg, diag);
                 if (err != FP_OK) {

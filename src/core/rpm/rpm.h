@@ -46,7 +46,8 @@ struct fp_rpm_pkg {
 
 /* labelCompare of two packages' EVRs. */
 int fp_rpm_pkg_evrcmp(const struct fp_rpm_pkg *a, const struct fp_rpm_pkg *b);
-/* Does an obsoletes/provides dependency match a package's name and EVR (libsolv pool_match_nevr)? */
+/* Does an obsoletes/provides dependency match a package's name and EVR (libsolv pool_match_nevr)?
+ */
 bool fp_rpm_dep_matches(const struct fp_rpm_dep *dep, const struct fp_rpm_pkg *pkg);
 /* dnf-style package spec match (exclude=, includepkgs=): globs against name, name.arch,
  * name-version, name-version-release, name-version-release.arch, name-epoch:version-release.arch */
@@ -71,8 +72,8 @@ enum fp_err fp_rpm_qf_parse(const char *data, size_t len, const char *name, fp_r
 /* ---- .repo / dnf.conf ini files ------------------------------------------------------------ */
 
 /* Called for each key (section may be "" before any [section]); line is 1-based. */
-typedef enum fp_err (*fp_ini_cb)(void *ud, const char *section, const char *key,
-                                 const char *value, unsigned long line, struct fp_diag *diag);
+typedef enum fp_err (*fp_ini_cb)(void *ud, const char *section, const char *key, const char *value,
+                                 unsigned long line, struct fp_diag *diag);
 
 /*
  * dnf's (libdnf ConfigParser) ini dialect: [section], key=value (or key: value), '#' and ';'
@@ -87,11 +88,11 @@ bool fp_ini_bool(const char *value, bool *out);
 /* ---- repomd.xml ----------------------------------------------------------------------------- */
 
 struct fp_repomd_entry {
-        char type[64];           /* "primary", "updateinfo", ... */
-        char *href;              /* <location href=...>, malloc'd */
-        char checksum_type[16];  /* "sha256", ... ("" = none) */
-        char checksum[129];      /* lowercase hex */
-        unsigned long line;      /* line of the <data> element, for diagnostics */
+        char type[64];          /* "primary", "updateinfo", ... */
+        char *href;             /* <location href=...>, malloc'd */
+        char checksum_type[16]; /* "sha256", ... ("" = none) */
+        char checksum[129];     /* lowercase hex */
+        unsigned long line;     /* line of the <data> element, for diagnostics */
 };
 
 struct fp_repomd {

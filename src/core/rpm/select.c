@@ -14,8 +14,7 @@
 
 int fp_rpm_pkg_evrcmp(const struct fp_rpm_pkg *a, const struct fp_rpm_pkg *b)
 {
-        return fp_rpm_evr_cmp3(a->epoch, a->version, a->release, b->epoch, b->version,
-                               b->release);
+        return fp_rpm_evr_cmp3(a->epoch, a->version, a->release, b->epoch, b->version, b->release);
 }
 
 /*
@@ -59,8 +58,7 @@ bool fp_rpm_spec_match(const char *pattern, const struct fp_rpm_pkg *pkg)
         snprintf(buf, sizeof(buf), "%s-%s-%s", pkg->name, pkg->version, pkg->release);
         if (fnmatch(pattern, buf, 0) == 0)
                 return true;
-        snprintf(buf, sizeof(buf), "%s-%s-%s.%s", pkg->name, pkg->version, pkg->release,
-                 pkg->arch);
+        snprintf(buf, sizeof(buf), "%s-%s-%s.%s", pkg->name, pkg->version, pkg->release, pkg->arch);
         if (fnmatch(pattern, buf, 0) == 0)
                 return true;
         snprintf(buf, sizeof(buf), "%s-%s:%s-%s.%s", pkg->name, e, pkg->version, pkg->release,
@@ -212,8 +210,8 @@ static bool obsoletes_installed(const struct fp_rpm_pkg *a, const struct fp_rpm_
  * and arch and is not newer than C — so an advisory for 1.1 marks the candidate 1.2 that
  * supersedes it. Each part was checked against dnf 4.14 on a sandbox (docs/scan-rpm.md).
  */
-static bool is_security(const struct fp_rpm_pkg *cand, const struct fp_rpm_pkg **inst,
-                        size_t ninst, const struct fp_rpm_pkg **sec, size_t nsec,
+static bool is_security(const struct fp_rpm_pkg *cand, const struct fp_rpm_pkg **inst, size_t ninst,
+                        const struct fp_rpm_pkg **sec, size_t nsec,
                         const struct fp_rpm_obsolete *obs, size_t nobs)
 {
         size_t first, last;
@@ -337,13 +335,13 @@ enum fp_err fp_rpm_select(const struct fp_rpm_select_in *in, struct fp_rpm_selec
                                                        sel.obsoletes[d].installed == inst[k];
                                         if (dup)
                                                 continue;
-                                        if (!grow((void **)&sel.obsoletes, sel.nobsoletes,
-                                                  &obscap, sizeof(*sel.obsoletes))) {
+                                        if (!grow((void **)&sel.obsoletes, sel.nobsoletes, &obscap,
+                                                  sizeof(*sel.obsoletes))) {
                                                 err = FP_ENOMEM;
                                                 goto out;
                                         }
                                         struct fp_rpm_obsolete *ob =
-                                                &sel.obsoletes[sel.nobsoletes++];
+                                            &sel.obsoletes[sel.nobsoletes++];
                                         ob->newpkg = p;
                                         ob->installed = inst[k];
                                         ob->security = false; /* set below */
@@ -365,8 +363,7 @@ enum fp_err fp_rpm_select(const struct fp_rpm_select_in *in, struct fp_rpm_selec
                 while (j < nups && strcmp(ups[j].cand->name, ups[i].cand->name) == 0 &&
                        strcmp(ups[j].cand->arch, ups[i].cand->arch) == 0)
                         j++;
-                if (!grow((void **)&sel.upgrades, sel.nupgrades, &upgcap,
-                          sizeof(*sel.upgrades))) {
+                if (!grow((void **)&sel.upgrades, sel.nupgrades, &upgcap, sizeof(*sel.upgrades))) {
                         err = FP_ENOMEM;
                         goto out;
                 }
@@ -375,14 +372,13 @@ enum fp_err fp_rpm_select(const struct fp_rpm_select_in *in, struct fp_rpm_selec
                 u->candidate = ups[i].cand;
                 u->installed = ups[i].inst;
                 fp_buf_init(&repos, FP_MAX_LINE_LEN);
-                for (size_t k = i; k < j && fp_rpm_pkg_evrcmp(ups[k].cand, ups[i].cand) == 0;
-                     k++) {
+                for (size_t k = i; k < j && fp_rpm_pkg_evrcmp(ups[k].cand, ups[i].cand) == 0; k++) {
                         if (k > i && ups[k].cand->repo && ups[k - 1].cand->repo &&
                             strcmp(ups[k].cand->repo, ups[k - 1].cand->repo) == 0)
                                 continue;
                         if ((k > i && fp_buf_addc(&repos, ',') != FP_OK) ||
                             fp_buf_addstr(&repos, ups[k].cand->repo ? ups[k].cand->repo : "") !=
-                                    FP_OK) {
+                                FP_OK) {
                                 fp_buf_release(&repos);
                                 err = FP_ELIMIT;
                                 fp_diag_set(diag, NULL, 0, "repo", "too many repositories");
@@ -400,12 +396,12 @@ enum fp_err fp_rpm_select(const struct fp_rpm_select_in *in, struct fp_rpm_selec
         }
         for (size_t i = 0; i < sel.nupgrades; i++)
                 sel.upgrades[i].security =
-                        is_security(sel.upgrades[i].candidate, inst, in->ninstalled, sec,
-                                    in->nsecurity, sel.obsoletes, sel.nobsoletes);
+                    is_security(sel.upgrades[i].candidate, inst, in->ninstalled, sec, in->nsecurity,
+                                sel.obsoletes, sel.nobsoletes);
         for (size_t i = 0; i < sel.nobsoletes; i++)
                 sel.obsoletes[i].security =
-                        is_security(sel.obsoletes[i].newpkg, inst, in->ninstalled, sec,
-                                    in->nsecurity, sel.obsoletes, sel.nobsoletes);
+                    is_security(sel.obsoletes[i].newpkg, inst, in->ninstalled, sec, in->nsecurity,
+                                sel.obsoletes, sel.nobsoletes);
         if (sel.nobsoletes)
                 qsort(sel.obsoletes, sel.nobsoletes, sizeof(*sel.obsoletes), cmp_obs);
         *out = sel;

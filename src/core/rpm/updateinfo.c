@@ -56,9 +56,10 @@ static void add_pkg(struct fp_updateinfo_parser *p, const char **attrs)
         a.version = fp_xml_attr(attrs, "version");
         a.arch = fp_xml_attr(attrs, "arch");
         if (!a.name || !*a.name || !a.version || !*a.version || !a.arch || !*a.arch) {
-                fp_xml_fail(x, FP_EPARSE, !a.name || !*a.name ? "package@name"
-                                          : !a.version || !*a.version ? "package@version"
-                                                                       : "package@arch",
+                fp_xml_fail(x, FP_EPARSE,
+                            !a.name || !*a.name         ? "package@name"
+                            : !a.version || !*a.version ? "package@version"
+                                                        : "package@arch",
                             "advisory package without it");
                 return;
         }
@@ -143,14 +144,14 @@ static void finish_update(struct fp_updateinfo_parser *p)
         }
         for (size_t i = 0; i < p->npkgs; i++) {
                 struct fp_advisory_pkg a = {
-                        .advisory = p->id,
-                        .type = p->type,
-                        .severity = p->severity ? p->severity : "",
-                        .name = p->pkgs[i].name,
-                        .arch = p->pkgs[i].arch,
-                        .epoch = p->pkgs[i].epoch,
-                        .version = p->pkgs[i].version,
-                        .release = p->pkgs[i].release,
+                    .advisory = p->id,
+                    .type = p->type,
+                    .severity = p->severity ? p->severity : "",
+                    .name = p->pkgs[i].name,
+                    .arch = p->pkgs[i].arch,
+                    .epoch = p->pkgs[i].epoch,
+                    .version = p->pkgs[i].version,
+                    .release = p->pkgs[i].release,
                 };
                 enum fp_err err = p->cb(p->ud, &a, &x->hdiag);
                 if (err != FP_OK) {

@@ -10,8 +10,8 @@
 
 struct fp_xml {
         XML_Parser parser;
-        const char *name; /* file name for diagnostics */
-        enum fp_err err;  /* first error raised by a handler */
+        const char *name;     /* file name for diagnostics */
+        enum fp_err err;      /* first error raised by a handler */
         struct fp_diag hdiag; /* its diagnostic, copied out by fp_xml_feed */
         unsigned depth;
         bool collect; /* character data goes into text while set */
@@ -28,7 +28,7 @@ enum fp_err fp_xml_feed(struct fp_xml *x, const void *data, size_t len, bool fin
 
 /* Stop parsing with an error at the current line. */
 void fp_xml_fail(struct fp_xml *x, enum fp_err err, const char *field, const char *fmt, ...)
-        __attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 /* Common start/end bookkeeping: depth limit and attribute length limit. false = stop. */
 bool fp_xml_enter(struct fp_xml *x, const char *el, const char **attrs);
 void fp_xml_leave(struct fp_xml *x);

@@ -9,32 +9,32 @@
 #include "test.h"
 
 static const char primary[] =
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-        "<metadata xmlns=\"http://linux.duke.edu/metadata/common\" "
-        "xmlns:rpm=\"http://linux.duke.edu/metadata/rpm\" packages=\"3\">\n"
-        "<package type=\"rpm\">\n"
-        "  <name>golf</name>\n"
-        "  <arch>noarch</arch>\n"
-        "  <version epoch=\"0\" ver=\"2.0\" rel=\"1\"/>\n"
-        "  <checksum type=\"sha256\" pkgid=\"YES\">00</checksum>\n"
-        "  <summary>fleetpatch &amp; test</summary>\n"
-        "  <description>long &lt;text&gt;</description>\n"
-        "  <format>\n"
-        "    <rpm:license>MIT</rpm:license>\n"
-        "    <rpm:sourcerpm>golf-2.0-1.src.rpm</rpm:sourcerpm>\n"
-        "    <rpm:provides><rpm:entry name=\"golf\" flags=\"EQ\" epoch=\"0\" ver=\"2.0\" "
-        "rel=\"1\"/></rpm:provides>\n"
-        "    <rpm:obsoletes>\n"
-        "      <rpm:entry name=\"foxtrot\" flags=\"LT\" epoch=\"0\" ver=\"2.0\"/>\n"
-        "      <rpm:entry name=\"oldgolf\"/>\n"
-        "    </rpm:obsoletes>\n"
-        "  </format>\n"
-        "</package>\n"
-        "<package type=\"rpm\"><name>bravo</name><arch>x86_64</arch>"
-        "<version epoch=\"1\" ver=\"0.9\" rel=\"1\"/><format/></package>\n"
-        "<package type=\"rpm\"><name>bravo</name><arch>src</arch>"
-        "<version epoch=\"1\" ver=\"0.9\" rel=\"1\"/></package>\n"
-        "</metadata>\n";
+    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+    "<metadata xmlns=\"http://linux.duke.edu/metadata/common\" "
+    "xmlns:rpm=\"http://linux.duke.edu/metadata/rpm\" packages=\"3\">\n"
+    "<package type=\"rpm\">\n"
+    "  <name>golf</name>\n"
+    "  <arch>noarch</arch>\n"
+    "  <version epoch=\"0\" ver=\"2.0\" rel=\"1\"/>\n"
+    "  <checksum type=\"sha256\" pkgid=\"YES\">00</checksum>\n"
+    "  <summary>fleetpatch &amp; test</summary>\n"
+    "  <description>long &lt;text&gt;</description>\n"
+    "  <format>\n"
+    "    <rpm:license>MIT</rpm:license>\n"
+    "    <rpm:sourcerpm>golf-2.0-1.src.rpm</rpm:sourcerpm>\n"
+    "    <rpm:provides><rpm:entry name=\"golf\" flags=\"EQ\" epoch=\"0\" ver=\"2.0\" "
+    "rel=\"1\"/></rpm:provides>\n"
+    "    <rpm:obsoletes>\n"
+    "      <rpm:entry name=\"foxtrot\" flags=\"LT\" epoch=\"0\" ver=\"2.0\"/>\n"
+    "      <rpm:entry name=\"oldgolf\"/>\n"
+    "    </rpm:obsoletes>\n"
+    "  </format>\n"
+    "</package>\n"
+    "<package type=\"rpm\"><name>bravo</name><arch>x86_64</arch>"
+    "<version epoch=\"1\" ver=\"0.9\" rel=\"1\"/><format/></package>\n"
+    "<package type=\"rpm\"><name>bravo</name><arch>src</arch>"
+    "<version epoch=\"1\" ver=\"0.9\" rel=\"1\"/></package>\n"
+    "</metadata>\n";
 
 struct seen {
         int n;
@@ -85,8 +85,9 @@ int main(void)
 {
         struct seen s;
         struct fp_diag d;
-        const char *want = "golf.noarch 0:2.0-1 src=golf-2.0-1.src.rpm obs=foxtrot/1/2.0,oldgolf/0/-,;"
-                           "bravo.x86_64 1:0.9-1 src=- obs=;";
+        const char *want =
+            "golf.noarch 0:2.0-1 src=golf-2.0-1.src.rpm obs=foxtrot/1/2.0,oldgolf/0/-,;"
+            "bravo.x86_64 1:0.9-1 src=- obs=;";
 
         CHECK_INT_EQ(parse(primary, &s, &d), FP_OK);
         CHECK_INT_EQ(s.n, 2);
@@ -129,7 +130,8 @@ int main(void)
                 strcpy(big, "<metadata><package><name>");
                 size_t l = strlen(big);
                 memset(big + l, 'n', n);
-                strcpy(big + l + n, "</name><arch>x</arch><version ver=\"1\"/></package></metadata>");
+                strcpy(big + l + n,
+                       "</name><arch>x</arch><version ver=\"1\"/></package></metadata>");
                 /* At the text limit the name is still longer than a package name may be. */
                 CHECK_INT_EQ(parse(big, &s, &d), FP_ELIMIT);
                 CHECK_STR_EQ(d.field, past ? "" : "name");
@@ -142,7 +144,8 @@ int main(void)
                 strcpy(big, "<metadata><package><name>");
                 size_t l = strlen(big);
                 memset(big + l, 'n', n);
-                strcpy(big + l + n, "</name><arch>x</arch><version ver=\"1\"/></package></metadata>");
+                strcpy(big + l + n,
+                       "</name><arch>x</arch><version ver=\"1\"/></package></metadata>");
                 CHECK_INT_EQ(parse(big, &s, &d), past ? FP_ELIMIT : FP_OK);
                 free(big);
         }
@@ -150,8 +153,9 @@ int main(void)
         for (int past = 0; past < 2; past++) {
                 struct fp_buf b;
                 fp_buf_init(&b, 1 << 24);
-                fp_buf_addstr(&b, "<metadata><package><name>a</name><arch>x</arch><version ver=\"1\"/>"
-                                  "<format><rpm:obsoletes>");
+                fp_buf_addstr(&b,
+                              "<metadata><package><name>a</name><arch>x</arch><version ver=\"1\"/>"
+                              "<format><rpm:obsoletes>");
                 for (int i = 0; i < FP_MAX_OBSOLETES + past; i++)
                         fp_buf_addf(&b, "<rpm:entry name=\"o%d\"/>", i);
                 fp_buf_addstr(&b, "</rpm:obsoletes></format></package></metadata>");

@@ -16,17 +16,16 @@
 
 static char dir[] = "/tmp/fp-repodir-XXXXXX";
 
-static const char primary[] =
-        "<?xml version=\"1.0\"?>\n<metadata packages=\"2\">\n"
-        "<package type=\"rpm\"><name>a</name><arch>noarch</arch>"
-        "<version epoch=\"0\" ver=\"1\" rel=\"1\"/></package>\n"
-        "<package type=\"rpm\"><name>b</name><arch>x86_64</arch>"
-        "<version epoch=\"2\" ver=\"1\" rel=\"1\"/></package>\n"
-        "</metadata>\n";
+static const char primary[] = "<?xml version=\"1.0\"?>\n<metadata packages=\"2\">\n"
+                              "<package type=\"rpm\"><name>a</name><arch>noarch</arch>"
+                              "<version epoch=\"0\" ver=\"1\" rel=\"1\"/></package>\n"
+                              "<package type=\"rpm\"><name>b</name><arch>x86_64</arch>"
+                              "<version epoch=\"2\" ver=\"1\" rel=\"1\"/></package>\n"
+                              "</metadata>\n";
 static const char updateinfo[] =
-        "<updates><update type=\"security\"><id>S-1</id><pkglist><collection>"
-        "<package name=\"b\" version=\"1\" release=\"1\" epoch=\"2\" arch=\"x86_64\"/>"
-        "</collection></pkglist></update></updates>\n";
+    "<updates><update type=\"security\"><id>S-1</id><pkglist><collection>"
+    "<package name=\"b\" version=\"1\" release=\"1\" epoch=\"2\" arch=\"x86_64\"/>"
+    "</collection></pkglist></update></updates>\n";
 
 static void write_file(const char *name, const void *data, size_t len)
 {
@@ -193,8 +192,8 @@ int main(void)
         unlink(path);
         CHECK_INT_EQ(load(&c, &d), FP_ENOENT);
 
-        const char *names[] = {"p.xml", "u.xml", "p.xml.gz", "t.xml.gz", "c.xml.gz",
-                               "p.xml.bz2", "bad.xml"};
+        const char *names[] = {"p.xml",    "u.xml",     "p.xml.gz", "t.xml.gz",
+                               "c.xml.gz", "p.xml.bz2", "bad.xml"};
         for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
                 snprintf(path, sizeof(path), "%s/repodata/%s", dir, names[i]);
                 unlink(path);

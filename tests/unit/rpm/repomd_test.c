@@ -9,22 +9,22 @@
 #include "test.h"
 
 static const char good[] =
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-        "<repomd xmlns=\"http://linux.duke.edu/metadata/repo\" "
-        "xmlns:rpm=\"http://linux.duke.edu/metadata/rpm\">\n"
-        "  <revision>1700000000</revision>\n"
-        "  <data type=\"primary\">\n"
-        "    <checksum type=\"sha256\">AB12cd34ab12cd34ab12cd34ab12cd34ab12cd34ab12cd34ab12cd34ab12cd34"
-        "</checksum>\n"
-        "    <open-checksum type=\"sha256\">00</open-checksum>\n"
-        "    <location href=\"repodata/ab12-primary.xml.zst\"/>\n"
-        "    <size>123</size>\n"
-        "  </data>\n"
-        "  <data type=\"updateinfo\">\n"
-        "    <checksum type=\"sha\">0123</checksum>\n"
-        "    <location href=\"repodata/updateinfo.xml.gz\"/>\n"
-        "  </data>\n"
-        "</repomd>\n";
+    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+    "<repomd xmlns=\"http://linux.duke.edu/metadata/repo\" "
+    "xmlns:rpm=\"http://linux.duke.edu/metadata/rpm\">\n"
+    "  <revision>1700000000</revision>\n"
+    "  <data type=\"primary\">\n"
+    "    <checksum type=\"sha256\">AB12cd34ab12cd34ab12cd34ab12cd34ab12cd34ab12cd34ab12cd34ab12cd34"
+    "</checksum>\n"
+    "    <open-checksum type=\"sha256\">00</open-checksum>\n"
+    "    <location href=\"repodata/ab12-primary.xml.zst\"/>\n"
+    "    <size>123</size>\n"
+    "  </data>\n"
+    "  <data type=\"updateinfo\">\n"
+    "    <checksum type=\"sha\">0123</checksum>\n"
+    "    <location href=\"repodata/updateinfo.xml.gz\"/>\n"
+    "  </data>\n"
+    "</repomd>\n";
 
 static enum fp_err parse(const char *s, struct fp_repomd *md, struct fp_diag *d)
 {
@@ -57,8 +57,8 @@ int main(void)
         fp_repomd_release(&md);
 
         /* hrefs that leave the repository */
-        const char *bad_hrefs[] = {"/etc/passwd", "../x.xml", "repodata/../../x",
-                                   "http://evil/x", ""};
+        const char *bad_hrefs[] = {"/etc/passwd", "../x.xml", "repodata/../../x", "http://evil/x",
+                                   ""};
         for (size_t i = 0; i < sizeof(bad_hrefs) / sizeof(bad_hrefs[0]); i++) {
                 snprintf(buf, sizeof(buf),
                          "<repomd><data type=\"primary\"><location href=\"%s\"/></data></repomd>",
@@ -117,8 +117,7 @@ int main(void)
                 fp_buf_init(&b, 1 << 20);
                 fp_buf_addstr(&b, "<repomd>");
                 for (int i = 0; i < FP_MAX_REPOMD_ENTRIES + past; i++)
-                        fp_buf_addf(&b, "<data type=\"t%d\"><location href=\"f%d\"/></data>", i,
-                                    i);
+                        fp_buf_addf(&b, "<data type=\"t%d\"><location href=\"f%d\"/></data>", i, i);
                 fp_buf_addstr(&b, "</repomd>");
                 CHECK_INT_EQ(parse(fp_buf_str(&b), &md, &d), past ? FP_ELIMIT : FP_OK);
                 fp_repomd_release(&md);

@@ -32,9 +32,8 @@ static int dump(const char *root, bool security_only)
                 const char *s = u->suites && *u->suites ? u->suites : u->origin;
                 while (*s) {
                         size_t n = strcspn(s, ",");
-                        printf("update\t%s.%s\t%s\t%s\t%.*s\t%s\n", u->name, u->arch,
-                               u->installed, u->candidate, (int)n, s,
-                               u->security ? "security" : "-");
+                        printf("update\t%s.%s\t%s\t%s\t%.*s\t%s\n", u->name, u->arch, u->installed,
+                               u->candidate, (int)n, s, u->security ? "security" : "-");
                         s += n + (s[n] == ',');
                 }
         }

@@ -5,12 +5,18 @@
 #include "core/rpm/rpm.h"
 #include "test.h"
 
-#define P(n, a, e, v, r) {.name = n, .arch = a, .epoch = e, .version = v, .release = r}
-#define A(n, a, e, v, r, rp, prio)                                                                \
-        {.name = n, .arch = a, .epoch = e, .version = v, .release = r, .repo = rp, .priority = prio}
+#define P(n, a, e, v, r)                                                                           \
+        {                                                                                          \
+                .name = n, .arch = a, .epoch = e, .version = v, .release = r                       \
+        }
+#define A(n, a, e, v, r, rp, prio)                                                                 \
+        {                                                                                          \
+                .name = n, .arch = a, .epoch = e, .version = v, .release = r, .repo = rp,          \
+                .priority = prio                                                                   \
+        }
 
-static const struct fp_rpm_dep obs_fox[] = {{.name = "fox", .flags = FP_RPMDEP_LT, .epoch = "0",
-                                             .version = "2.0"}};
+static const struct fp_rpm_dep obs_fox[] = {
+    {.name = "fox", .flags = FP_RPMDEP_LT, .epoch = "0", .version = "2.0"}};
 static const struct fp_rpm_dep obs_any[] = {{.name = "yak"}};
 
 static char out[4096];
@@ -22,9 +28,8 @@ static void render(const struct fp_rpm_selection *sel)
         for (size_t i = 0; i < sel->nupgrades; i++) {
                 const struct fp_rpm_upgrade *u = &sel->upgrades[i];
                 l += (size_t)snprintf(out + l, sizeof(out) - l, "%s.%s %s-%s<-%s.%s %s-%s @%s%s\n",
-                                      u->candidate->name, u->candidate->arch,
-                                      u->candidate->version, u->candidate->release,
-                                      u->installed->name, u->installed->arch,
+                                      u->candidate->name, u->candidate->arch, u->candidate->version,
+                                      u->candidate->release, u->installed->name, u->installed->arch,
                                       u->installed->version, u->installed->release, u->repos,
                                       u->security ? " SEC" : "");
         }
@@ -39,65 +44,70 @@ static void render(const struct fp_rpm_selection *sel)
 int main(void)
 {
         const struct fp_rpm_pkg inst[] = {
-                P("same", "x86_64", "0", "1.0", "1"),
-                P("tonoarch", "x86_64", "0", "1.0", "1"),
-                P("fromnoarch", "noarch", "0", "1.0", "1"),
-                P("kern", "x86_64", "0", "5.0", "1"),
-                P("kern", "x86_64", "0", "6.0", "1"),
-                P("kern2", "x86_64", "0", "5.0", "1"),
-                P("kern2", "x86_64", "0", "6.0", "1"),
-                P("prio", "x86_64", "0", "1.0", "1"),
-                P("dup", "x86_64", "0", "1.0", "1"),
-                P("sec", "x86_64", "0", "1.0", "1"),
-                P("secold", "x86_64", "0", "1.0", "1"),
-                P("secnew", "x86_64", "0", "1.0", "1"),
-                P("fox", "noarch", "0", "1.0", "1"),
-                P("yak", "x86_64", "0", "9", "1"),
-                P("tilde", "x86_64", "0", "2.0~rc1", "1"),
-                P("multi", "i686", "0", "1.0", "1"),
-                P("multi", "x86_64", "0", "1.0", "1"),
-                P("epoch", "x86_64", "1", "1.0", "1"),
-                P("uptodate", "x86_64", "0", "1.0", "1"),
+            P("same", "x86_64", "0", "1.0", "1"),       P("tonoarch", "x86_64", "0", "1.0", "1"),
+            P("fromnoarch", "noarch", "0", "1.0", "1"), P("kern", "x86_64", "0", "5.0", "1"),
+            P("kern", "x86_64", "0", "6.0", "1"),       P("kern2", "x86_64", "0", "5.0", "1"),
+            P("kern2", "x86_64", "0", "6.0", "1"),      P("prio", "x86_64", "0", "1.0", "1"),
+            P("dup", "x86_64", "0", "1.0", "1"),        P("sec", "x86_64", "0", "1.0", "1"),
+            P("secold", "x86_64", "0", "1.0", "1"),     P("secnew", "x86_64", "0", "1.0", "1"),
+            P("fox", "noarch", "0", "1.0", "1"),        P("yak", "x86_64", "0", "9", "1"),
+            P("tilde", "x86_64", "0", "2.0~rc1", "1"),  P("multi", "i686", "0", "1.0", "1"),
+            P("multi", "x86_64", "0", "1.0", "1"),      P("epoch", "x86_64", "1", "1.0", "1"),
+            P("uptodate", "x86_64", "0", "1.0", "1"),
         };
         const struct fp_rpm_pkg avail[] = {
-                A("same", "x86_64", "0", "1.1", "1", "r", 99),
-                A("same", "x86_64", "0", "1.2", "1", "r", 99),
-                A("same", "i686", "0", "9.0", "1", "r", 99), /* other arch: never */
-                A("tonoarch", "noarch", "0", "2.0", "1", "r", 99),
-                A("fromnoarch", "x86_64", "0", "2.0", "1", "r", 99),
-                A("kern", "x86_64", "0", "5.5", "1", "r", 99), /* older than the newest */
-                A("kern2", "x86_64", "0", "5.5", "1", "r", 99),
-                A("kern2", "x86_64", "0", "7.0", "1", "r", 99),
-                A("prio", "x86_64", "0", "1.1", "1", "good", 10),
-                A("prio", "x86_64", "0", "3.0", "1", "bad", 99), /* hidden by priority */
-                A("dup", "x86_64", "0", "2.0", "1", "b", 99),
-                A("dup", "x86_64", "0", "2.0", "1", "a", 99),
-                A("sec", "x86_64", "0", "1.2", "1", "r", 99),
-                A("secold", "x86_64", "0", "1.2", "1", "r", 99),
-                A("secnew", "x86_64", "0", "1.2", "1", "r", 99),
-                {.name = "hound", .arch = "noarch", .epoch = "0", .version = "2.0", .release = "1",
-                 .repo = "r", .priority = 99, .obsoletes = obs_fox, .nobsoletes = 1},
-                {.name = "zebra", .arch = "noarch", .epoch = "0", .version = "1", .release = "1",
-                 .repo = "r", .priority = 99, .obsoletes = obs_any, .nobsoletes = 1},
-                A("tilde", "x86_64", "0", "2.0~rc2", "1", "r", 99),
-                A("tilde", "x86_64", "0", "2.0", "1", "r", 99),
-                A("multi", "i686", "0", "1.1", "1", "r", 99),
-                A("multi", "x86_64", "0", "1.1", "1", "r", 99),
-                A("epoch", "x86_64", "0", "9.0", "1", "r", 99), /* epoch 0 < 1 */
-                A("uptodate", "x86_64", "0", "1.0", "1", "r", 99),
+            A("same", "x86_64", "0", "1.1", "1", "r", 99),
+            A("same", "x86_64", "0", "1.2", "1", "r", 99),
+            A("same", "i686", "0", "9.0", "1", "r", 99), /* other arch: never */
+            A("tonoarch", "noarch", "0", "2.0", "1", "r", 99),
+            A("fromnoarch", "x86_64", "0", "2.0", "1", "r", 99),
+            A("kern", "x86_64", "0", "5.5", "1", "r", 99), /* older than the newest */
+            A("kern2", "x86_64", "0", "5.5", "1", "r", 99),
+            A("kern2", "x86_64", "0", "7.0", "1", "r", 99),
+            A("prio", "x86_64", "0", "1.1", "1", "good", 10),
+            A("prio", "x86_64", "0", "3.0", "1", "bad", 99), /* hidden by priority */
+            A("dup", "x86_64", "0", "2.0", "1", "b", 99),
+            A("dup", "x86_64", "0", "2.0", "1", "a", 99),
+            A("sec", "x86_64", "0", "1.2", "1", "r", 99),
+            A("secold", "x86_64", "0", "1.2", "1", "r", 99),
+            A("secnew", "x86_64", "0", "1.2", "1", "r", 99),
+            {.name = "hound",
+             .arch = "noarch",
+             .epoch = "0",
+             .version = "2.0",
+             .release = "1",
+             .repo = "r",
+             .priority = 99,
+             .obsoletes = obs_fox,
+             .nobsoletes = 1},
+            {.name = "zebra",
+             .arch = "noarch",
+             .epoch = "0",
+             .version = "1",
+             .release = "1",
+             .repo = "r",
+             .priority = 99,
+             .obsoletes = obs_any,
+             .nobsoletes = 1},
+            A("tilde", "x86_64", "0", "2.0~rc2", "1", "r", 99),
+            A("tilde", "x86_64", "0", "2.0", "1", "r", 99),
+            A("multi", "i686", "0", "1.1", "1", "r", 99),
+            A("multi", "x86_64", "0", "1.1", "1", "r", 99),
+            A("epoch", "x86_64", "0", "9.0", "1", "r", 99), /* epoch 0 < 1 */
+            A("uptodate", "x86_64", "0", "1.0", "1", "r", 99),
         };
         const struct fp_rpm_pkg sec[] = {
-                P("sec", "x86_64", "0", "1.1", "1"),    /* superseded by the candidate 1.2 */
-                P("secold", "x86_64", "0", "0.9", "1"), /* not newer than installed */
-                P("secnew", "x86_64", "0", "1.3", "1"), /* newer than the candidate */
-                P("same", "i686", "0", "1.1", "1"),     /* other arch */
-                P("fromnoarch", "x86_64", "0", "2.0", "1"), /* no fromnoarch.x86_64 installed */
-                P("kern2", "x86_64", "0", "5.5", "1"),  /* newest installed kern2 is 6.0 */
-                P("hound", "noarch", "0", "1.0", "1"),  /* hound obsoletes fox: applies */
+            P("sec", "x86_64", "0", "1.1", "1"),        /* superseded by the candidate 1.2 */
+            P("secold", "x86_64", "0", "0.9", "1"),     /* not newer than installed */
+            P("secnew", "x86_64", "0", "1.3", "1"),     /* newer than the candidate */
+            P("same", "i686", "0", "1.1", "1"),         /* other arch */
+            P("fromnoarch", "x86_64", "0", "2.0", "1"), /* no fromnoarch.x86_64 installed */
+            P("kern2", "x86_64", "0", "5.5", "1"),      /* newest installed kern2 is 6.0 */
+            P("hound", "noarch", "0", "1.0", "1"),      /* hound obsoletes fox: applies */
         };
-        struct fp_rpm_select_in in = {inst, sizeof(inst) / sizeof(inst[0]), avail,
-                                      sizeof(avail) / sizeof(avail[0]), sec,
-                                      sizeof(sec) / sizeof(sec[0])};
+        struct fp_rpm_select_in in = {inst,  sizeof(inst) / sizeof(inst[0]),
+                                      avail, sizeof(avail) / sizeof(avail[0]),
+                                      sec,   sizeof(sec) / sizeof(sec[0])};
         struct fp_rpm_selection sel;
         struct fp_diag d;
 
@@ -125,8 +135,8 @@ int main(void)
         const struct fp_rpm_pkg fox1 = P("fox", "noarch", "0", "1.9", "9");
         CHECK(!fp_rpm_dep_matches(&obs_fox[0], &fox2));
         CHECK(fp_rpm_dep_matches(&obs_fox[0], &fox1));
-        struct fp_rpm_dep le = {.name = "fox", .flags = FP_RPMDEP_LT | FP_RPMDEP_EQ,
-                                .version = "2.0", .release = "1"};
+        struct fp_rpm_dep le = {
+            .name = "fox", .flags = FP_RPMDEP_LT | FP_RPMDEP_EQ, .version = "2.0", .release = "1"};
         CHECK(fp_rpm_dep_matches(&le, &fox2));
         le.release = "0";
         CHECK(!fp_rpm_dep_matches(&le, &fox2));

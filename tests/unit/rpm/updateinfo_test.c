@@ -22,8 +22,8 @@ static enum fp_err cb(void *ud, const struct fp_advisory_pkg *a, struct fp_diag 
 {
         struct seen *s = ud;
         s->n++;
-        return fp_buf_addf(&s->all, "%s %s %s %s-%s:%s-%s.%s\n", a->advisory, a->type,
-                           a->severity, a->name, a->epoch, a->version, a->release, a->arch);
+        return fp_buf_addf(&s->all, "%s %s %s %s-%s:%s-%s.%s\n", a->advisory, a->type, a->severity,
+                           a->name, a->epoch, a->version, a->release, a->arch);
 }
 
 static enum fp_err parse(const char *xml, size_t len, struct seen *s, struct fp_diag *d)
@@ -62,8 +62,9 @@ static void check_alma(const char *rel)
         const char *id = json_string_value(json_object_get(j, "updateinfo_id"));
         const char *type = json_string_value(json_object_get(j, "type"));
         const char *sev = json_string_value(json_object_get(j, "severity"));
-        fp_buf_addf(&xml, "<?xml version=\"1.0\"?>\n<updates>\n<update type=\"%s\" status=\"final\">"
-                          "<id>%s</id><severity>%s</severity><pkglist><collection><name>c</name>\n",
+        fp_buf_addf(&xml,
+                    "<?xml version=\"1.0\"?>\n<updates>\n<update type=\"%s\" status=\"final\">"
+                    "<id>%s</id><severity>%s</severity><pkglist><collection><name>c</name>\n",
                     type, id, sev ? sev : "");
         json_array_foreach(json_object_get(json_object_get(j, "pkglist"), "packages"), i, pkg)
         {
@@ -94,21 +95,21 @@ int main(void)
         struct seen s;
         struct fp_diag d;
         const char *ui =
-                "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<updates>\n"
-                "<update from=\"x\" status=\"stable\" type=\"security\" version=\"2.0\">\n"
-                "<id>FEDORA-2024-1</id><title>t</title><severity>Important</severity>\n"
-                "<references><reference href=\"h\" id=\"CVE-1\" type=\"cve\"/></references>\n"
-                "<description>d &amp; d</description>\n"
-                "<pkglist><collection short=\"F40\"><name>Fedora 40</name>\n"
-                "<module name=\"m\" stream=\"s\" version=\"1\" context=\"c\" arch=\"x86_64\"/>\n"
-                "<package name=\"bash\" version=\"5.2\" release=\"1.fc40\" epoch=\"0\" arch=\"x86_64\""
-                " src=\"bash.src.rpm\"><filename>bash.rpm</filename><sum type=\"sha256\">0</sum>"
-                "</package>\n"
-                "<package name=\"tzdata\" version=\"2024a\" release=\"1\" arch=\"noarch\"/>\n"
-                "</collection></pkglist></update>\n"
-                "<update type=\"bugfix\"><pkglist><collection><package name=\"x\" version=\"1\" "
-                "release=\"1\" arch=\"x86_64\"/></collection></pkglist><id>B-1</id></update>\n"
-                "</updates>\n";
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<updates>\n"
+            "<update from=\"x\" status=\"stable\" type=\"security\" version=\"2.0\">\n"
+            "<id>FEDORA-2024-1</id><title>t</title><severity>Important</severity>\n"
+            "<references><reference href=\"h\" id=\"CVE-1\" type=\"cve\"/></references>\n"
+            "<description>d &amp; d</description>\n"
+            "<pkglist><collection short=\"F40\"><name>Fedora 40</name>\n"
+            "<module name=\"m\" stream=\"s\" version=\"1\" context=\"c\" arch=\"x86_64\"/>\n"
+            "<package name=\"bash\" version=\"5.2\" release=\"1.fc40\" epoch=\"0\" arch=\"x86_64\""
+            " src=\"bash.src.rpm\"><filename>bash.rpm</filename><sum type=\"sha256\">0</sum>"
+            "</package>\n"
+            "<package name=\"tzdata\" version=\"2024a\" release=\"1\" arch=\"noarch\"/>\n"
+            "</collection></pkglist></update>\n"
+            "<update type=\"bugfix\"><pkglist><collection><package name=\"x\" version=\"1\" "
+            "release=\"1\" arch=\"x86_64\"/></collection></pkglist><id>B-1</id></update>\n"
+            "</updates>\n";
 
         fp_buf_init(&s.all, 1 << 20);
         CHECK_INT_EQ(parse(ui, strlen(ui), &s, &d), FP_OK);
