@@ -10,13 +10,6 @@
 #include "cli/commands.h"
 #include "fleetpatch/scan.h"
 
-/*
- * The RPM scan lands in its own file; a weak reference keeps this command linkable (and
- * the Debian scan usable) in trees where it is not built yet.
- */
-enum fp_err fp_scan_rpm(const struct fp_scan_opts *opts, struct fp_scan_result *out,
-                        struct fp_diag *diag) __attribute__((weak));
-
 static void usage(FILE *f)
 {
         fprintf(f, "usage: fleetpatch scan [--root DIR] [--json] [--security-only]\n"
@@ -67,6 +60,12 @@ static int print_table(const struct fp_scan_result *r)
                        u->installed, (int)wc, u->candidate, (int)ws, u->suites ? u->suites : "",
                        u->security ? "security" : "-", u->held ? " (held)" : "");
         }
+        for (size_t i = 0; i < r->obsolete_count; i++) {
+                const struct fp_obsolete *o = &r->obsoletes[i];
+                printf("%s.%s %s (%s) obsoletes %s.%s %s%s\n", o->name, o->arch, o->candidate,
+                       o->origin ? o->origin : "", o->old_name, o->old_arch, o->old_installed,
+                       o->security ? " security" : "");
+        }
         printf("%zu upgradable (%zu security) of %zu installed packages\n", r->count, nsec,
                r->installed_count);
         return fflush(stdout) == 0 ? FP_EXIT_OK : FP_EXIT_INPUT;
@@ -110,6 +109,28 @@ static int print_json(const struct fp_scan_result *r)
         json_object_set_new(doc, "security_count", json_integer((json_int_t)nsec));
         json_object_set_new(doc, "updates", arr);
         arr = NULL;
+        /* RPM: packages that replace installed ones ("Obsoleting Packages" of dnf). */
+        json_t *obs = json_array();
+        for (size_t i = 0; obs && i < r->obsolete_count; i++) {
+                const struct fp_obsolete *ob = &r->obsoletes[i];
+                json_t *o = json_object();
+                if (!o)
+                        break;
+                json_object_set_new(o, "name", str_or_null(ob->name));
+                json_object_set_new(o, "arch", str_or_null(ob->arch));
+                json_object_set_new(o, "candidate", str_or_null(ob->candidate));
+                json_object_set_new(o, "origin", str_or_null(ob->origin));
+                json_object_set_new(o, "old_name", str_or_null(ob->old_name));
+                json_object_set_new(o, "old_arch", str_or_null(ob->old_arch));
+                json_object_set_new(o, "old_installed", str_or_null(ob->old_installed));
+                json_object_set_new(o, "security", json_boolean(ob->security));
+                json_array_append_new(obs, o);
+        }
+        json_object_set_new(doc, "obsoletes", obs ? obs : json_array());
+        json_t *warn = json_array();
+        for (size_t i = 0; warn && i < r->warning_count; i++)
+                json_array_append_new(warn, json_string(r->warnings[i]));
+        json_object_set_new(doc, "warnings", warn ? warn : json_array());
         if (json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0)
                 goto fail;
         putchar('\n');
@@ -177,11 +198,6 @@ int cmd_scan(int argc, char **argv)
                 return FP_EXIT_INPUT;
         }
         if (!strcmp(family, "rpm")) {
-                if (!fp_scan_rpm) {
-                        fprintf(stderr, "fleetpatch: %s: RPM scanning is not built in\n",
-                                opts.root);
-                        return FP_EXIT_INPUT;
-                }
                 err = fp_scan_rpm(&opts, &res, &diag);
         } else {
                 err = fp_scan_deb(&opts, &res, &diag);

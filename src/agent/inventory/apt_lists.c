@@ -159,7 +159,8 @@ enum fp_err fp_apt_lists_find(const char *dir, struct fp_arena *arena, struct fp
                 }
                 n++;
         }
-        qsort(names, n, sizeof(*names), cmp_str);
+        if (n > 1)
+                qsort(names, n, sizeof(*names), cmp_str);
         res.indexes = calloc(n + 1, sizeof(*res.indexes));
         res.paths = calloc(n + 1, sizeof(*res.paths));
         rc = calloc(n + 1, sizeof(*rc));

@@ -133,7 +133,8 @@ static enum fp_err list_dir(const char *dir, bool (*ok)(const char *), char ***o
                 free(v);
                 return err;
         }
-        qsort(v, cnt, sizeof(*v), cmp_cstr);
+        if (cnt > 1)
+                qsort(v, cnt, sizeof(*v), cmp_cstr);
         *out = v;
         *n = cnt;
         return FP_OK;
