@@ -150,7 +150,7 @@ static char *expand(const struct vars *v, const char *s)
 {
         struct fp_buf b;
 
-        fp_buf_init(&b, FP_MAX_LINE_LEN);
+        fp_buf_init(&b, FP_MAX_INI_LINE_LEN);
         fp_buf_addstr(&b, "");
         while (*s) {
                 if (*s == '$') {

@@ -26,7 +26,9 @@ const char *fp_scan_detect_family(const char *root)
         /* dpkg first: Debian hosts may carry an rpm database for alien/rpm tools. */
         if (exists_under(root, "var/lib/dpkg/status"))
                 return "deb";
-        if (exists_under(root, "var/lib/rpm") || exists_under(root, "usr/lib/sysimage/rpm"))
+        /* root/.rpmdb: where Debian's own rpm keeps an installroot's database by default. */
+        if (exists_under(root, "var/lib/rpm") || exists_under(root, "usr/lib/sysimage/rpm") ||
+            exists_under(root, "root/.rpmdb"))
                 return "rpm";
         return NULL;
 }

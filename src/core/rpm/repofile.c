@@ -65,8 +65,8 @@ enum fp_err fp_ini_parse(const char *data, size_t len, const char *name, fp_ini_
         unsigned long lineno = 0;
         size_t pos = 0;
 
-        fp_buf_init(&section, FP_MAX_LINE_LEN);
-        fp_buf_init(&p.key, FP_MAX_LINE_LEN);
+        fp_buf_init(&section, FP_MAX_INI_LINE_LEN);
+        fp_buf_init(&p.key, FP_MAX_INI_LINE_LEN);
         fp_buf_init(&p.value, FP_MAX_REPOFILE_SIZE);
         if (len > FP_MAX_REPOFILE_SIZE) {
                 fp_diag_set(diag, name, 0, NULL, "file larger than %d bytes", FP_MAX_REPOFILE_SIZE);
@@ -81,9 +81,9 @@ enum fp_err fp_ini_parse(const char *data, size_t len, const char *name, fp_ini_
 
                 pos += linelen + (nl ? 1 : 0);
                 lineno++;
-                if (linelen > FP_MAX_LINE_LEN) {
+                if (linelen > FP_MAX_INI_LINE_LEN) {
                         fp_diag_set(diag, name, lineno, NULL, "line longer than %d bytes",
-                                    FP_MAX_LINE_LEN);
+                                    FP_MAX_INI_LINE_LEN);
                         err = FP_ELIMIT;
                         goto out;
                 }

@@ -46,13 +46,13 @@ int main(void)
         CHECK(!fp_ini_bool("maybe", &b));
 
         /* A line at the limit and one past it. */
-        char *big = malloc(FP_MAX_LINE_LEN + 16);
+        char *big = malloc(FP_MAX_INI_LINE_LEN + 16);
         memcpy(big, "k=", 2);
-        memset(big + 2, 'v', FP_MAX_LINE_LEN - 2);
-        big[FP_MAX_LINE_LEN] = '\0';
+        memset(big + 2, 'v', FP_MAX_INI_LINE_LEN - 2);
+        big[FP_MAX_INI_LINE_LEN] = '\0';
         CHECK_INT_EQ(parse(big, &d), FP_OK);
-        big[FP_MAX_LINE_LEN] = 'v';
-        big[FP_MAX_LINE_LEN + 1] = '\0';
+        big[FP_MAX_INI_LINE_LEN] = 'v';
+        big[FP_MAX_INI_LINE_LEN + 1] = '\0';
         CHECK_INT_EQ(parse(big, &d), FP_ELIMIT);
         CHECK_INT_EQ(d.line, 1);
         free(big);

@@ -268,8 +268,39 @@ static void test_read_file(void)
         unlink(path);
 }
 
+/* The real Debian 12 main index (gzip, 50 MB plain, a 75,649-byte line) reads without error. */
+static void test_real_packages(void)
+{
+        const char *d = getenv("FP_SHARED_DATA");
+        char path[4096];
+        struct fp_reader *r = NULL;
+        struct fp_diag diag;
+        const char *line;
+        size_t n, longest = 0, stanzas = 0;
+        enum fp_err err;
+
+        if (!d || access(d, R_OK) != 0) {
+                fprintf(stderr, "note: shared data missing, real Packages check not run\n");
+                return;
+        }
+        snprintf(path, sizeof(path), "%s/apt/Packages_bookworm_main_binary-amd64.gz", d);
+        CHECK_INT_EQ(fp_reader_open(path, &r, &diag), FP_OK);
+        if (!r)
+                return;
+        while ((err = fp_reader_getline(r, &line, &n, &diag)) == FP_OK && line) {
+                if (n > longest)
+                        longest = n;
+                stanzas += strncmp(line, "Package: ", 9) == 0;
+        }
+        CHECK_MSG(err == FP_OK, "%s:%lu: %s", diag.file, diag.line, diag.msg);
+        CHECK_INT_EQ(stanzas, 63440); /* the count the data README gives */
+        CHECK(longest > 64 * 1024 && longest <= FP_MAX_LINE_LEN);
+        fp_reader_free(r);
+}
+
 int main(void)
 {
+        test_real_packages();
         test_roundtrips();
         test_edges();
         test_read_file();
