@@ -7,7 +7,7 @@ set -eu
 cd "$(dirname "$0")/.."
 BUILD=${1:-build}
 RUNS=${2:-7}
-FP="$BUILD/fleetpatch"
+FP="$BUILD/src/cli/fleetpatch"
 [ -x "$FP" ] || { echo "build first: $FP not found" >&2; exit 2; }
 [ -x /usr/bin/time ] || { echo "needs /usr/bin/time (package time)" >&2; exit 2; }
 command -v apt >/dev/null || { echo "needs apt" >&2; exit 2; }

@@ -7,4 +7,4 @@ cd "$(dirname "$0")/.."
 scripts/deps.sh >/dev/null
 [ -d build ] || meson setup build -Dbuildtype=release >/dev/null
 ninja -C build >/dev/null
-exec ./build/fleetpatch scan "$@"
+exec ./build/src/cli/fleetpatch scan "$@"
