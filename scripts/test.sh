@@ -73,7 +73,7 @@ if [ "$QUICK" = 0 ]; then
     if ninja -C "$ROOT/build-fuzz" -j "$JOBS" >/dev/null; then
       fp=0; ff=0
       for f in "$ROOT"/build-fuzz/fuzz/fuzz_*; do
-        [ -x "$f" ] || continue
+        [ -f "$f" ] && [ -x "$f" ] || continue  # not meson's fuzz_*.p object dirs
         name=${f##*/fuzz_}
         out=$(mktemp -d)
         # New inputs go to a scratch dir first; the committed corpus is only read.

@@ -16,6 +16,7 @@
 #include "core/deb/packages.h"
 #include "core/deb/policy.h"
 #include "core/deb/preferences.h"
+#include "core/deb/util.h"
 #include "fleetpatch/limits.h"
 #include "fleetpatch/reader.h"
 #include "fleetpatch/scan.h"
@@ -147,21 +148,10 @@ static void free_names(char **v, size_t n)
         free(v);
 }
 
-/* apt.conf.d: no extension or ".conf", characters [A-Za-z0-9_.-]. */
+/* apt.conf.d: no extension or ".conf". */
 static bool conf_name_ok(const char *name)
 {
-        const char *dot = NULL;
-        if (!*name)
-                return false;
-        for (const char *p = name; *p; p++) {
-                char c = *p;
-                if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                      (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.'))
-                        return false;
-                if (c == '.')
-                        dot = p;
-        }
-        return !dot || strcmp(dot, ".conf") == 0;
+        return fp_deb_dir_entry_ok(name, "conf");
 }
 
 static enum fp_err read_aptconf(const char *root, struct aptconf *conf, struct fp_diag *diag)

@@ -22,20 +22,7 @@ void fp_pins_release(struct fp_pins *pins)
 
 bool fp_preferences_name_ok(const char *name)
 {
-        const char *dot = NULL;
-
-        if (!name || !*name)
-                return false;
-        /* apt's GetListOfFilesInDir: only [A-Za-z0-9_.-], extension none or "pref". */
-        for (const char *p = name; *p; p++) {
-                char c = *p;
-                if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                      (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.'))
-                        return false;
-                if (c == '.')
-                        dot = p;
-        }
-        return !dot || strcmp(dot, ".pref") == 0;
+        return fp_deb_dir_entry_ok(name, "pref");
 }
 
 static enum fp_err add_pin(struct fp_pins *pins, const struct fp_pin *pin, const char *file,

@@ -51,3 +51,20 @@ bool fp_deb_parse_long(const char *s, size_t n, long min, long max, long *out)
         *out = r;
         return true;
 }
+
+bool fp_deb_dir_entry_ok(const char *name, const char *ext)
+{
+        const char *dot = NULL;
+
+        if (!name || !*name)
+                return false;
+        for (const char *p = name; *p; p++) {
+                char c = *p;
+                if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                      (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.'))
+                        return false;
+                if (c == '.')
+                        dot = p;
+        }
+        return !dot || strcmp(dot + 1, ext) == 0;
+}

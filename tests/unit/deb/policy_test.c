@@ -3,6 +3,7 @@
 
 #include "core/deb/policy.h"
 #include "core/deb/preferences.h"
+#include "core/deb/util.h"
 #include "test.h"
 
 static struct fp_arena arena;
@@ -116,6 +117,10 @@ static void test_bad(void)
         CHECK_INT_EQ(fp_apt_policy_init(&pol, ix, 4, NULL, "nosuch", "amd64", &d), FP_EINVAL);
         CHECK(fp_preferences_name_ok("x.pref") && fp_preferences_name_ok("nodejs"));
         CHECK(!fp_preferences_name_ok("x.dpkg-old") && !fp_preferences_name_ok("a b"));
+        /* The same rule with apt.conf.d's extension; a bare "." extension is not "conf". */
+        CHECK(fp_deb_dir_entry_ok("20auto-upgrades", "conf") && fp_deb_dir_entry_ok("a.conf", "conf"));
+        CHECK(!fp_deb_dir_entry_ok("a.conf.bak", "conf") && !fp_deb_dir_entry_ok("a.", "conf"));
+        CHECK(!fp_deb_dir_entry_ok("", "conf") && !fp_deb_dir_entry_ok(NULL, "conf"));
 }
 
 int main(void)
