@@ -12,6 +12,7 @@ PKGS="
   rpm dnf createrepo-c
   libdpkg-dev librpm-dev
   time diffutils
+  cppcheck clang-tidy
 "
 
 missing=""

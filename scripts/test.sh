@@ -1,6 +1,6 @@
 #!/bin/sh
 # The whole test suite, as the README and CI run it:
-#   1. a normal build with -Werror, every test;
+#   1. a normal build with -Werror, every test; then cppcheck and clang-tidy over src/;
 #   2. the same suite under ASan + UBSan (halt on the first UBSan report);
 #   3. every fuzz target built with clang + libFuzzer, run for a fixed number of inputs
 #      from its corpus (a count, not a time, so the result does not depend on machine speed).
@@ -59,6 +59,29 @@ run_pass() {
 }
 
 run_pass "build -Werror" "$ROOT/build" -Dwerror=true -Dbuildtype=debugoptimized
+
+# Static analysis of src/ (the library and the programs): cppcheck and clang-tidy (.clang-tidy),
+# each counted as one test; findings are printed.
+lint_pass() {
+  echo "=== static analysis ==="
+  lp=0; lf=0; log=$(mktemp)
+  if cppcheck --quiet --enable=warning,performance,portability --std=c11 --inline-suppr \
+       -I include -I src -D__GNUC__ --error-exitcode=1 src >"$log" 2>&1; then
+    lp=$((lp + 1)); echo "cppcheck: clean"
+  else
+    lf=$((lf + 1)); echo "cppcheck: FAILED"; cat "$log"
+  fi
+  if [ -f "$ROOT/build/compile_commands.json" ] &&
+     find src -name '*.c' | xargs -P "$JOBS" -n 4 clang-tidy -p "$ROOT/build" --quiet \
+       --warnings-as-errors='*' >"$log" 2>&1; then
+    lp=$((lp + 1)); echo "clang-tidy: clean"
+  else
+    lf=$((lf + 1)); echo "clang-tidy: FAILED"; grep -E "warning:|error:" "$log" | head -50
+  fi
+  rm -f "$log"
+  echo "$lp $lf 0 static analysis" >>"$SUMMARY"
+}
+lint_pass
 
 if [ "$QUICK" = 0 ]; then
   UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 \

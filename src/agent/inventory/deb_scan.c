@@ -259,7 +259,7 @@ static int cmp_update(const void *a, const void *b)
 static const char *suites_of(struct fp_arena *arena, const struct fp_apt_lists *lists,
                              const struct fp_apt_ver *ver, const char **origin, bool *security)
 {
-        const char *names[64];
+        const char *names[64] = {0}; /* more than 64 distinct suites: the rest are left out */
         size_t n = 0, total = 1;
         char *out;
 
