@@ -141,12 +141,13 @@ static void name_range(const struct fp_rpm_pkg **v, size_t n, const char *name, 
 static const struct fp_rpm_pkg **sorted_ptrs(const struct fp_rpm_pkg *v, size_t n,
                                              int (*cmp)(const void *, const void *))
 {
-        const struct fp_rpm_pkg **p = malloc((n ? n : 1) * sizeof(*p));
+        /* An array of pointers: sizeof(*p) is a pointer's size on purpose. */
+        const struct fp_rpm_pkg **p = malloc((n ? n : 1) * sizeof(*p)); // NOLINT(bugprone-sizeof-expression)
         if (!p)
                 return NULL;
         for (size_t i = 0; i < n; i++)
                 p[i] = &v[i];
-        qsort(p, n, sizeof(*p), cmp);
+        qsort(p, n, sizeof(*p), cmp); // NOLINT(bugprone-sizeof-expression)
         return p;
 }
 
