@@ -29,21 +29,13 @@ static void print_error(const struct fp_diag *diag, enum fp_err err)
         fprintf(stderr, "fleetpatch: %s\n", n ? msg : fp_strerror(err));
 }
 
-static const char *display_name(const struct fp_update *u, char *buf, size_t cap)
-{
-        (void)cap;
-        snprintf(buf, cap, "%s", u->name);
-        return buf;
-}
-
 static int print_table(const struct fp_scan_result *r)
 {
         size_t wn = 7, wa = 4, wi = 9, wc = 9, ws = 6, nsec = 0;
-        char name[512];
 
         for (size_t i = 0; i < r->count; i++) {
                 const struct fp_update *u = &r->updates[i];
-                size_t l = strlen(display_name(u, name, sizeof(name)));
+                size_t l = strlen(u->name);
                 wn = l > wn ? l : wn;
                 wa = strlen(u->arch) > wa ? strlen(u->arch) : wa;
                 wi = strlen(u->installed) > wi ? strlen(u->installed) : wi;
@@ -56,7 +48,7 @@ static int print_table(const struct fp_scan_result *r)
         for (size_t i = 0; i < r->count; i++) {
                 const struct fp_update *u = &r->updates[i];
                 printf("%-*s  %-*s  %-*s  %-*s  %-*s  %s%s\n", (int)wn,
-                       display_name(u, name, sizeof(name)), (int)wa, u->arch, (int)wi,
+                       u->name, (int)wa, u->arch, (int)wi,
                        u->installed, (int)wc, u->candidate, (int)ws, u->suites ? u->suites : "",
                        u->security ? "security" : "-", u->held ? " (held)" : "");
         }
