@@ -66,4 +66,28 @@
 /* Architectures configured on one host (native + foreign). */
 #define FP_MAX_ARCHES 64
 
+/* ---- Vulnerability feeds (src/vuln) ---- */
+/* A whole feed file after decompression (Debian's tracker JSON is ~80 MB; allow 6x). */
+#define FP_MAX_FEED_SIZE (512L * 1024 * 1024)
+/* One advisory record as JSON (the largest real OSV records, Ubuntu ESM with long `versions`
+ * lists, are < 2 MiB). */
+#define FP_MAX_RECORD_SIZE (16 * 1024 * 1024)
+/* Records in one feed (OSV Debian: ~60k; the tracker: ~40k CVEs x releases). */
+#define FP_MAX_FEED_RECORDS 5000000
+/* An advisory id, alias, package name in a feed; real ones are < 64 bytes. */
+#define FP_MAX_ADVISORY_ID_LEN 256
+/* Aliases / references / affected entries of one record (real: < 200 / < 500 / < 3000). */
+#define FP_MAX_ALIASES 1024
+#define FP_MAX_REFS 4096
+#define FP_MAX_AFFECTED 100000
+/* Range events of one affected entry and explicit `versions` of one (Ubuntu ESM: ~400). */
+#define FP_MAX_RANGE_EVENTS 4096
+#define FP_MAX_AFFECTED_VERSIONS 100000
+/* JSON nesting accepted in a feed (OSV needs 6). */
+#define FP_MAX_JSON_DEPTH 32
+/* A CSV line of KEV/EPSS (KEV's longest: ~3 KiB). */
+#define FP_MAX_CSV_LINE_LEN (64 * 1024)
+/* A URL feed download, compressed. */
+#define FP_MAX_DOWNLOAD_SIZE (512L * 1024 * 1024)
+
 #endif
