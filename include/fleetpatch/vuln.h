@@ -157,6 +157,9 @@ struct fp_feed_sink {
         /* One broken record, skipped: its id when known ("" otherwise) and why (with the
          * line or JSON path in diag->field / diag->line). May be NULL. */
         void (*reject)(void *ud, const char *record_id, const struct fp_diag *why);
+        /* One well-formed record that is not for us (only npm/PyPI/Go packages, a
+         * withdrawn-before-published stub, ...), skipped on purpose. May be NULL. */
+        void (*skip)(void *ud, const char *record_id, const char *reason);
         /* Feed-wide facts worth keeping: "catalogVersion", "score_date", "model_version". May
          * be NULL. */
         void (*meta)(void *ud, const char *key, const char *value);
