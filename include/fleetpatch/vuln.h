@@ -44,6 +44,8 @@ enum fp_severity fp_severity_from_cvss(double score);
  * "2024-07-16 12:34:56" (UTC assumed) to Unix seconds. false on anything else.
  */
 bool fp_parse_date(const char *s, int64_t *out);
+/* Current time in Unix seconds; the environment variable FP_NOW=<date> pins it (tests). */
+int64_t fp_now(void);
 /* "2024-07-16T12:34:56Z" into out (at least 21 bytes); "" for 0. */
 void fp_format_date(int64_t t, char out[32]);
 

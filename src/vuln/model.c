@@ -1,6 +1,7 @@
 /* Names and small conversions of the advisory model (fleetpatch/vuln.h). */
 #include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
@@ -188,4 +189,14 @@ void fp_format_date(int64_t t, char out[32])
         struct tm tm;
         if (!gmtime_r(&tt, &tm) || strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
                 out[0] = '\0';
+}
+
+int64_t fp_now(void)
+{
+        /* Tests pin the clock (exception expiry, SLA deadlines) with FP_NOW=<date>. */
+        const char *pinned = getenv("FP_NOW");
+        int64_t t;
+        if (pinned && *pinned && fp_parse_date(pinned, &t))
+                return t;
+        return (int64_t)time(NULL);
 }
