@@ -18,6 +18,18 @@ static const struct command commands[] = {
 #ifdef FP_HAVE_CMD_SCAN
         {"scan", cmd_scan, "list the updates this host (or --root DIR) is missing"},
 #endif
+#ifdef FP_HAVE_CMD_VULNS
+        {"vulns", cmd_vulns, "vulnerabilities of this host (or --root DIR), risk first"},
+#endif
+#ifdef FP_HAVE_CMD_FEEDS
+        {"feeds", cmd_feeds, "import vulnerability feeds, show their status"},
+#endif
+#ifdef FP_HAVE_CMD_EXCEPTIONS
+        {"exceptions", cmd_exceptions, "accept or dismiss findings with owner, reason, expiry"},
+#endif
+#ifdef FP_HAVE_CMD_SBOM
+        {"sbom", cmd_sbom, "CycloneDX 1.5 SBOM of this host (or --root DIR) with findings"},
+#endif
 #ifdef FP_HAVE_CMD_VERCMP
         {"vercmp", cmd_vercmp, "compare two versions: vercmp [--scheme deb|rpm|apk] A OP B"},
 #endif
@@ -27,7 +39,7 @@ static void usage(FILE *out)
 {
         fprintf(out, "usage: fleetpatch COMMAND [ARGS]\n\ncommands:\n");
         for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-                fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].help);
+                fprintf(out, "  %-11s %s\n", commands[i].name, commands[i].help);
         fprintf(out, "\nRun 'fleetpatch COMMAND --help' for a command's options.\n");
 }
 

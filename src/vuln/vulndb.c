@@ -647,7 +647,7 @@ enum fp_err fp_import_commit(struct fp_import *imp, const char *etag, const char
         if (err == FP_OK)
                 err = exec(db, "COMMIT", diag);
         if (err != FP_OK) {
-                char msg[FP_DIAG_MSG_MAX];
+                char msg[FP_DIAG_MSG_MAX + 16];
                 snprintf(msg, sizeof(msg), "store: %s", diag ? diag->msg : fp_strerror(err));
                 fp_import_abort(imp, msg);
                 return err;
