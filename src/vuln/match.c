@@ -531,16 +531,15 @@ static enum fp_err merge(struct host_ctx *c, const struct fp_inv_pkg *pkg, const
 static enum fp_err match_pkg(struct host_ctx *c, const struct fp_inv_pkg *p)
 {
         c->nhits = 0;
-        const struct tuple_result *src = NULL;
-        if (strcmp(c->inv->family, "deb") == 0) {
-                src = lookup(c->ix, c->inv, 'S', p->source, p->source_version, NULL);
-                if (!src)
-                        return FP_ENOMEM;
-        }
+        /* Debian, Ubuntu and Alpine advisories mostly name source packages. */
+        const struct tuple_result *src =
+                lookup(c->ix, c->inv, 'S', p->source, p->source_version, NULL);
+        if (!src)
+                return FP_ENOMEM;
         const struct tuple_result *bin = lookup(c->ix, c->inv, 'B', p->name, p->version, p->arch);
         if (!bin)
                 return FP_ENOMEM;
-        enum fp_err err = src ? add_hits(c, src) : FP_OK;
+        enum fp_err err = add_hits(c, src);
         if (err == FP_OK)
                 err = add_hits(c, bin);
         if (err != FP_OK || c->nhits == 0)
