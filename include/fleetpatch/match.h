@@ -58,6 +58,7 @@ struct fp_finding {
         enum fp_severity severity; /* the distribution's rating if it gave one, else the
                                       advisory's, else from CVSS */
         double cvss;               /* negative = unknown */
+        const char *cvss_vector;   /* of the highest CVSS score, or NULL */
         int64_t published;         /* earliest publication among the advisories; 0 unknown */
         const char *summary;
         const char *note; /* why the status (no-dsa reason, kernel reasoning), may be NULL */

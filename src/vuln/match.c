@@ -10,7 +10,7 @@
 
 /* One advisory as the index keeps it: what findings need, nothing else. */
 struct ix_adv {
-        const char *feed, *id, *summary;
+        const char *feed, *id, *summary, *cvss_vector;
         enum fp_severity severity;
         double cvss;
         int64_t published;
@@ -122,6 +122,7 @@ static struct ix_adv *intern_adv(struct fp_vindex *ix, const char *feed,
                 .feed = adup(&ix->arena, feed),
                 .id = adup(&ix->arena, adv->id),
                 .summary = adup(&ix->arena, adv->summary),
+                .cvss_vector = adup(&ix->arena, adv->cvss_vector),
                 .severity = adv->severity,
                 .cvss = adv->cvss_score,
                 .published = adv->published,
@@ -491,8 +492,10 @@ static enum fp_err merge(struct host_ctx *c, const struct fp_inv_pkg *pkg, const
                         distro_sev = m->aff->severity;
                 if (ad->severity > adv_sev)
                         adv_sev = ad->severity;
-                if (ad->cvss > f->cvss)
+                if (ad->cvss > f->cvss) {
                         f->cvss = ad->cvss;
+                        f->cvss_vector = ad->cvss_vector;
+                }
                 if (ad->published && (!f->published || ad->published < f->published))
                         f->published = ad->published;
                 if (!f->summary)
