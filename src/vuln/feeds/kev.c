@@ -101,6 +101,12 @@ static bool text_ok(struct kev *k, const struct kev_raw *r, const char *field, c
         return true;
 }
 
+/* "" as NULL: the CSV form cannot tell them apart, so the JSON form does not either. */
+static const char *nonempty(const char *s)
+{
+        return s && *s ? s : NULL;
+}
+
 /* Validate one entry and hand it to the sink; only a sink error stops the parse. */
 static enum fp_err deliver(struct kev *k, const struct kev_raw *r)
 {
@@ -135,9 +141,9 @@ static enum fp_err deliver(struct kev *k, const struct kev_raw *r)
                 return FP_OK;
         }
         e.cve = r->cve;
-        e.vendor = r->vendor;
-        e.product = r->product;
-        e.name = r->name;
+        e.vendor = nonempty(r->vendor);
+        e.product = nonempty(r->product);
+        e.name = nonempty(r->name);
         e.ransomware = r->ransomware && strcasecmp(r->ransomware, "Known") == 0;
         if (k->sink->kev && (err = k->sink->kev(k->sink->ud, &e)) != FP_OK) {
                 fp_diag_set(k->diag, k->name, r->line, "", "storing the KEV entry %s failed: %s",
