@@ -22,6 +22,7 @@ struct fp_assess_opts {
 struct fp_assessment {
         struct fp_inventory inv;
         struct fp_host_findings findings; /* sorted by score, highest first */
+        struct fp_vindex *index;          /* the findings point into it */
         char host[256];
         const char **warnings; /* e.g. why the update scan did not run */
         size_t warning_count;

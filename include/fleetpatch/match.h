@@ -31,6 +31,9 @@ void fp_vindex_free(struct fp_vindex *ix);
 /* Affected entries and distinct tuples evaluated so far (for benchmarks and status). */
 size_t fp_vindex_entries(const struct fp_vindex *ix);
 size_t fp_vindex_tuples(const struct fp_vindex *ix);
+/* Sharing evaluated tuples between hosts is on by default; off re-evaluates every package of
+ * every host (the reference the benchmark measures sharing against). */
+void fp_vindex_share_tuples(struct fp_vindex *ix, bool share);
 
 enum fp_finding_status {
         FP_FIND_VULNERABLE,     /* a fixed version exists and is newer than what is installed */
@@ -84,7 +87,8 @@ struct fp_host_findings {
         struct fp_arena arena;
 };
 
-/* Match one host's inventory. The inventory must outlive the findings (pkg pointers). */
+/* Match one host's inventory. The findings point into the inventory (pkg) and into the index
+ * (advisory strings, shared by every host): both must outlive them. */
 enum fp_err fp_match_host(struct fp_vindex *ix, const struct fp_inventory *inv,
                           struct fp_host_findings *out, struct fp_diag *diag);
 void fp_host_findings_release(struct fp_host_findings *hf);

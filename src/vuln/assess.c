@@ -100,12 +100,9 @@ enum fp_err fp_assess(struct fp_vulndb *db, const struct fp_assess_opts *o,
         enum fp_err err = fp_inventory_load(&o->inv, &out->inv, diag);
         if (err != FP_OK)
                 return err;
-        struct fp_vindex *ix;
-        err = fp_vindex_load(db, out->inv.distro, out->inv.release, &ix, diag);
-        if (err == FP_OK) {
-                err = fp_match_host(ix, &out->inv, &out->findings, diag);
-                fp_vindex_free(ix);
-        }
+        err = fp_vindex_load(db, out->inv.distro, out->inv.release, &out->index, diag);
+        if (err == FP_OK)
+                err = fp_match_host(out->index, &out->inv, &out->findings, diag);
         if (err == FP_OK)
                 err = fp_apply_exceptions(db, &out->findings, out->host, o->tags, o->ntags, diag);
         if (err == FP_OK && !o->no_scan)
@@ -120,6 +117,8 @@ enum fp_err fp_assess(struct fp_vulndb *db, const struct fp_assess_opts *o,
 void fp_assessment_release(struct fp_assessment *a)
 {
         fp_host_findings_release(&a->findings);
+        fp_vindex_free(a->index);
+        a->index = NULL;
         fp_inventory_release(&a->inv);
         free(a->warnings);
         a->warnings = NULL;

@@ -45,6 +45,8 @@ struct tuple_match {
         enum fp_finding_status status;
 };
 struct tuple_result {
+        struct fp_finding *t; /* the findings this tuple yields, merged once (pkg unset) */
+        size_t nt;
         size_t n;
         struct tuple_match m[];
 };
@@ -58,6 +60,9 @@ struct fp_vindex {
         struct fp_strmap epss;   /* CVE -> epss_rec */
         struct fp_strmap tuples; /* tuple key -> tuple_result (or &no_match) */
         size_t entries;
+        bool no_sharing;
+        struct tuple_result **unshared; /* results made while not sharing */
+        size_t nunshared, unshared_cap;
 };
 
 const char *fp_finding_status_name(enum fp_finding_status s)
@@ -262,8 +267,15 @@ void fp_vindex_free(struct fp_vindex *ix)
         size_t kl;
         void *v;
         while (fp_strmap_next(&ix->tuples, &pos, &k, &kl, &v))
-                if (v != &no_match)
+                if (v != &no_match) {
+                        free(((struct tuple_result *)v)->t);
                         free(v);
+                }
+        for (size_t i = 0; i < ix->nunshared; i++) {
+                free(ix->unshared[i]->t);
+                free((void *)ix->unshared[i]);
+        }
+        free(ix->unshared);
         fp_strmap_release(&ix->chains);
         fp_strmap_release(&ix->advs);
         fp_strmap_release(&ix->kev);
@@ -281,6 +293,11 @@ size_t fp_vindex_entries(const struct fp_vindex *ix)
 size_t fp_vindex_tuples(const struct fp_vindex *ix)
 {
         return ix->tuples.count;
+}
+
+void fp_vindex_share_tuples(struct fp_vindex *ix, bool share)
+{
+        ix->no_sharing = !share;
 }
 
 /* ---- one tuple ----------------------------------------------------------------------------- */
@@ -352,6 +369,8 @@ static const struct tuple_result *evaluate(const struct ix_aff *chain, const cha
         if (!r)
                 return NULL;
         r->n = 0;
+        r->t = NULL;
+        r->nt = 0;
         for (const struct ix_aff *f = chain; f; f = f->next) {
                 enum fp_scheme sch = scheme_of(f->distro);
                 if (sch == FP_SCHEME_RPM) {
@@ -373,40 +392,6 @@ static const struct tuple_result *evaluate(const struct ix_aff *chain, const cha
         return r;
 }
 
-static const struct tuple_result *lookup(struct fp_vindex *ix, const struct fp_inventory *inv,
-                                         char kind, const char *package, const char *version,
-                                         const char *arch)
-{
-        size_t clen, tlen;
-        char ckey[2 * FP_MAX_NAME_LEN + 128];
-        int n = snprintf(ckey, sizeof(ckey), "%s\037%s\037%c\037%s", inv->distro, inv->release,
-                         kind, package);
-        if (n < 0 || (size_t)n >= sizeof(ckey))
-                return &no_match;
-        clen = (size_t)n;
-        const struct ix_aff *chain = fp_strmap_get(&ix->chains, ckey, clen);
-        if (!chain)
-                return &no_match;
-        char tkey[sizeof(ckey) + 2 * FP_MAX_VERSION_LEN + 64];
-        n = snprintf(tkey, sizeof(tkey), "%s\037%s\037%s", ckey, version, kind == 'B' ? arch : "");
-        if (n < 0 || (size_t)n >= sizeof(tkey))
-                return &no_match;
-        tlen = (size_t)n;
-        const struct tuple_result *r = fp_strmap_get(&ix->tuples, tkey, tlen);
-        if (r)
-                return r;
-        r = evaluate(chain, version, arch);
-        const char *k = r ? fp_arena_strndup(&ix->arena, tkey, tlen) : NULL;
-        if (!k || fp_strmap_put(&ix->tuples, k, tlen, (void *)r) != FP_OK) {
-                if (r != &no_match)
-                        free((void *)r);
-                return NULL;
-        }
-        return r;
-}
-
-/* ---- one host ------------------------------------------------------------------------------ */
-
 struct hit {
         const char *vuln;
         const struct tuple_match *m;
@@ -421,59 +406,11 @@ static int hit_order(const void *a, const void *b)
         return strcmp(x->m->aff->adv->id, y->m->aff->adv->id);
 }
 
-struct host_ctx {
-        struct fp_vindex *ix;
-        const struct fp_inventory *inv;
-        struct fp_host_findings *out;
-        size_t cap;
-        struct hit *hits;
-        size_t nhits, hitcap;
-};
-
-static enum fp_err add_hits(struct host_ctx *c, const struct tuple_result *r)
+/* One finding from n hits that share a vuln id (pkg left unset). */
+static enum fp_err merge_into(struct fp_vindex *ix, enum fp_scheme sch, struct fp_arena *a,
+                              const struct hit *h, size_t n, struct fp_finding *f)
 {
-        for (size_t i = 0; i < r->n; i++) {
-                const struct ix_adv *a = r->m[i].aff->adv;
-                for (size_t v = 0; v < a->nvulns; v++) {
-                        if (c->nhits == c->hitcap) {
-                                size_t cap = c->hitcap ? c->hitcap * 2 : 64;
-                                struct hit *h = realloc(c->hits, cap * sizeof(*h));
-                                if (!h)
-                                        return FP_ENOMEM;
-                                c->hits = h;
-                                c->hitcap = cap;
-                        }
-                        c->hits[c->nhits++] = (struct hit){a->vulns[v], &r->m[i]};
-                }
-        }
-        return FP_OK;
-}
-
-static struct fp_finding *new_finding(struct host_ctx *c)
-{
-        struct fp_host_findings *o = c->out;
-        if (o->count == c->cap) {
-                size_t cap = c->cap ? c->cap * 2 : 64;
-                struct fp_finding *n = realloc(o->items, cap * sizeof(*n));
-                if (!n)
-                        return NULL;
-                o->items = n;
-                c->cap = cap;
-        }
-        struct fp_finding *f = &o->items[o->count++];
         memset(f, 0, sizeof(*f));
-        return f;
-}
-
-/* One finding from the hits [from, to) that share a vuln id on one package. */
-static enum fp_err merge(struct host_ctx *c, const struct fp_inv_pkg *pkg, const struct hit *h,
-                         size_t n)
-{
-        struct fp_finding *f = new_finding(c);
-        if (!f)
-                return FP_ENOMEM;
-        struct fp_arena *a = &c->out->arena;
-        f->pkg = pkg;
         f->vuln = h[0].vuln;
         f->status = h[0].m->status;
         f->cvss = -1.0;
@@ -486,7 +423,7 @@ static enum fp_err merge(struct host_ctx *c, const struct fp_inv_pkg *pkg, const
                 const struct ix_adv *ad = m->aff->adv;
                 if (m->status < f->status)
                         f->status = m->status;
-                if (m->fixed && (!f->fixed || fp_vercmp(c->inv->scheme, m->fixed, f->fixed) > 0))
+                if (m->fixed && (!f->fixed || fp_vercmp(sch, m->fixed, f->fixed) > 0))
                         f->fixed = m->fixed;
                 if (m->aff->severity > distro_sev)
                         distro_sev = m->aff->severity;
@@ -517,13 +454,13 @@ static enum fp_err merge(struct host_ctx *c, const struct fp_inv_pkg *pkg, const
         fp_buf_release(&advs);
         if (!f->advisories)
                 return FP_ENOMEM;
-        const struct kev_rec *k = fp_strmap_get(&c->ix->kev, f->vuln, strlen(f->vuln));
+        const struct kev_rec *k = fp_strmap_get(&ix->kev, f->vuln, strlen(f->vuln));
         if (k) {
                 f->kev = true;
                 f->kev_due = k->due;
                 f->ransomware = k->ransomware;
         }
-        const struct epss_rec *e = fp_strmap_get(&c->ix->epss, f->vuln, strlen(f->vuln));
+        const struct epss_rec *e = fp_strmap_get(&ix->epss, f->vuln, strlen(f->vuln));
         if (e) {
                 f->epss = e->epss;
                 f->epss_percentile = e->percentile;
@@ -531,30 +468,173 @@ static enum fp_err merge(struct host_ctx *c, const struct fp_inv_pkg *pkg, const
         return FP_OK;
 }
 
+
+/* Hits of one tuple result, sorted by vuln then advisory, into a caller-owned array. */
+static struct hit *collect_hits(const struct tuple_result *r, size_t *n)
+{
+        size_t total = 0;
+        for (size_t i = 0; i < r->n; i++)
+                total += r->m[i].aff->adv->nvulns;
+        struct hit *h = malloc((total ? total : 1) * sizeof(*h));
+        if (!h)
+                return NULL;
+        *n = 0;
+        for (size_t i = 0; i < r->n; i++) {
+                const struct ix_adv *a = r->m[i].aff->adv;
+                for (size_t v = 0; v < a->nvulns; v++)
+                        h[(*n)++] = (struct hit){a->vulns[v], &r->m[i]};
+        }
+        qsort(h, *n, sizeof(*h), hit_order);
+        return h;
+}
+
+/* Merge a tuple's matches into its findings once; every host with the tuple copies them. */
+static enum fp_err build_templates(struct fp_vindex *ix, enum fp_scheme sch, struct tuple_result *r)
+{
+        size_t n;
+        struct hit *h = collect_hits(r, &n);
+        if (!h)
+                return FP_ENOMEM;
+        r->t = malloc((n ? n : 1) * sizeof(*r->t));
+        enum fp_err err = r->t ? FP_OK : FP_ENOMEM;
+        for (size_t i = 0; err == FP_OK && i < n;) {
+                size_t j = i + 1;
+                while (j < n && strcmp(h[j].vuln, h[i].vuln) == 0)
+                        j++;
+                err = merge_into(ix, sch, &ix->arena, &h[i], j - i, &r->t[r->nt++]);
+                i = j;
+        }
+        free(h);
+        return err;
+}
+
+static const struct tuple_result *lookup(struct fp_vindex *ix, const struct fp_inventory *inv,
+                                         char kind, const char *package, const char *version,
+                                         const char *arch)
+{
+        size_t clen, tlen;
+        char ckey[2 * FP_MAX_NAME_LEN + 128];
+        int n = snprintf(ckey, sizeof(ckey), "%s\037%s\037%c\037%s", inv->distro, inv->release,
+                         kind, package);
+        if (n < 0 || (size_t)n >= sizeof(ckey))
+                return &no_match;
+        clen = (size_t)n;
+        const struct ix_aff *chain = fp_strmap_get(&ix->chains, ckey, clen);
+        if (!chain)
+                return &no_match;
+        char tkey[sizeof(ckey) + 2 * FP_MAX_VERSION_LEN + 64];
+        n = snprintf(tkey, sizeof(tkey), "%s\037%s\037%s", ckey, version, kind == 'B' ? arch : "");
+        if (n < 0 || (size_t)n >= sizeof(tkey))
+                return &no_match;
+        tlen = (size_t)n;
+        const struct tuple_result *r = ix->no_sharing ? NULL : fp_strmap_get(&ix->tuples, tkey, tlen);
+        if (r)
+                return r;
+        r = evaluate(chain, version, arch);
+        if (r && r != &no_match &&
+            build_templates(ix, scheme_of(chain->distro), (struct tuple_result *)r) != FP_OK) {
+                free(r->t);
+                free((void *)r);
+                return NULL;
+        }
+        if (ix->no_sharing && r) {
+                /* kept for the host's lifetime; freed with the index */
+                if (r == &no_match)
+                        return r;
+                if (ix->nunshared == ix->unshared_cap) {
+                        size_t cap = ix->unshared_cap ? ix->unshared_cap * 2 : 1024;
+                        struct tuple_result **grown = realloc(ix->unshared, cap * sizeof(*grown));
+                        if (!grown) {
+                                free(r->t);
+                                free((void *)r);
+                                return NULL;
+                        }
+                        ix->unshared = grown;
+                        ix->unshared_cap = cap;
+                }
+                ix->unshared[ix->nunshared++] = (struct tuple_result *)r;
+                return r;
+        }
+        const char *k = r ? fp_arena_strndup(&ix->arena, tkey, tlen) : NULL;
+        if (!k || fp_strmap_put(&ix->tuples, k, tlen, (void *)r) != FP_OK) {
+                if (r && r != &no_match) {
+                        free(r->t);
+                        free((void *)r);
+                }
+                return NULL;
+        }
+        return r;
+}
+
+/* ---- one host ------------------------------------------------------------------------------ */
+
+struct host_ctx {
+        struct fp_vindex *ix;
+        const struct fp_inventory *inv;
+        struct fp_host_findings *out;
+        size_t cap;
+};
+
+static struct fp_finding *new_finding(struct host_ctx *c)
+{
+        struct fp_host_findings *o = c->out;
+        if (o->count == c->cap) {
+                size_t cap = c->cap ? c->cap * 2 : 64;
+                struct fp_finding *n = realloc(o->items, cap * sizeof(*n));
+                if (!n)
+                        return NULL;
+                o->items = n;
+                c->cap = cap;
+        }
+        struct fp_finding *f = &o->items[o->count++];
+        memset(f, 0, sizeof(*f));
+        return f;
+}
+
 static enum fp_err match_pkg(struct host_ctx *c, const struct fp_inv_pkg *p)
 {
-        c->nhits = 0;
         /* Debian, Ubuntu and Alpine advisories mostly name source packages. */
         const struct tuple_result *src =
                 lookup(c->ix, c->inv, 'S', p->source, p->source_version, NULL);
-        if (!src)
-                return FP_ENOMEM;
         const struct tuple_result *bin = lookup(c->ix, c->inv, 'B', p->name, p->version, p->arch);
-        if (!bin)
+        if (!src || !bin)
                 return FP_ENOMEM;
-        enum fp_err err = add_hits(c, src);
-        if (err == FP_OK)
-                err = add_hits(c, bin);
-        if (err != FP_OK || c->nhits == 0)
-                return err;
-        qsort(c->hits, c->nhits, sizeof(*c->hits), hit_order);
-        for (size_t i = 0; i < c->nhits && err == FP_OK;) {
+        if (!src->nt || !bin->nt) {
+                /* The common case: copy the tuple's merged findings. */
+                const struct tuple_result *r = src->nt ? src : bin;
+                for (size_t i = 0; i < r->nt; i++) {
+                        struct fp_finding *f = new_finding(c);
+                        if (!f)
+                                return FP_ENOMEM;
+                        *f = r->t[i];
+                        f->pkg = p;
+                }
+                return FP_OK;
+        }
+        /* Advisories by source and by binary name for one package: merge them together. */
+        size_t ns, nb;
+        struct hit *hs = collect_hits(src, &ns), *hb = collect_hits(bin, &nb);
+        struct hit *h = hs && hb ? realloc(hs, (ns + nb) * sizeof(*h)) : NULL;
+        enum fp_err err = h ? FP_OK : FP_ENOMEM;
+        if (h) {
+                memcpy(h + ns, hb, nb * sizeof(*h));
+                qsort(h, ns + nb, sizeof(*h), hit_order);
+        } else {
+                free(hs);
+        }
+        free(hb);
+        for (size_t i = 0; err == FP_OK && i < ns + nb;) {
                 size_t j = i + 1;
-                while (j < c->nhits && strcmp(c->hits[j].vuln, c->hits[i].vuln) == 0)
+                while (j < ns + nb && strcmp(h[j].vuln, h[i].vuln) == 0)
                         j++;
-                err = merge(c, p, &c->hits[i], j - i);
+                struct fp_finding *f = new_finding(c);
+                err = f ? merge_into(c->ix, c->inv->scheme, &c->out->arena, &h[i], j - i, f)
+                        : FP_ENOMEM;
+                if (f)
+                        f->pkg = p;
                 i = j;
         }
+        free(h);
         return err;
 }
 
@@ -691,7 +771,6 @@ enum fp_err fp_match_host(struct fp_vindex *ix, const struct fp_inventory *inv,
         enum fp_err err = FP_OK;
         for (size_t i = 0; i < inv->count && err == FP_OK; i++)
                 err = match_pkg(&c, &inv->pkgs[i]);
-        free(c.hits);
         if (err == FP_OK)
                 err = kernel_pass(&c);
         if (err != FP_OK) {
