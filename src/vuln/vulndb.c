@@ -623,7 +623,8 @@ enum fp_err fp_import_commit(struct fp_import *imp, const char *etag, const char
             sqlite3_prepare_v2(db->sql,
                                "UPDATE feed SET last_attempt = ?2, last_good = ?2, last_error = NULL,"
                                " etag = ?3, last_modified = ?4, content_sha256 = ?5,"
-                               " advisories = (SELECT count(*) FROM advisory WHERE feed = ?1),"
+                               " advisories = CASE WHEN ?9 >= 0 THEN ?9 ELSE"
+                               " (SELECT count(*) FROM advisory WHERE feed = ?1) END,"
                                " rejected = ?6, skipped = ?7, meta = ?8 WHERE name = ?1",
                                -1, &st, NULL) != SQLITE_OK)
                 err = sql_fail(db, diag, "update feed status");
@@ -636,6 +637,10 @@ enum fp_err fp_import_commit(struct fp_import *imp, const char *etag, const char
                 sqlite3_bind_int64(st, 6, (sqlite3_int64)imp->stats.rejected);
                 sqlite3_bind_int64(st, 7, (sqlite3_int64)imp->stats.skipped);
                 bind_text(st, 8, imp->meta.len ? fp_buf_str(&imp->meta) : NULL);
+                /* KEV and EPSS: their entries are what the feed holds */
+                sqlite3_bind_int64(st, 9, imp->kind == FP_FEED_KEV    ? (sqlite3_int64)imp->stats.kev
+                                          : imp->kind == FP_FEED_EPSS ? (sqlite3_int64)imp->stats.epss
+                                                                      : -1);
                 if (sqlite3_step(st) != SQLITE_DONE)
                         err = sql_fail(db, diag, "update feed status");
         }
