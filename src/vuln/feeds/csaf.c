@@ -108,7 +108,7 @@ static bool grow(void **arr, size_t *cap, size_t need, size_t elsize)
 
 static bool valid_token(const char *s)
 {
-        size_t n = strlen(s);
+        size_t n = s ? strlen(s) : 0;
         if (n == 0 || n > FP_MAX_ADVISORY_ID_LEN)
                 return false;
         for (size_t i = 0; i < n; i++)
@@ -142,7 +142,7 @@ static void set_path(struct fp_diag *d, const char *fmt, ...)
 }
 
 static bool fail(struct fp_diag *d, const char *field, const char *fmt, ...)
-        __attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 static bool fail(struct fp_diag *d, const char *field, const char *fmt, ...)
 {
         va_list ap;
@@ -190,7 +190,7 @@ static bool add_alias(struct csaf *c, const char *cve, struct fp_diag *d)
         if (!valid_token(cve))
                 return fail(d, "cve", "not a CVE id: '%.64s'", cve);
         snprintf(key, sizeof(key), "A\037%s", cve);
-        if (strcmp(cve, c->id) == 0 || !first_time(c, key))
+        if ((c->id && strcmp(cve, c->id) == 0) || !first_time(c, key))
                 return !c->oom;
         if (c->naliases >= FP_MAX_ALIASES)
                 return fail(d, "cve", "more than %d aliases", FP_MAX_ALIASES);
@@ -210,7 +210,8 @@ static bool read_refs(struct csaf *c, const json_t *o, struct fp_diag *d)
         const json_t *r;
         if (!fp_json_get_array(o, "references", false, FP_MAX_REFS, &arr, d))
                 return false;
-        json_array_foreach (arr, i, r) {
+        json_array_foreach(arr, i, r)
+        {
                 const char *url;
                 char key[4100];
                 if (!json_is_object(r) || !fp_json_get_str(r, "url", false, 4000, &url, d)) {
@@ -295,7 +296,8 @@ static char *pct_decode(struct csaf *c, const char *s, size_t len)
                 return NULL;
         }
         for (size_t i = 0; i < len; i++) {
-                if (s[i] == '%' && i + 2 < len && isxdigit((unsigned char)s[i + 1]) && isxdigit((unsigned char)s[i + 2])) {
+                if (s[i] == '%' && i + 2 < len && isxdigit((unsigned char)s[i + 1]) &&
+                    isxdigit((unsigned char)s[i + 2])) {
                         char hex[3] = {s[i + 1], s[i + 2], '\0'};
                         out[n++] = (char)strtol(hex, NULL, 16);
                         i += 2;
@@ -353,7 +355,8 @@ static bool parse_purl(struct csaf *c, const char *purl, struct prod *p, struct 
                         return fail(d, "purl", "no release in '%.96s'", purl);
                 *dash = '\0';
                 p->rpmrel = dash + 1;
-                p->fixed = make_evr(c, quals ? qualifier(c, quals, "epoch") : NULL, vr, dash + 1, d);
+                p->fixed =
+                    make_evr(c, quals ? qualifier(c, quals, "epoch") : NULL, vr, dash + 1, d);
                 if (!p->fixed) {
                         set_path(d, "purl");
                         return false;
@@ -370,7 +373,7 @@ static bool parse_purl(struct csaf *c, const char *purl, struct prod *p, struct 
  */
 static bool parse_nevra(struct csaf *c, const char *s, struct prod *p, struct fp_diag *d)
 {
-        const char *colons[4], *q = s;
+        const char *colons[4] = {0}, *q = s;
         size_t ncolons = 0;
         if (valid_token(s) && !strchr(s, ':')) {
                 const char *dot = strrchr(s, '.'), *d2 = strrchr(s, '-');
@@ -420,8 +423,8 @@ static bool parse_nevra(struct csaf *c, const char *s, struct prod *p, struct fp
 /* RHEL release of a platform CPE, or NULL (not RHEL). See the header comment. */
 static const char *cpe_release(struct csaf *c, const char *cpe)
 {
-        static const char *const rhel[] = {"rhel_aus", "rhel_eus", "rhel_e4s", "rhel_tus",
-                                           "rhel_els", "rhel_eus_long_life"};
+        static const char *const rhel[] = {"rhel_aus", "rhel_eus", "rhel_e4s",
+                                           "rhel_tus", "rhel_els", "rhel_eus_long_life"};
         char buf[512], *f[8] = {0};
         size_t nf = 0;
         if (strncmp(cpe, "cpe:/", 5) != 0 || strlen(cpe) >= sizeof(buf))
@@ -511,7 +514,8 @@ static bool read_branches(struct csaf *c, const json_t *o, struct fp_diag *d)
         const json_t *b;
         if (!fp_json_get_array(o, "branches", false, FP_MAX_AFFECTED, &arr, d))
                 return false;
-        json_array_foreach (arr, i, b) {
+        json_array_foreach(arr, i, b)
+        {
                 const char *cat;
                 if (!json_is_object(b) || !fp_json_get_str(b, "category", false, 64, &cat, d) ||
                     !fp_json_get_object(b, "product", false, &prod, d) ||
@@ -542,7 +546,8 @@ static bool read_tree(struct csaf *c, const json_t *root, struct fp_diag *d)
                 set_path(d, "product_tree");
                 return false;
         }
-        json_array_foreach (arr, i, r) {
+        json_array_foreach(arr, i, r)
+        {
                 if (!json_is_object(r) || !read_product(c, r, false, d)) {
                         if (!json_is_object(r))
                                 fail(d, "", "not an object");
@@ -554,7 +559,8 @@ static bool read_tree(struct csaf *c, const json_t *root, struct fp_diag *d)
                 set_path(d, "product_tree");
                 return false;
         }
-        json_array_foreach (arr, i, r) {
+        json_array_foreach(arr, i, r)
+        {
                 json_t *full;
                 const char *id;
                 struct rel *rl = fp_arena_alloc(&c->arena, sizeof(*rl));
@@ -595,7 +601,8 @@ static bool read_remediations(struct csaf *c, const json_t *v, struct fp_diag *d
         fp_strmap_init(&c->remed);
         if (!fp_json_get_array(v, "remediations", false, FP_MAX_AFFECTED, &arr, d))
                 return false;
-        json_array_foreach (arr, i, r) {
+        json_array_foreach(arr, i, r)
+        {
                 struct remedy *m = fp_arena_alloc(&c->arena, sizeof(*m));
                 if (!m) {
                         c->oom = true;
@@ -614,7 +621,8 @@ static bool read_remediations(struct csaf *c, const json_t *v, struct fp_diag *d
                 if (strcmp(m->category, "no_fix_planned") != 0 &&
                     strcmp(m->category, "none_available") != 0)
                         continue;
-                json_array_foreach (ids, j, pid) {
+                json_array_foreach(ids, j, pid)
+                {
                         if (json_is_string(pid) && !put(c, &c->remed, json_string_value(pid), m))
                                 return false;
                 }
@@ -623,8 +631,8 @@ static bool read_remediations(struct csaf *c, const json_t *v, struct fp_diag *d
 }
 
 /* The product id -> (component, release); NULL component = ignore it (not RPM, not RHEL). */
-static bool resolve(struct csaf *c, const char *pid, const struct prod **comp,
-                    const char **release, struct fp_diag *d)
+static bool resolve(struct csaf *c, const char *pid, const struct prod **comp, const char **release,
+                    struct fp_diag *d)
 {
         const struct rel *rl = get(&c->rels, pid);
         const struct prod *plat = NULL;
@@ -658,7 +666,10 @@ static bool add_entry(struct csaf *c, const struct fp_vuln_affected *a)
         char key[3 * FP_MAX_ADVISORY_ID_LEN + FP_MAX_VERSION_LEN * 3];
         snprintf(key, sizeof(key), "P\037%s\037%s\037%s\037%s\037%d\037%d\037%s", a->release,
                  a->package, a->arch ? a->arch : "", a->module ? a->module : "", (int)a->state,
-                 (int)a->source, a->fixed ? a->fixed : a->nversions ? a->versions[0] : "");
+                 (int)a->source,
+                 a->fixed       ? a->fixed
+                 : a->nversions ? a->versions[0]
+                                : "");
         if (!first_time(c, key))
                 return !c->oom;
         if (c->naff >= FP_MAX_AFFECTED)
@@ -682,11 +693,11 @@ static bool status_entry(struct csaf *c, const char *pid, enum status st, struct
         if (!p)
                 return true;
         struct fp_vuln_affected a = {
-                .distro = "rhel",
-                .release = release,
-                .package = p->name,
-                .arch = p->fixed ? p->arch : NULL,
-                .module = p->module,
+            .distro = "rhel",
+            .release = release,
+            .package = p->name,
+            .arch = p->fixed ? p->arch : NULL,
+            .module = p->module,
         };
         /* a fixed source build: its binaries are listed beside it */
         if (p->fixed && p->arch && (!strcmp(p->arch, "src") || !strcmp(p->arch, "nosrc")))
@@ -702,7 +713,7 @@ static bool status_entry(struct csaf *c, const char *pid, enum status st, struct
         case ST_AFFECTED: {
                 const struct remedy *m = get(&c->remed, pid);
                 a.state = m && strcmp(m->category, "no_fix_planned") == 0 ? FP_VS_WONTFIX
-                                                                            : FP_VS_AFFECTED;
+                                                                          : FP_VS_AFFECTED;
                 a.note = m ? m->details : NULL;
                 if (p->fixed) {
                         const char **v = fp_arena_alloc(&c->arena, sizeof(*v));
@@ -716,8 +727,12 @@ static bool status_entry(struct csaf *c, const char *pid, enum status st, struct
                 }
                 break;
         }
-        case ST_NOT_AFFECTED: a.state = FP_VS_NOT_AFFECTED; break;
-        case ST_INVESTIGATING: a.state = FP_VS_UNDETERMINED; break;
+        case ST_NOT_AFFECTED:
+                a.state = FP_VS_NOT_AFFECTED;
+                break;
+        case ST_INVESTIGATING:
+                a.state = FP_VS_UNDETERMINED;
+                break;
         }
         if (!add_entry(c, &a))
                 return c->oom ? false : fail(d, "", "more than %d entries", FP_MAX_AFFECTED);
@@ -730,13 +745,13 @@ static bool read_status(struct csaf *c, const json_t *v, struct fp_diag *d)
                 const char *key;
                 enum status st;
         } lists[] = {
-                {"fixed", ST_FIXED},
-                {"first_fixed", ST_FIXED},
-                {"known_affected", ST_AFFECTED},
-                {"first_affected", ST_AFFECTED},
-                {"last_affected", ST_AFFECTED},
-                {"known_not_affected", ST_NOT_AFFECTED},
-                {"under_investigation", ST_INVESTIGATING},
+            {"fixed", ST_FIXED},
+            {"first_fixed", ST_FIXED},
+            {"known_affected", ST_AFFECTED},
+            {"first_affected", ST_AFFECTED},
+            {"last_affected", ST_AFFECTED},
+            {"known_not_affected", ST_NOT_AFFECTED},
+            {"under_investigation", ST_INVESTIGATING},
         };
         json_t *ps, *arr;
         if (!fp_json_get_object(v, "product_status", false, &ps, d))
@@ -748,10 +763,11 @@ static bool read_status(struct csaf *c, const json_t *v, struct fp_diag *d)
                         set_path(d, "product_status");
                         return false;
                 }
-                json_array_foreach (arr, i, pid) {
+                json_array_foreach(arr, i, pid)
+                {
                         bool ok = json_is_string(pid)
-                                          ? status_entry(c, json_string_value(pid), lists[k].st, d)
-                                          : fail(d, "", "product id is not a string");
+                                      ? status_entry(c, json_string_value(pid), lists[k].st, d)
+                                      : fail(d, "", "product id is not a string");
                         if (!ok) {
                                 if (!c->oom)
                                         set_path(d, "product_status/%s/%zu", lists[k].key, i);
@@ -770,7 +786,8 @@ static bool read_scores(const json_t *v, struct fp_vuln_advisory *adv, struct fp
         const json_t *s;
         if (!fp_json_get_array(v, "scores", false, FP_MAX_REFS, &arr, d))
                 return false;
-        json_array_foreach (arr, i, s) {
+        json_array_foreach(arr, i, s)
+        {
                 const char *vec;
                 if (!json_is_object(s) || !fp_json_get_object(s, "cvss_v3", false, &cv, d) ||
                     (cv && !fp_json_get_str(cv, "vectorString", false, 256, &vec, d))) {
@@ -804,7 +821,8 @@ static bool read_vulns(struct csaf *c, const json_t *root, struct fp_vuln_adviso
         const json_t *v;
         if (!fp_json_get_array(root, "vulnerabilities", false, FP_MAX_ALIASES, &arr, d))
                 return false;
-        json_array_foreach (arr, i, v) {
+        json_array_foreach(arr, i, v)
+        {
                 const char *cve;
                 if (!json_is_object(v) ||
                     !fp_json_get_str(v, "cve", false, FP_MAX_ADVISORY_ID_LEN, &cve, d) ||
@@ -857,8 +875,8 @@ static enum fp_err parse_doc(struct csaf *c, const json_t *root, const json_t *d
                              struct fp_diag *d)
 {
         struct fp_vuln_advisory adv = {.kind = FP_FEED_CSAF, .cvss_score = -1};
-        bool ok = read_document(c, doc, &adv, d) && read_tree(c, root, d) &&
-                  read_vulns(c, root, &adv, d);
+        bool ok =
+            read_document(c, doc, &adv, d) && read_tree(c, root, d) && read_vulns(c, root, &adv, d);
         if (c->oom)
                 return FP_ENOMEM;
         if (!ok) {

@@ -107,7 +107,7 @@ static bool grow(void **arr, size_t *cap, size_t need, size_t elsize)
 /* An id, package, arch or alias: 1..FP_MAX_ADVISORY_ID_LEN printable ASCII, no blanks or '/'. */
 static bool valid_token(const char *s)
 {
-        size_t n = strlen(s);
+        size_t n = s ? strlen(s) : 0;
         if (n == 0 || n > FP_MAX_ADVISORY_ID_LEN)
                 return false;
         for (size_t i = 0; i < n; i++)
@@ -130,7 +130,7 @@ static bool valid_vr(const char *s)
 
 /* diag->field = prefix + what a getter left in diag->field (or nothing). */
 static void set_path(struct fp_diag *d, const char *file, const char *fmt, ...)
-        __attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 static void set_path(struct fp_diag *d, const char *file, const char *fmt, ...)
 {
         char prefix[FP_DIAG_FIELD_MAX], path[2 * FP_DIAG_FIELD_MAX + 2];
@@ -144,7 +144,7 @@ static void set_path(struct fp_diag *d, const char *file, const char *fmt, ...)
 }
 
 static bool fail(struct fp_diag *d, const char *field, const char *fmt, ...)
-        __attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 static bool fail(struct fp_diag *d, const char *field, const char *fmt, ...)
 {
         va_list ap;
@@ -240,7 +240,8 @@ static bool read_references(struct errata *e, const json_t *rec, const char *key
                 return false;
         size_t i;
         const json_t *r;
-        json_array_foreach (arr, i, r) {
+        json_array_foreach(arr, i, r)
+        {
                 const char *url, *type, *id;
                 if (!json_is_object(r)) {
                         fail(d, "", "reference is not an object");
@@ -261,15 +262,15 @@ static bool read_references(struct errata *e, const json_t *rec, const char *key
 }
 
 /* An array of CVE id strings (Rocky/Amazon cveids) or of {ID} objects (Oracle Cves). */
-static bool read_cve_list(struct errata *e, const json_t *rec, const char *key,
-                          struct fp_diag *d)
+static bool read_cve_list(struct errata *e, const json_t *rec, const char *key, struct fp_diag *d)
 {
         json_t *arr;
         if (!fp_json_get_array(rec, key, false, FP_MAX_ALIASES, &arr, d))
                 return false;
         size_t i;
         const json_t *c;
-        json_array_foreach (arr, i, c) {
+        json_array_foreach(arr, i, c)
+        {
                 const char *id = NULL;
                 bool ok;
                 if (json_is_string(c))
@@ -438,7 +439,8 @@ static bool read_pkg_array(struct errata *e, const json_t *arr, const char *modu
 {
         size_t i;
         const json_t *o;
-        json_array_foreach (arr, i, o) {
+        json_array_foreach(arr, i, o)
+        {
                 if (!read_pkg(e, o, module, d)) {
                         if (!e->oom)
                                 set_path(d, NULL, "%s/%zu", where, i);
@@ -463,8 +465,7 @@ static bool read_module(struct errata *e, const json_t *o, const char **out, str
                 set_path(d, NULL, "module");
                 return false;
         }
-        if (!valid_token(name) || !valid_token(stream) || strchr(name, ':') ||
-            strchr(stream, ':'))
+        if (!valid_token(name) || !valid_token(stream) || strchr(name, ':') || strchr(stream, ':'))
                 return fail(d, "module", "not a module name:stream");
         char buf[2 * FP_MAX_ADVISORY_ID_LEN + 2];
         snprintf(buf, sizeof(buf), "%s:%s", name, stream);
@@ -495,7 +496,8 @@ static bool rocky_packages(struct errata *e, const json_t *rec, struct fp_diag *
         const json_t *c;
         if (!fp_json_get_array(rec, "collections", false, FP_MAX_AFFECTED, &cols, d))
                 return false;
-        json_array_foreach (cols, i, c) {
+        json_array_foreach(cols, i, c)
+        {
                 const char *module;
                 char where[48];
                 if (!json_is_object(c) || !read_module(e, c, &module, d) ||
@@ -527,8 +529,8 @@ struct oval_ctx {
         const char *release, *arch, *module;
 };
 
-static bool oracle_comment(struct errata *e, const char *c, struct oval_ctx *ctx,
-                           bool packages, struct fp_diag *d)
+static bool oracle_comment(struct errata *e, const char *c, struct oval_ctx *ctx, bool packages,
+                           struct fp_diag *d)
 {
         static const char earlier[] = " is earlier than ";
         const char *p;
@@ -559,7 +561,8 @@ static bool oracle_comment(struct errata *e, const char *c, struct oval_ctx *ctx
         if (!dash || (colon && colon > dash))
                 return fail(d, "Comment", "not an EVR: '%.64s'", evr);
         const char *epoch = colon ? keep(e, evr, (size_t)(colon - evr)) : NULL;
-        const char *ver = keep(e, colon ? colon + 1 : evr, (size_t)(dash - (colon ? colon + 1 : evr)));
+        const char *ver =
+            keep(e, colon ? colon + 1 : evr, (size_t)(dash - (colon ? colon + 1 : evr)));
         struct pkg pk = {.name = name, .arch = ctx->arch, .hint = ctx->release, .rpmrel = dash + 1};
         if (e->oom || (colon && !epoch) || !ver)
                 return false;
@@ -585,7 +588,8 @@ static bool oracle_walk(struct errata *e, const json_t *node, struct oval_ctx ct
                 return false;
         /* Two passes: the context criterions of this node apply to its own packages too. */
         for (int pass = 0; pass < 2; pass++) {
-                json_array_foreach (crits, i, c) {
+                json_array_foreach(crits, i, c)
+                {
                         const char *comment;
                         if (!json_is_object(c))
                                 return fail(d, "Criterions", "criterion is not an object");
@@ -597,7 +601,8 @@ static bool oracle_walk(struct errata *e, const json_t *node, struct oval_ctx ct
                         }
                 }
         }
-        json_array_foreach (subs, i, c) {
+        json_array_foreach(subs, i, c)
+        {
                 if (!oracle_walk(e, c, ctx, d)) {
                         if (!e->oom)
                                 set_path(d, NULL, "Criterias/%zu", i);
@@ -628,10 +633,10 @@ static const char *distro_of(const char *id)
         static const struct {
                 const char *prefix, *distro;
         } map[] = {
-                {"ALSA-", "almalinux"}, {"ALBA-", "almalinux"}, {"ALEA-", "almalinux"},
-                {"RLSA-", "rocky"},     {"RLBA-", "rocky"},     {"RLEA-", "rocky"},
-                {"ELSA-", "oracle"},    {"ELBA-", "oracle"},    {"ELEA-", "oracle"},
-                {"ALAS", "amazon"},
+            {"ALSA-", "almalinux"}, {"ALBA-", "almalinux"}, {"ALEA-", "almalinux"},
+            {"RLSA-", "rocky"},     {"RLBA-", "rocky"},     {"RLEA-", "rocky"},
+            {"ELSA-", "oracle"},    {"ELBA-", "oracle"},    {"ELEA-", "oracle"},
+            {"ALAS", "amazon"},
         };
         for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
                 if (strncmp(id, map[i].prefix, strlen(map[i].prefix)) == 0)
@@ -762,13 +767,13 @@ static bool build_affected(struct errata *e, struct fp_diag *d)
                         return false;
                 }
                 e->aff[e->naff++] = (struct fp_vuln_affected){
-                        .distro = e->distro,
-                        .release = rel,
-                        .package = p->name,
-                        .arch = p->arch,
-                        .module = p->module,
-                        .state = FP_VS_AFFECTED,
-                        .fixed = p->fixed,
+                    .distro = e->distro,
+                    .release = rel,
+                    .package = p->name,
+                    .arch = p->arch,
+                    .module = p->module,
+                    .state = FP_VS_AFFECTED,
+                    .fixed = p->fixed,
                 };
         }
         return true;
@@ -799,7 +804,8 @@ static bool oracle_id(struct errata *e, const json_t *rec, const char **id, stru
         *id = NULL;
         if (!fp_json_get_array(rec, "References", false, FP_MAX_REFS, &refs, d))
                 return false;
-        json_array_foreach (refs, i, r) {
+        json_array_foreach(refs, i, r)
+        {
                 const json_t *src = json_object_get(r, "Source");
                 const json_t *rid = json_object_get(r, "ID");
                 if (json_is_string(src) && json_is_string(rid) &&
@@ -913,8 +919,9 @@ enum fp_err fp_feed_parse_rpm_errata(const char *data, size_t len, const char *n
                 records = json_object_get(root, "data");
         if (!json_is_array(records) && !json_is_object(records)) {
                 json_decref(root);
-                fp_diag_set(diag, name, 0, "", "expected an erratum, an array of errata or "
-                                               "{\"data\": [...]}");
+                fp_diag_set(diag, name, 0, "",
+                            "expected an erratum, an array of errata or "
+                            "{\"data\": [...]}");
                 return FP_EPARSE;
         }
         if (json_is_array(records) && json_array_size(records) > FP_MAX_FEED_RECORDS) {
@@ -934,7 +941,8 @@ enum fp_err fp_feed_parse_rpm_errata(const char *data, size_t len, const char *n
         } else {
                 size_t i;
                 const json_t *rec;
-                json_array_foreach (records, i, rec) {
+                json_array_foreach(records, i, rec)
+                {
                         err = parse_record(&e, rec, i, &rd);
                         if (err != FP_OK)
                                 break;

@@ -33,7 +33,7 @@ struct got {
         struct adv advs[MAX_ADVS];
         size_t n;
         size_t nrejects;
-        char rejects[4096]; /* "id|field|msg\n" */
+        char rejects[4096];    /* "id|field|msg\n" */
         enum fp_err fail_with; /* returned by the advisory callback when != FP_OK */
 };
 
@@ -114,11 +114,11 @@ static enum fp_err parse_file(const char *rel, struct got *g)
         CHECK_MSG(err == FP_OK, "%s: %s: %s", rel, d.field, d.msg);
         if (getenv("FP_DUMP")) {
                 for (size_t i = 0; i < g->n; i++)
-                        printf("== %s [%s] sev=%d %lld %lld aliases=%zu refs=%zu aff=%zu%s", g->advs[i].id,
-                               g->advs[i].summary ? g->advs[i].summary : "", g->advs[i].severity,
-                               (long long)g->advs[i].published, (long long)g->advs[i].modified,
-                               g->advs[i].naliases, g->advs[i].nrefs, g->advs[i].naffected,
-                               g->advs[i].dump);
+                        printf("== %s [%s] sev=%d %lld %lld aliases=%zu refs=%zu aff=%zu%s",
+                               g->advs[i].id, g->advs[i].summary ? g->advs[i].summary : "",
+                               g->advs[i].severity, (long long)g->advs[i].published,
+                               (long long)g->advs[i].modified, g->advs[i].naliases,
+                               g->advs[i].nrefs, g->advs[i].naffected, g->advs[i].dump);
                 printf("rejects: %s\n", g->rejects);
         }
         free(buf);
@@ -132,8 +132,10 @@ static bool has_line(const struct adv *a, const char *line)
         return strstr(a->dump, pat) != NULL;
 }
 
-#define CHECK_LINE(a, line) CHECK_MSG(has_line((a), (line)), "%s: missing line \"%s\"", (a)->id, (line))
-#define CHECK_NO_LINE(a, line) CHECK_MSG(!has_line((a), (line)), "%s: unexpected \"%s\"", (a)->id, (line))
+#define CHECK_LINE(a, line)                                                                        \
+        CHECK_MSG(has_line((a), (line)), "%s: missing line \"%s\"", (a)->id, (line))
+#define CHECK_NO_LINE(a, line)                                                                     \
+        CHECK_MSG(!has_line((a), (line)), "%s: unexpected \"%s\"", (a)->id, (line))
 
 /* Lines of a->dump that start with `prefix`. */
 static size_t count_lines(const struct adv *a, const char *prefix)
@@ -145,8 +147,7 @@ static size_t count_lines(const struct adv *a, const char *prefix)
 }
 
 /* Parse one file holding one erratum; checks id, entry count, reject count. */
-static void one(const char *rel, const char *id, size_t naffected, size_t naliases,
-                struct got *g)
+static void one(const char *rel, const char *id, size_t naffected, size_t naliases, struct got *g)
 {
         memset(g, 0, sizeof(*g));
         parse_file(rel, g);
@@ -195,8 +196,8 @@ static void test_alma(void)
         got_free(&g);
 
         /* AlmaLinux 10 firefox: the x86_64_v2 build keeps its arch */
-        one("rpm-advisories/vuln-list/alma/10/2025/ALSA-2025:10073.json", "ALSA-2025:10073", 5,
-            4, &g);
+        one("rpm-advisories/vuln-list/alma/10/2025/ALSA-2025:10073.json", "ALSA-2025:10073", 5, 4,
+            &g);
         CHECK_LINE(&g.advs[0], "firefox x86_64_v2 128.12.0-1.el10_0 - almalinux 10");
         CHECK_LINE(&g.advs[0], "firefox x86_64 128.12.0-1.el10_0 - almalinux 10");
         CHECK_LINE(&g.advs[0], "firefox s390x 128.12.0-1.el10_0 - almalinux 10");
@@ -352,8 +353,8 @@ static void test_cross_osv(void)
         struct got g;
         json_error_t je;
         json_t *osv = json_load_file(
-                fp_test_shared_path("rpm-advisories/osv-almalinux/almalinux9/ALSA-2022:8194.json"), 0,
-                &je);
+            fp_test_shared_path("rpm-advisories/osv-almalinux/almalinux9/ALSA-2022:8194.json"), 0,
+            &je);
         CHECK_MSG(osv != NULL, "OSV: %s", je.text);
         if (!osv)
                 return;
@@ -361,15 +362,16 @@ static void test_cross_osv(void)
             &g);
         size_t i, nosv = 0;
         json_t *aff;
-        json_array_foreach (json_object_get(osv, "affected"), i, aff) {
-                const char *name = json_string_value(
-                        json_object_get(json_object_get(aff, "package"), "name"));
+        json_array_foreach(json_object_get(osv, "affected"), i, aff)
+        {
+                const char *name =
+                    json_string_value(json_object_get(json_object_get(aff, "package"), "name"));
                 const char *eco = json_string_value(
-                        json_object_get(json_object_get(aff, "package"), "ecosystem"));
-                json_t *ev = json_object_get(json_array_get(json_object_get(aff, "ranges"), 0),
-                                             "events");
-                const char *fixed = json_string_value(json_object_get(json_array_get(ev, 1),
-                                                                      "fixed"));
+                    json_object_get(json_object_get(aff, "package"), "ecosystem"));
+                json_t *ev =
+                    json_object_get(json_array_get(json_object_get(aff, "ranges"), 0), "events");
+                const char *fixed =
+                    json_string_value(json_object_get(json_array_get(ev, 1), "fixed"));
                 CHECK_STR_EQ(eco, "AlmaLinux:9");
                 if (!name || !fixed)
                         continue;
@@ -410,14 +412,18 @@ static void test_epoch(void)
         struct got g;
         struct fp_diag d;
         memset(&g, 0, sizeof(g));
-        CHECK_INT_EQ(parse_str("{\"id\":\"RLSA-2024:1\",\"packages\":["
-                               "{\"name\":\"a\",\"epoch\":\"0\",\"version\":\"1\",\"release\":\"1.el9\",\"arch\":\"x86_64\"},"
-                               "{\"name\":\"b\",\"epoch\":\"00\",\"version\":\"1\",\"release\":\"1.el9\",\"arch\":\"x86_64\"},"
-                               "{\"name\":\"c\",\"epoch\":2,\"version\":\"1\",\"release\":\"1.el9\",\"arch\":\"x86_64\"},"
-                               "{\"name\":\"d\",\"version\":\"1\",\"release\":\"1.el9\",\"arch\":\"src\"},"
-                               "{\"name\":\"e\",\"version\":\"1\",\"release\":\"1\",\"arch\":\"x86_64\"}]}",
-                               &g, &d),
-                     FP_OK);
+        CHECK_INT_EQ(
+            parse_str("{\"id\":\"RLSA-2024:1\",\"packages\":["
+                      "{\"name\":\"a\",\"epoch\":\"0\",\"version\":\"1\",\"release\":\"1.el9\","
+                      "\"arch\":\"x86_64\"},"
+                      "{\"name\":\"b\",\"epoch\":\"00\",\"version\":\"1\",\"release\":\"1.el9\","
+                      "\"arch\":\"x86_64\"},"
+                      "{\"name\":\"c\",\"epoch\":2,\"version\":\"1\",\"release\":\"1.el9\","
+                      "\"arch\":\"x86_64\"},"
+                      "{\"name\":\"d\",\"version\":\"1\",\"release\":\"1.el9\",\"arch\":\"src\"},"
+                      "{\"name\":\"e\",\"version\":\"1\",\"release\":\"1\",\"arch\":\"x86_64\"}]}",
+                      &g, &d),
+            FP_OK);
         CHECK_INT_EQ(g.n, 1);
         if (g.n == 1) {
                 CHECK_INT_EQ(g.advs[0].naffected, 4);
@@ -432,7 +438,9 @@ static void test_epoch(void)
 
 /* ---- broken input ------------------------------------------------------------------------- */
 
-#define PKG(n, v, r) "{\"name\":\"" n "\",\"epoch\":\"0\",\"version\":\"" v "\",\"release\":\"" r "\",\"arch\":\"x86_64\"}"
+#define PKG(n, v, r)                                                                               \
+        "{\"name\":\"" n "\",\"epoch\":\"0\",\"version\":\"" v "\",\"release\":\"" r               \
+        "\",\"arch\":\"x86_64\"}"
 
 static void test_rejects(void)
 {
@@ -441,12 +449,18 @@ static void test_rejects(void)
 
         /* the middle record has a package without a version: rejected, the others kept */
         memset(&g, 0, sizeof(g));
-        CHECK_INT_EQ(parse_str("[{\"id\":\"RLSA-1:1\",\"packages\":[" PKG("a", "1", "1.el9") "]},"
-                               "{\"id\":\"RLSA-1:2\",\"packages\":[" PKG("a", "1", "1.el9") ","
-                               "{\"name\":\"b\",\"release\":\"1.el9\",\"arch\":\"x86_64\"}]},"
-                               "{\"id\":\"RLSA-1:3\",\"packages\":[" PKG("a", "1", "1.el8") "]}]",
-                               &g, &d),
-                     FP_OK);
+        CHECK_INT_EQ(
+            parse_str("[{\"id\":\"RLSA-1:1\",\"packages\":[" PKG(
+                          "a", "1", "1.el9") "]},"
+                                             "{\"id\":\"RLSA-1:2\",\"packages\":[" PKG(
+                                                 "a", "1",
+                                                 "1.el9") ","
+                                                          "{\"name\":\"b\",\"release\":\"1.el9\","
+                                                          "\"arch\":\"x86_64\"}]},"
+                                                          "{\"id\":\"RLSA-1:3\",\"packages\":[" PKG(
+                                                              "a", "1", "1.el8") "]}]",
+                      &g, &d),
+            FP_OK);
         CHECK_INT_EQ(g.n, 2);
         CHECK_INT_EQ(g.nrejects, 1);
         CHECK_MSG(strstr(g.rejects, "RLSA-1:2|packages/1/version|") != NULL, "%s", g.rejects);
@@ -455,25 +469,30 @@ static void test_rejects(void)
         static const struct {
                 const char *json, *want; /* want: "id|field|" prefix of the reject */
         } bad[] = {
-                {"{\"packages\":[]}", "|"}, /* no id at all: not an erratum shape */
-                {"{\"id\":\"\",\"packages\":[]}", "|id|"},
-                {"{\"id\":\"XYZ-1\",\"packages\":[]}", "XYZ-1|id|"},
-                {"{\"id\":\"RLSA-1\",\"packages\":[" PKG("", "1", "1.el9") "]}", "RLSA-1|packages/0/name|"},
-                {"{\"id\":\"RLSA-1\",\"packages\":[" PKG("a", "1-2", "1.el9") "]}", "RLSA-1|packages/0/version|"},
-                {"{\"id\":\"RLSA-1\",\"packages\":[" PKG("a", "1", "1:el9") "]}", "RLSA-1|packages/0/release|"},
-                {"{\"id\":\"RLSA-1\",\"packages\":[{\"name\":\"a\",\"epoch\":\"x\",\"version\":\"1\",\"release\":\"1.el9\"}]}",
-                 "RLSA-1|packages/0/epoch|"},
-                {"{\"id\":\"RLSA-1\",\"packages\":[" PKG("a", "1", "1") "]}", "RLSA-1|packages/0|"},
-                {"{\"id\":\"RLSA-1\",\"issued\":{\"date\":\"2024-13-01\"}}", "RLSA-1|issued/date|"},
-                {"{\"updateinfo_id\":\"ALSA-1\",\"issued_date\":{\"$date\":\"yesterday\"},\"pkglist\":{}}",
-                 "ALSA-1|issued_date|"},
-                {"{\"updateinfo_id\":\"ALSA-1\"}", "ALSA-1|pkglist|"},
-                {"{\"id\":\"RLSA-1\",\"cveids\":[\"CVE-1\",3]}", "RLSA-1|cveids/1|"},
-                {"{\"id\":\"RLSA-1\",\"packages\":\"x\"}", "RLSA-1|packages|"},
-                {"{\"id\":\"RLSA-1\",\"collections\":[{\"module\":{\"name\":\"m\"},\"packages\":[]}]}",
-                 "RLSA-1|collections/0/module/stream|"},
-                {"{\"Title\":\"no id here\"}", "|Title|"},
-                {"[1]", "|"},
+            {"{\"packages\":[]}", "|"}, /* no id at all: not an erratum shape */
+            {"{\"id\":\"\",\"packages\":[]}", "|id|"},
+            {"{\"id\":\"XYZ-1\",\"packages\":[]}", "XYZ-1|id|"},
+            {"{\"id\":\"RLSA-1\",\"packages\":[" PKG("", "1", "1.el9") "]}",
+             "RLSA-1|packages/0/name|"},
+            {"{\"id\":\"RLSA-1\",\"packages\":[" PKG("a", "1-2", "1.el9") "]}",
+             "RLSA-1|packages/0/version|"},
+            {"{\"id\":\"RLSA-1\",\"packages\":[" PKG("a", "1", "1:el9") "]}",
+             "RLSA-1|packages/0/release|"},
+            {"{\"id\":\"RLSA-1\",\"packages\":[{\"name\":\"a\",\"epoch\":\"x\",\"version\":\"1\","
+             "\"release\":\"1.el9\"}]}",
+             "RLSA-1|packages/0/epoch|"},
+            {"{\"id\":\"RLSA-1\",\"packages\":[" PKG("a", "1", "1") "]}", "RLSA-1|packages/0|"},
+            {"{\"id\":\"RLSA-1\",\"issued\":{\"date\":\"2024-13-01\"}}", "RLSA-1|issued/date|"},
+            {"{\"updateinfo_id\":\"ALSA-1\",\"issued_date\":{\"$date\":\"yesterday\"},\"pkglist\":{"
+             "}}",
+             "ALSA-1|issued_date|"},
+            {"{\"updateinfo_id\":\"ALSA-1\"}", "ALSA-1|pkglist|"},
+            {"{\"id\":\"RLSA-1\",\"cveids\":[\"CVE-1\",3]}", "RLSA-1|cveids/1|"},
+            {"{\"id\":\"RLSA-1\",\"packages\":\"x\"}", "RLSA-1|packages|"},
+            {"{\"id\":\"RLSA-1\",\"collections\":[{\"module\":{\"name\":\"m\"},\"packages\":[]}]}",
+             "RLSA-1|collections/0/module/stream|"},
+            {"{\"Title\":\"no id here\"}", "|Title|"},
+            {"[1]", "|"},
         };
         for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
                 memset(&g, 0, sizeof(g));
@@ -490,8 +509,8 @@ static void test_feed_errors(void)
 {
         struct got g;
         struct fp_diag d;
-        static const char *const notjson[] = {"", "{\"id\":\"RLSA-1\",\"packages\":[", "nope",
-                                              "\"a string\"", "42", "null", "true"};
+        static const char *const notjson[] = {
+            "", "{\"id\":\"RLSA-1\",\"packages\":[", "nope", "\"a string\"", "42", "null", "true"};
         for (size_t i = 0; i < sizeof(notjson) / sizeof(notjson[0]); i++) {
                 memset(&g, 0, sizeof(g));
                 CHECK_MSG(parse_str(notjson[i], &g, &d) == FP_EPARSE, "case %zu", i);
@@ -511,7 +530,10 @@ static void test_feed_errors(void)
         free(buf);
         /* {"data": [...]} and an empty array */
         memset(&g, 0, sizeof(g));
-        CHECK_INT_EQ(parse_str("{\"data\":[{\"id\":\"ALAS-2020-1\",\"packages\":[" PKG("a", "1", "1.amzn1") "]}]}", &g, &d), FP_OK);
+        CHECK_INT_EQ(parse_str("{\"data\":[{\"id\":\"ALAS-2020-1\",\"packages\":[" PKG(
+                                   "a", "1", "1.amzn1") "]}]}",
+                               &g, &d),
+                     FP_OK);
         CHECK_INT_EQ(g.n, 1);
         if (g.n == 1)
                 CHECK_LINE(&g.advs[0], "a x86_64 1-1.amzn1 - amazon 1");
@@ -537,7 +559,8 @@ static void test_limits(void)
                 struct got g;
                 struct fp_diag d;
                 fp_buf_init(&b, 1 << 26);
-                fp_buf_addstr(&b, "{\"id\":\"RLSA-1\",\"packages\":[" PKG("a", "1", "1.el9") "],\"cveids\":[");
+                fp_buf_addstr(&b, "{\"id\":\"RLSA-1\",\"packages\":[" PKG(
+                                      "a", "1", "1.el9") "],\"cveids\":[");
                 for (int i = 0; i < FP_MAX_ALIASES + extra; i++)
                         fp_buf_addf(&b, "%s\"CVE-2024-%d\"", i ? "," : "", 10000 + i);
                 fp_buf_addstr(&b, "]}");
