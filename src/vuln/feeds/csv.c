@@ -131,8 +131,8 @@ enum fp_err fp_csv_next(struct fp_csv *c, struct fp_diag *diag)
                         return fail(c, &k, FP_ELIMIT, diag, "more fields than the limit");
                 c->fields[c->nfields++] = c->buf + k.out;
                 enum fp_err err = c->pos < c->len && c->data[c->pos] == '"'
-                                          ? quoted_field(c, &k, diag)
-                                          : plain_field(c, &k, diag);
+                                      ? quoted_field(c, &k, diag)
+                                      : plain_field(c, &k, diag);
                 if (err != FP_OK)
                         return err;
                 c->buf[k.out++] = '\0';

@@ -19,11 +19,11 @@ struct fp_csv {
         const char *data;
         size_t len;
         size_t pos;
-        const char *name;        /* for diagnostics */
-        unsigned long lineno;    /* physical line of data[pos], 1-based */
-        unsigned long rec_line;  /* first physical line of the last record */
-        bool rec_terminated;     /* the last record ended with a line end (not end of data) */
-        char *buf;               /* the unquoted fields, each NUL-terminated */
+        const char *name;       /* for diagnostics */
+        unsigned long lineno;   /* physical line of data[pos], 1-based */
+        unsigned long rec_line; /* first physical line of the last record */
+        bool rec_terminated;    /* the last record ended with a line end (not end of data) */
+        char *buf;              /* the unquoted fields, each NUL-terminated */
         const char *fields[FP_CSV_MAX_FIELDS];
         size_t nfields;
 };

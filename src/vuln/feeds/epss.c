@@ -140,8 +140,7 @@ static enum fp_err row(struct epss *p, const struct fp_csv *c)
                                     c->nfields, p->nfields);
                         return FP_ECORRUPT;
                 }
-                reject(p, line, NULL, "", "%zu fields, the header has %zu", c->nfields,
-                       p->nfields);
+                reject(p, line, NULL, "", "%zu fields, the header has %zu", c->nfields, p->nfields);
                 return FP_OK;
         }
         e.cve = c->fields[p->col_cve];

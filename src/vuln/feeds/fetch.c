@@ -255,8 +255,7 @@ static enum fp_err classify(CURL *c, CURLcode rc, const struct transfer *t,
                                     "body larger than the limit of %zu bytes (transfer aborted)",
                                     t->max);
                 if (t->oom)
-                        return fail(diag, url, FP_ENOMEM, "out of memory after %zu bytes",
-                                    t->len);
+                        return fail(diag, url, FP_ENOMEM, "out of memory after %zu bytes", t->len);
                 break;
         case CURLE_PARTIAL_FILE:
                 return fail(diag, url, FP_ECORRUPT,
@@ -299,8 +298,9 @@ static enum fp_err check_status(CURL *c, const struct fp_fetch_opts *o, struct t
                 return FP_OK;
         }
         if (res->status == 304)
-                return fail(diag, o->url, FP_EIO, "HTTP status 304 (not modified) to a request "
-                                                  "without ETag or Last-Modified");
+                return fail(diag, o->url, FP_EIO,
+                            "HTTP status 304 (not modified) to a request "
+                            "without ETag or Last-Modified");
         if (res->status >= 300 && res->status < 400)
                 return fail(diag, o->url, FP_EIO, "HTTP status %ld without a usable Location",
                             res->status);
@@ -360,13 +360,13 @@ enum fp_err fp_fetch(const struct fp_fetch_opts *opts, struct fp_fetch_result *r
                             FETCH_MAX_VALIDATOR);
         /* Checked here, not only by libcurl: a URL without a scheme would be guessed as
          * http and looked up in DNS. */
-        if (strncasecmp(opts->url, "http://", 7) != 0 && strncasecmp(opts->url, "https://", 8) != 0 &&
-            strncasecmp(opts->url, "file://", 7) != 0)
+        if (strncasecmp(opts->url, "http://", 7) != 0 &&
+            strncasecmp(opts->url, "https://", 8) != 0 && strncasecmp(opts->url, "file://", 7) != 0)
                 return fail(diag, opts->url, FP_EUNSUPPORTED,
                             "scheme not allowed (only http, https, file)");
         t.max = opts->max_bytes > 0 && opts->max_bytes < (size_t)FP_MAX_DOWNLOAD_SIZE
-                        ? opts->max_bytes
-                        : (size_t)FP_MAX_DOWNLOAD_SIZE;
+                    ? opts->max_bytes
+                    : (size_t)FP_MAX_DOWNLOAD_SIZE;
         pthread_once(&curl_once, curl_init);
         if (curl_init_rc != CURLE_OK)
                 return fail(diag, opts->url, FP_EIO, "libcurl initialization failed: %s",
@@ -376,8 +376,10 @@ enum fp_err fp_fetch(const struct fp_fetch_opts *opts, struct fp_fetch_result *r
                 return fail(diag, opts->url, FP_ENOMEM, "cannot create a libcurl handle");
         err = transfer(c, opts, &t, res, diag);
         curl_easy_cleanup(c);
-        if (err == FP_OK && !t.data && !(t.data = calloc(1, 1)))
-                err = fail(diag, opts->url, FP_ENOMEM, "out of memory");
+        if (err == FP_OK && !t.data && !(t.data = calloc(1, 1))) {
+                fail(diag, opts->url, FP_ENOMEM, "out of memory");
+                err = FP_ENOMEM;
+        }
         if (err != FP_OK) {
                 free(t.data);
                 free(t.etag);

@@ -28,7 +28,7 @@ struct fp_fetch_opts {
 };
 
 struct fp_fetch_result {
-        char *data;          /* the body, malloc'd and NUL-terminated ("" for 304) */
+        char *data; /* the body, malloc'd and NUL-terminated ("" for 304) */
         size_t len;
         long status;         /* HTTP status of the final response; 0 for file:// */
         bool not_modified;   /* 304: the feed did not change; data is "" */

@@ -45,11 +45,10 @@ struct kev_raw {
         size_t index;       /* 0-based position in the catalog */
 };
 
-static void reject(struct kev *k, const struct kev_raw *r, const char *field, const char *fmt,
-                   ...) __attribute__((format(printf, 4, 5)));
+static void reject(struct kev *k, const struct kev_raw *r, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
-static void reject(struct kev *k, const struct kev_raw *r, const char *field, const char *fmt,
-                   ...)
+static void reject(struct kev *k, const struct kev_raw *r, const char *field, const char *fmt, ...)
 {
         struct fp_diag d;
         char where[FP_DIAG_FIELD_MAX];
@@ -127,8 +126,8 @@ static enum fp_err deliver(struct kev *k, const struct kev_raw *r)
             !text_ok(k, r, "vendorProject", r->vendor) || !text_ok(k, r, "product", r->product) ||
             !text_ok(k, r, "vulnerabilityName", r->name))
                 return FP_OK;
-        enum fp_err err = fp_cve_seen_add(&k->seen, r->cve, r->line ? r->line : r->index, &dup,
-                                          &first);
+        enum fp_err err =
+            fp_cve_seen_add(&k->seen, r->cve, r->line ? r->line : r->index, &dup, &first);
         if (err != FP_OK) {
                 fp_diag_set(k->diag, k->name, r->line, "", "out of memory");
                 return err;
@@ -217,13 +216,13 @@ static bool json_entry(struct kev *k, const json_t *v, struct kev_raw *r)
                 const char *key;
                 size_t off;
         } members[] = {
-                {"cveID", offsetof(struct kev_raw, cve)},
-                {"vendorProject", offsetof(struct kev_raw, vendor)},
-                {"product", offsetof(struct kev_raw, product)},
-                {"vulnerabilityName", offsetof(struct kev_raw, name)},
-                {"dateAdded", offsetof(struct kev_raw, date_added)},
-                {"dueDate", offsetof(struct kev_raw, due_date)},
-                {"knownRansomwareCampaignUse", offsetof(struct kev_raw, ransomware)},
+            {"cveID", offsetof(struct kev_raw, cve)},
+            {"vendorProject", offsetof(struct kev_raw, vendor)},
+            {"product", offsetof(struct kev_raw, product)},
+            {"vulnerabilityName", offsetof(struct kev_raw, name)},
+            {"dateAdded", offsetof(struct kev_raw, date_added)},
+            {"dueDate", offsetof(struct kev_raw, due_date)},
+            {"knownRansomwareCampaignUse", offsetof(struct kev_raw, ransomware)},
         };
         struct fp_diag d;
 
@@ -265,8 +264,13 @@ static enum fp_err parse_json(struct kev *k, const char *data, size_t len)
 
 enum { COL_CVE, COL_VENDOR, COL_PRODUCT, COL_NAME, COL_ADDED, COL_DUE, COL_RANSOM, COL__N };
 static const char *const col_names[COL__N] = {
-        "cveID",     "vendorProject", "product", "vulnerabilityName",
-        "dateAdded", "dueDate",       "knownRansomwareCampaignUse",
+    "cveID",
+    "vendorProject",
+    "product",
+    "vulnerabilityName",
+    "dateAdded",
+    "dueDate",
+    "knownRansomwareCampaignUse",
 };
 
 static enum fp_err csv_header(struct kev *k, struct fp_csv *c, int cols[COL__N])
@@ -366,8 +370,9 @@ enum fp_err fp_feed_parse_kev(const char *data, size_t len, const char *name,
 
         fp_diag_clear(diag);
         if (len > (size_t)FP_MAX_FEED_SIZE) {
-                fp_diag_set(diag, k.name, 0, "", "KEV catalog of %zu bytes exceeds the limit of %ld",
-                            len, (long)FP_MAX_FEED_SIZE);
+                fp_diag_set(diag, k.name, 0, "",
+                            "KEV catalog of %zu bytes exceeds the limit of %ld", len,
+                            (long)FP_MAX_FEED_SIZE);
                 return FP_ELIMIT;
         }
         while (i < len && (data[i] == ' ' || data[i] == '\t' || data[i] == '\r' || data[i] == '\n'))

@@ -60,8 +60,7 @@ static void on_meta(void *ud, const char *key, const char *value)
 
 static enum fp_err parse_n(struct col *c, const char *data, size_t len, struct fp_diag *d)
 {
-        struct fp_feed_sink sink = {
-                .ud = c, .epss = on_epss, .reject = on_reject, .meta = on_meta};
+        struct fp_feed_sink sink = {.ud = c, .epss = on_epss, .reject = on_reject, .meta = on_meta};
         memset(c, 0, sizeof(*c));
         c->in_range = true;
         return fp_feed_parse_epss(data, len, "epss-test", &sink, d);
@@ -181,8 +180,8 @@ static void test_large(void)
         double tb = timed_parse(big, big_len, 300000);
         fprintf(stderr, "30k rows: %.3f s, 300k rows: %.3f s\n", ts, tb);
         /* Ten times the rows: linear is ~10x; allow noise, but not n log n gone wrong or n^2. */
-        CHECK_MSG(tb < 0.05 || tb < 25 * (ts > 0.002 ? ts : 0.002), "not linear: %.3f vs %.3f",
-                  tb, ts);
+        CHECK_MSG(tb < 0.05 || tb < 25 * (ts > 0.002 ? ts : 0.002), "not linear: %.3f vs %.3f", tb,
+                  ts);
 
         /* The normal path: the .gz decompressed with the streaming reader. */
         unsigned char *gz = gzip_buf(big, big_len, &gzlen);
@@ -210,13 +209,13 @@ static void test_rows(void)
         struct fp_diag d;
 
         /* Scores must be plain decimals within [0, 1]. */
-        static const char *const bad[] = {"1.5",   "-0.1", "nan",  "inf", "0x1p-1", "",
-                                          "0.5abc", " 0.5", "1e5", "+",   ".",      "1.0.0",
-                                          "NaN",   "1e999"};
+        static const char *const bad[] = {"1.5",  "-0.1", "nan", "inf", "0x1p-1", "",    "0.5abc",
+                                          " 0.5", "1e5",  "+",   ".",   "1.0.0",  "NaN", "1e999"};
         for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
                 char doc[256];
-                snprintf(doc, sizeof(doc), "cve,epss,percentile\nCVE-2024-0001,%s,0.5\n"
-                                           "CVE-2024-0002,0.5,%s\nCVE-2024-0003,0.1,0.2\n",
+                snprintf(doc, sizeof(doc),
+                         "cve,epss,percentile\nCVE-2024-0001,%s,0.5\n"
+                         "CVE-2024-0002,0.5,%s\nCVE-2024-0003,0.1,0.2\n",
                          bad[i], bad[i]);
                 CHECK_INT_EQ(parse(&c, doc, &d), FP_OK);
                 CHECK_MSG(c.n == 1 && c.rejects == 2, "'%s': %zu rows, %zu rejects", bad[i], c.n,
@@ -225,17 +224,19 @@ static void test_rows(void)
                 CHECK_STR_EQ(c.reject_id, "CVE-2024-0002");
                 CHECK_INT_EQ(c.reject.line, 3);
         }
-        CHECK_INT_EQ(parse(&c, "cve,epss,percentile\nCVE-2024-0001,1,0\nCVE-2024-0002,1e-3,"
-                               "1.000\nCVE-2024-0003,0.00000,-0\n",
+        CHECK_INT_EQ(parse(&c,
+                           "cve,epss,percentile\nCVE-2024-0001,1,0\nCVE-2024-0002,1e-3,"
+                           "1.000\nCVE-2024-0003,0.00000,-0\n",
                            &d),
                      FP_OK);
         CHECK_INT_EQ(c.n, 3);
         CHECK(fabs(c.sum_epss - 1.001) < 1e-12);
 
         /* Bad ids, a short row in the middle, a duplicate (the first wins). */
-        CHECK_INT_EQ(parse(&c, "cve,epss,percentile\r\nCVE-2024-0001,0.1,0.2\r\ncve-2024-0002,"
-                               "0.1,0.2\r\nCVE-2024-0003,0.1\r\nCVE-2024-0001,0.9,0.9\r\n"
-                               "CVE-2024-0004,0.2,0.3",
+        CHECK_INT_EQ(parse(&c,
+                           "cve,epss,percentile\r\nCVE-2024-0001,0.1,0.2\r\ncve-2024-0002,"
+                           "0.1,0.2\r\nCVE-2024-0003,0.1\r\nCVE-2024-0001,0.9,0.9\r\n"
+                           "CVE-2024-0004,0.2,0.3",
                            &d),
                      FP_OK);
         CHECK_INT_EQ(c.n, 2);
@@ -247,8 +248,7 @@ static void test_rows(void)
         CHECK_STR_EQ(c.meta, "");
 
         /* Columns in another order and case, an extra column. */
-        CHECK_INT_EQ(parse(&c, "Percentile,extra,CVE,EPSS\n0.99996,x,CVE-2021-44228,0.97565\n",
-                           &d),
+        CHECK_INT_EQ(parse(&c, "Percentile,extra,CVE,EPSS\n0.99996,x,CVE-2021-44228,0.97565\n", &d),
                      FP_OK);
         CHECK(c.n == 1 && c.epss_44228 == 0.97565 && c.pct_44228 == 0.99996);
 }
@@ -265,31 +265,34 @@ static void test_feed_errors(void)
         CHECK_INT_EQ(parse(&c, "cve,score\nCVE-2024-0001,0.1\n", &d), FP_EPARSE);
         CHECK_INT_EQ(d.line, 1);
         CHECK_STR_EQ(d.file, "epss-test");
-        CHECK_INT_EQ(parse(&c, "#model_version:v1,score_date:2024-13-01\ncve,epss,percentile\n"
-                               "CVE-2024-0001,0.1,0.2\n",
+        CHECK_INT_EQ(parse(&c,
+                           "#model_version:v1,score_date:2024-13-01\ncve,epss,percentile\n"
+                           "CVE-2024-0001,0.1,0.2\n",
                            &d),
                      FP_EPARSE);
         CHECK_STR_EQ(d.field, "score_date");
         /* Other score_date forms, unknown keys ignored. */
-        CHECK_INT_EQ(parse(&c, "#score_date:2024-05-01,foo:bar,model_version:v2\n"
-                               "cve,epss,percentile\nCVE-2024-0001,0.1,0.2\n",
+        CHECK_INT_EQ(parse(&c,
+                           "#score_date:2024-05-01,foo:bar,model_version:v2\n"
+                           "cve,epss,percentile\nCVE-2024-0001,0.1,0.2\n",
                            &d),
                      FP_OK);
         CHECK_STR_EQ(c.meta, "score_date=2024-05-01T00:00:00Z;model_version=v2;");
-        CHECK_INT_EQ(parse(&c, "#score_date:2024-05-01T02:00:00+0200\ncve,epss,percentile\n"
-                               "CVE-2024-0001,0.1,0.2\n",
+        CHECK_INT_EQ(parse(&c,
+                           "#score_date:2024-05-01T02:00:00+0200\ncve,epss,percentile\n"
+                           "CVE-2024-0001,0.1,0.2\n",
                            &d),
                      FP_OK);
         CHECK_STR_EQ(c.meta, "score_date=2024-05-01T00:00:00Z;");
         /* CSV syntax errors are feed errors with line and column. */
-        CHECK_INT_EQ(parse(&c, "cve,epss,percentile\nCVE-2024-0001,0.1,0.2\nCVE-2024-0002,\"0.1\"x,"
-                               "0.2\n",
+        CHECK_INT_EQ(parse(&c,
+                           "cve,epss,percentile\nCVE-2024-0001,0.1,0.2\nCVE-2024-0002,\"0.1\"x,"
+                           "0.2\n",
                            &d),
                      FP_EPARSE);
         CHECK_INT_EQ(d.line, 3);
         CHECK(strstr(d.msg, "column 20") != NULL);
-        CHECK_INT_EQ(parse(&c, "cve,epss,percentile\nCVE-2024-0001,\"0.1,0.2\n", &d),
-                     FP_ECORRUPT);
+        CHECK_INT_EQ(parse(&c, "cve,epss,percentile\nCVE-2024-0001,\"0.1,0.2\n", &d), FP_ECORRUPT);
 }
 
 int main(void)

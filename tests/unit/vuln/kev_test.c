@@ -41,10 +41,10 @@ static enum fp_err on_kev(void *ud, const struct fp_kev_entry *e)
                 c->cap = c->cap ? c->cap * 2 : 64;
                 c->e = realloc(c->e, c->cap * sizeof(*c->e));
         }
-        c->e[c->n++] = (struct kev_copy){dup_or_null(e->cve),     dup_or_null(e->vendor),
-                                         dup_or_null(e->product), dup_or_null(e->name),
-                                         e->date_added,           e->due_date,
-                                         e->ransomware};
+        c->e[c->n++] =
+            (struct kev_copy){dup_or_null(e->cve),  dup_or_null(e->vendor), dup_or_null(e->product),
+                              dup_or_null(e->name), e->date_added,          e->due_date,
+                              e->ransomware};
         return FP_OK;
 }
 
@@ -77,8 +77,7 @@ static void col_free(struct col *c)
 
 static enum fp_err parse_n(struct col *c, const char *data, size_t len, struct fp_diag *d)
 {
-        struct fp_feed_sink sink = {
-                .ud = c, .kev = on_kev, .reject = on_reject, .meta = on_meta};
+        struct fp_feed_sink sink = {.ud = c, .kev = on_kev, .reject = on_reject, .meta = on_meta};
         size_t fail_at = c->fail_at;
         col_free(c);
         c->fail_at = fail_at;
@@ -241,17 +240,17 @@ static void test_real(void)
 /* ---- the schema's required fields --------------------------------------------------------- */
 
 static const char *const sample_entry =
-        "{\"cveID\":\"CVE-2024-3400\",\"vendorProject\":\"Palo Alto Networks\","
-        "\"product\":\"PAN-OS\",\"vulnerabilityName\":\"PAN-OS Command Injection\","
-        "\"dateAdded\":\"2024-04-12\",\"shortDescription\":\"x\",\"requiredAction\":\"y\","
-        "\"dueDate\":\"2024-04-19\",\"knownRansomwareCampaignUse\":\"Unknown\",\"notes\":\"\","
-        "\"cwes\":[\"CWE-77\"]}";
+    "{\"cveID\":\"CVE-2024-3400\",\"vendorProject\":\"Palo Alto Networks\","
+    "\"product\":\"PAN-OS\",\"vulnerabilityName\":\"PAN-OS Command Injection\","
+    "\"dateAdded\":\"2024-04-12\",\"shortDescription\":\"x\",\"requiredAction\":\"y\","
+    "\"dueDate\":\"2024-04-19\",\"knownRansomwareCampaignUse\":\"Unknown\",\"notes\":\"\","
+    "\"cwes\":[\"CWE-77\"]}";
 
 static char *catalog_with(json_t *entry, const char *drop_top)
 {
-        json_t *root = json_pack("{s:s,s:s,s:i,s:[O]}", "catalogVersion", "2024.04.12",
-                                 "dateReleased", "2024-04-12T14:00:00.000Z", "count", 1,
-                                 "vulnerabilities", entry);
+        json_t *root =
+            json_pack("{s:s,s:s,s:i,s:[O]}", "catalogVersion", "2024.04.12", "dateReleased",
+                      "2024-04-12T14:00:00.000Z", "count", 1, "vulnerabilities", entry);
         if (drop_top)
                 json_object_del(root, drop_top);
         char *s = json_dumps(root, 0);
@@ -265,15 +264,19 @@ static void test_schema(void)
         struct fp_diag d;
         json_error_t jerr;
         json_t *schema = json_load_file(
-                fp_test_shared_path("kev/known_exploited_vulnerabilities_schema.json"), 0, &jerr);
+            fp_test_shared_path("kev/known_exploited_vulnerabilities_schema.json"), 0, &jerr);
         CHECK(schema != NULL);
         if (!schema)
                 return;
         json_t *vdef = json_object_get(json_object_get(schema, "$defs"), "vulnerability");
         json_t *props = json_object_get(vdef, "properties");
         /* Every member we read is one the schema defines. */
-        static const char *const ours[] = {"cveID",     "vendorProject", "product",
-                                           "vulnerabilityName", "dateAdded", "dueDate",
+        static const char *const ours[] = {"cveID",
+                                           "vendorProject",
+                                           "product",
+                                           "vulnerabilityName",
+                                           "dateAdded",
+                                           "dueDate",
                                            "knownRansomwareCampaignUse"};
         for (size_t i = 0; i < sizeof(ours) / sizeof(ours[0]); i++)
                 CHECK_MSG(json_object_get(props, ours[i]) != NULL, "%s not in the schema", ours[i]);
@@ -282,7 +285,8 @@ static void test_schema(void)
          * displayed text or text we do not keep. */
         size_t i;
         json_t *req;
-        json_array_foreach (json_object_get(vdef, "required"), i, req) {
+        json_array_foreach(json_object_get(vdef, "required"), i, req)
+        {
                 const char *key = json_string_value(req);
                 json_t *entry = json_loads(sample_entry, 0, &jerr);
                 json_object_del(entry, key);
@@ -299,12 +303,14 @@ static void test_schema(void)
                         CHECK_STR_EQ(c.reject.field, want);
                 }
                 if (strcmp(key, "product") == 0 && c.n == 1)
-                        CHECK(c.e[0].product == NULL && strcmp(c.e[0].vendor, "Palo Alto Networks") == 0);
+                        CHECK(c.e[0].product == NULL &&
+                              strcmp(c.e[0].vendor, "Palo Alto Networks") == 0);
                 free(doc);
         }
         CHECK(i == 8);
         /* Each required top-level member dropped: not a catalog. */
-        json_array_foreach (json_object_get(schema, "required"), i, req) {
+        json_array_foreach(json_object_get(schema, "required"), i, req)
+        {
                 json_t *entry = json_loads(sample_entry, 0, &jerr);
                 char *doc = catalog_with(entry, json_string_value(req));
                 json_decref(entry);
@@ -322,8 +328,8 @@ static void test_schema(void)
 
 #define HEAD "{\"catalogVersion\":\"1\",\"dateReleased\":\"2024-01-01T00:00:00Z\","
 #define E(cve, vendor, added, due, rw)                                                             \
-        "{\"cveID\":\"" cve "\",\"vendorProject\":\"" vendor "\",\"product\":\"P\","              \
-        "\"vulnerabilityName\":\"N\",\"dateAdded\":\"" added "\",\"dueDate\":\"" due "\","        \
+        "{\"cveID\":\"" cve "\",\"vendorProject\":\"" vendor "\",\"product\":\"P\","               \
+        "\"vulnerabilityName\":\"N\",\"dateAdded\":\"" added "\",\"dueDate\":\"" due "\","         \
         "\"knownRansomwareCampaignUse\":\"" rw "\"}"
 
 static void test_json_entries(void)
@@ -333,12 +339,11 @@ static void test_json_entries(void)
 
         /* A bad date rejects that entry only, naming it and the member. */
         CHECK_INT_EQ(parse(&c,
-                           HEAD "\"count\":3,\"vulnerabilities\":[" E("CVE-2024-0001", "A",
-                                                                       "2024-01-02", "2024-01-23",
-                                                                       "Known") "," E(
-                                   "CVE-2024-0002", "B", "2024-02-30", "2024-03-20",
-                                   "Unknown") "," E("CVE-2024-0003", "C", "2024-01-02",
-                                                    "2024-01-23", "known") "]}",
+                           HEAD "\"count\":3,\"vulnerabilities\":[" E(
+                               "CVE-2024-0001", "A", "2024-01-02", "2024-01-23",
+                               "Known") "," E("CVE-2024-0002", "B", "2024-02-30", "2024-03-20",
+                                              "Unknown") "," E("CVE-2024-0003", "C", "2024-01-02",
+                                                               "2024-01-23", "known") "]}",
                            &d),
                      FP_OK);
         CHECK_INT_EQ(c.n, 2);
@@ -351,9 +356,13 @@ static void test_json_entries(void)
         CHECK_STR_EQ(c.meta, "catalogVersion=1;dateReleased=2024-01-01T00:00:00Z;");
 
         /* Malformed ids: rejected with no id; a number where a string belongs. */
-        static const char *const bad_ids[] = {"CVE-24-0001", "cve-2024-0001", "CVE-2024-001",
-                                              "CVE-2024-00001x", " CVE-2024-0001",
-                                              "CVE-2024-12345678901234567890", ""};
+        static const char *const bad_ids[] = {"CVE-24-0001",
+                                              "cve-2024-0001",
+                                              "CVE-2024-001",
+                                              "CVE-2024-00001x",
+                                              " CVE-2024-0001",
+                                              "CVE-2024-12345678901234567890",
+                                              ""};
         for (size_t i = 0; i < sizeof(bad_ids) / sizeof(bad_ids[0]); i++) {
                 char doc[1024];
                 snprintf(doc, sizeof(doc),
@@ -374,17 +383,15 @@ static void test_json_entries(void)
         CHECK_STR_EQ(c.reject.field, "vulnerabilities[1]");
 
         /* Duplicates: the first entry wins; the later one is rejected naming the first. */
-        CHECK_INT_EQ(parse(&c,
-                           HEAD "\"count\":3,\"vulnerabilities\":[" E(
-                                   "CVE-2024-0001", "First", "2024-01-05", "2024-01-26",
-                                   "Unknown") "," E("CVE-2024-0002", "Other", "2024-01-02",
-                                                    "2024-01-23", "Unknown") "," E("CVE-2024-0001",
-                                                                                   "Later",
-                                                                                   "2024-01-02",
-                                                                                   "2024-01-23",
-                                                                                   "Known") "]}",
-                           &d),
-                     FP_OK);
+        CHECK_INT_EQ(
+            parse(&c,
+                  HEAD "\"count\":3,\"vulnerabilities\":[" E(
+                      "CVE-2024-0001", "First", "2024-01-05", "2024-01-26",
+                      "Unknown") "," E("CVE-2024-0002", "Other", "2024-01-02", "2024-01-23",
+                                       "Unknown") "," E("CVE-2024-0001", "Later", "2024-01-02",
+                                                        "2024-01-23", "Known") "]}",
+                  &d),
+            FP_OK);
         CHECK_INT_EQ(c.n, 2);
         CHECK_STR_EQ(c.e[0].vendor, "First");
         CHECK(!c.e[0].ransomware);
@@ -447,15 +454,16 @@ static void test_csv_entries(void)
         CHECK(strstr(c.reject.msg, "line 2") != NULL);
 
         /* One reject at a time, to see its line and field. */
-        CHECK_INT_EQ(parse(&c, CSV_HEAD "CVE-2024-0002,B,P,N,2024-01-02,d,a,2024-1-23,Unknown,,\n",
-                           &d),
-                     FP_OK);
+        CHECK_INT_EQ(
+            parse(&c, CSV_HEAD "CVE-2024-0002,B,P,N,2024-01-02,d,a,2024-1-23,Unknown,,\n", &d),
+            FP_OK);
         CHECK_INT_EQ(c.rejects, 1);
         CHECK_INT_EQ(c.reject.line, 2);
         CHECK_STR_EQ(c.reject.field, "dueDate");
         CHECK_STR_EQ(c.reject_id, "CVE-2024-0002");
-        CHECK_INT_EQ(parse(&c, CSV_HEAD "CVE-2024-0002,B,P,N,2024-01-02,d,a,2024-01-23\n"
-                                        "CVE-2024-0003,B,P,N,2024-01-02,d,a,2024-01-23,U,,\n",
+        CHECK_INT_EQ(parse(&c,
+                           CSV_HEAD "CVE-2024-0002,B,P,N,2024-01-02,d,a,2024-01-23\n"
+                                    "CVE-2024-0003,B,P,N,2024-01-02,d,a,2024-01-23,U,,\n",
                            &d),
                      FP_OK);
         CHECK_INT_EQ(c.n, 1);
@@ -463,8 +471,9 @@ static void test_csv_entries(void)
         CHECK(strstr(c.reject.msg, "8 fields") != NULL);
 
         /* Columns in another order, extra columns, no ransomware column. */
-        CHECK_INT_EQ(parse(&c, "dueDate, CVEID ,extra,dateAdded\n2024-01-23,CVE-2024-0009,x,"
-                               "2024-01-02\n",
+        CHECK_INT_EQ(parse(&c,
+                           "dueDate, CVEID ,extra,dateAdded\n2024-01-23,CVE-2024-0009,x,"
+                           "2024-01-02\n",
                            &d),
                      FP_OK);
         CHECK(c.n == 1 && strcmp(c.e[0].cve, "CVE-2024-0009") == 0 && !c.e[0].vendor);
@@ -474,8 +483,9 @@ static void test_csv_entries(void)
                      FP_EPARSE);
         CHECK(strstr(d.msg, "cveID") != NULL);
         CHECK_INT_EQ(parse(&c, CSV_HEAD, &d), FP_ECORRUPT);
-        CHECK_INT_EQ(parse(&c, CSV_HEAD "CVE-2024-0002,B,P,N,2024-01-02,d,a,2024-01-23,U,,\n"
-                                        "CVE-2024-0003,B\"x,P,N,2024-01-02,d,a,2024-01-23,U,,\n",
+        CHECK_INT_EQ(parse(&c,
+                           CSV_HEAD "CVE-2024-0002,B,P,N,2024-01-02,d,a,2024-01-23,U,,\n"
+                                    "CVE-2024-0003,B\"x,P,N,2024-01-02,d,a,2024-01-23,U,,\n",
                            &d),
                      FP_EPARSE);
         CHECK_INT_EQ(d.line, 3);
@@ -507,7 +517,7 @@ static enum fp_err split(const char *s, char *out, size_t outsz, struct fp_diag 
 static void test_csv_splitter(void)
 {
         char out[1024];
-        struct fp_diag d;
+        struct fp_diag d = {0};
 
         CHECK_INT_EQ(split("a,b,c\n\n\"x\"\"y\",\"1,\n2\",\r\n,\nlast", out, sizeof(out), &d),
                      FP_OK);
