@@ -32,7 +32,7 @@ static void on_meta(void *ud, const char *key, const char *value)
 {
         int64_t t;
         (void)ud;
-        if (strcmp(key, "score_date") == 0 && !fp_parse_date(value, &t) && value[0])
+        if (strcmp(key, "score_date") == 0 && !fp_parse_date(value, &t))
                 abort();
         if (strcmp(key, "model_version") == 0 && !value[0])
                 abort();

@@ -35,7 +35,7 @@ static void on_meta(void *ud, const char *key, const char *value)
 {
         int64_t t;
         (void)ud;
-        if (strcmp(key, "dateReleased") == 0 && !fp_parse_date(value, &t) && value[0])
+        if (strcmp(key, "dateReleased") == 0 && !fp_parse_date(value, &t))
                 abort();
 }
 

@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include "fleetpatch/limits.h"
+#include "fleetpatch/vuln.h"
 #include "vuln/feeds/csv.h"
 
 enum fp_err fp_csv_init(struct fp_csv *c, const char *data, size_t len, const char *name)
@@ -181,6 +182,16 @@ bool fp_feed_cve_valid(const char *s)
         for (n = 0; isdigit((unsigned char)s[n]); n++)
                 ;
         return s[n] == '\0' && n >= 4 && n <= 19;
+}
+
+bool fp_feed_meta_date(const char *s, char out[32])
+{
+        int64_t t, back;
+
+        if (!fp_parse_date(s, &t))
+                return false;
+        fp_format_date(t, out);
+        return fp_parse_date(out, &back) && back == t;
 }
 
 void fp_cve_seen_init(struct fp_cve_seen *s)

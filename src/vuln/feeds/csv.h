@@ -50,6 +50,11 @@ int fp_csv_column(const struct fp_csv *c, const char *name);
 /* "CVE-YYYY-NNNN" with 4 to 19 digits in the number (the KEV schema's pattern). */
 bool fp_feed_cve_valid(const char *s);
 
+/* A feed-wide date (KEV dateReleased, EPSS score_date) normalized for sink->meta:
+ * "2024-05-01T00:00:00Z". false when it is not a date, or not one fp_format_date can write
+ * back in a form that parses again (years before 1000 or after 9999, the epoch itself). */
+bool fp_feed_meta_date(const char *s, char out[32]);
+
 /* CVE ids seen in one feed, to keep the first entry of a duplicated id. */
 struct fp_cve_seen {
         struct fp_strmap map; /* cve -> where it was first seen (a line or index, + 1) */

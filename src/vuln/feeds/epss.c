@@ -73,14 +73,12 @@ static enum fp_err comment_line(struct epss *p, const struct fp_csv *c)
                 if (klen == 13 && strncmp(f, "model_version", klen) == 0 && *value) {
                         meta(p, "model_version", value);
                 } else if (klen == 10 && strncmp(f, "score_date", klen) == 0) {
-                        int64_t t;
                         char date[32];
-                        if (!fp_parse_date(value, &t)) {
+                        if (!fp_feed_meta_date(value, date)) {
                                 fp_diag_set(p->diag, p->name, c->rec_line, "score_date",
                                             "not a date: '%.64s'", value);
                                 return FP_EPARSE;
                         }
-                        fp_format_date(t, date);
                         meta(p, "score_date", date);
                 }
         }

@@ -171,7 +171,6 @@ static enum fp_err json_header(struct kev *k, const json_t *root, json_t **vulns
 {
         struct fp_diag d;
         const char *version, *released;
-        int64_t t;
         char date[32];
 
         fp_diag_clear(&d);
@@ -183,7 +182,7 @@ static enum fp_err json_header(struct kev *k, const json_t *root, json_t **vulns
             !fp_json_get_str(root, "dateReleased", true, 64, &released, &d) ||
             !fp_json_get_array(root, "vulnerabilities", true, FP_MAX_FEED_RECORDS, vulns, &d))
                 return json_fail(k, FP_EPARSE, &d);
-        if (!fp_parse_date(released, &t)) {
+        if (!fp_feed_meta_date(released, date)) {
                 fp_diag_set(k->diag, k->name, 0, "dateReleased", "not a date: '%.64s'", released);
                 return FP_EPARSE;
         }
@@ -203,7 +202,6 @@ static enum fp_err json_header(struct kev *k, const json_t *root, json_t **vulns
                 fp_diag_set(k->diag, k->name, 0, "vulnerabilities", "catalog without entries");
                 return FP_ECORRUPT;
         }
-        fp_format_date(t, date);
         meta(k, "catalogVersion", version);
         meta(k, "dateReleased", date);
         return FP_OK;

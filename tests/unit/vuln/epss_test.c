@@ -271,6 +271,11 @@ static void test_feed_errors(void)
                            &d),
                      FP_EPARSE);
         CHECK_STR_EQ(d.field, "score_date");
+        CHECK_INT_EQ(parse(&c,
+                           "#score_date:0001-01-01T00:00:00+0100\ncve,epss,percentile\n"
+                           "CVE-2024-0001,0.1,0.2\n",
+                           &d),
+                     FP_EPARSE);
         /* Other score_date forms, unknown keys ignored. */
         CHECK_INT_EQ(parse(&c,
                            "#score_date:2024-05-01,foo:bar,model_version:v2\n"

@@ -413,6 +413,13 @@ static void test_json_entries(void)
                            &d),
                      FP_EPARSE);
         CHECK_STR_EQ(d.field, "dateReleased");
+        /* A date we could not hand on in a form that parses again. */
+        CHECK_INT_EQ(parse(&c,
+                           "{\"catalogVersion\":\"1\",\"dateReleased\":\"0999-01-01\",\"count\":1,"
+                           "\"vulnerabilities\":[" E("CVE-2024-0001", "A", "2024-01-02",
+                                                     "2024-01-23", "Known") "]}",
+                           &d),
+                     FP_EPARSE);
         CHECK_INT_EQ(parse(&c, "{\"a\":1,\"a\":2}", &d), FP_EPARSE);
         CHECK_INT_EQ(parse(&c, "[1,2]", &d), FP_EPARSE); /* CSV path: no cveID column */
         CHECK_INT_EQ(c.n, 0);
