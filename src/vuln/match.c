@@ -163,11 +163,22 @@ static const char **copy_list(struct fp_arena *a, const char *const *v, size_t n
         return out;
 }
 
+/*
+ * Bug-fix and enhancement errata (ALBA, RLBA, ELBA, ALEA, ...) fix no vulnerability: they are
+ * updates, not findings.
+ */
+static bool non_security_erratum(const struct fp_vuln_advisory *adv)
+{
+        const char *id = adv->id;
+        return adv->kind == FP_FEED_RPM_ERRATA && adv->naliases == 0 && strlen(id) > 5 &&
+               (strncmp(id + 2, "BA-", 3) == 0 || strncmp(id + 2, "EA-", 3) == 0);
+}
+
 static enum fp_err load_affected(void *ud, const char *feed, const struct fp_vuln_advisory *adv,
                                  const struct fp_vuln_affected *aff)
 {
         struct fp_vindex *ix = ud;
-        if (adv->withdrawn)
+        if (adv->withdrawn || non_security_erratum(adv))
                 return FP_OK;
         struct ix_adv *a = intern_adv(ix, feed, adv);
         struct ix_aff *f = fp_arena_alloc(&ix->arena, sizeof(*f));
@@ -358,6 +369,28 @@ static enum fp_finding_status status_of(const struct ix_aff *f, const char *fixe
         }
 }
 
+/*
+ * An erratum may list several fixed builds of one package (module builds for two minor
+ * releases: ...module+el8.3... and ...module+el8.4...). Having any of them installed, or a
+ * newer build, means the erratum is applied: the older build's host is not vulnerable just
+ * because the newer build also exists.
+ */
+static bool fixed_by_sibling(const struct ix_aff *chain, const struct ix_aff *f,
+                             const char *version, const char *arch)
+{
+        for (const struct ix_aff *g = chain; g; g = g->next) {
+                if (g == f || g->adv != f->adv || !g->fixed || g->state != FP_VS_AFFECTED)
+                        continue;
+                if (g->arch && arch && strcmp(g->arch, arch) != 0)
+                        continue;
+                if ((g->module != NULL) != modular_release(version))
+                        continue;
+                if (fp_vercmp(FP_SCHEME_RPM, version, g->fixed) >= 0)
+                        return true;
+        }
+        return false;
+}
+
 /* Matches of one chain for one installed version; the result is cached by the caller. */
 static const struct tuple_result *evaluate(const struct ix_aff *chain, const char *version,
                                            const char *arch)
@@ -382,6 +415,8 @@ static const struct tuple_result *evaluate(const struct ix_aff *chain, const cha
                 }
                 const char *fixed;
                 if (!entry_affects(f, sch, version, &fixed))
+                        continue;
+                if (sch == FP_SCHEME_RPM && fixed && fixed_by_sibling(chain, f, version, arch))
                         continue;
                 r->m[r->n++] = (struct tuple_match){f, fixed, status_of(f, fixed)};
         }

@@ -14,6 +14,7 @@
 struct entry {
         char adv[64], distro[32], release[16], name[128], arch[32], fixed[256];
         bool modular;
+        bool bugfix; /* no CVE and an ALBA/RLBA/ELBA/..EA id */
 };
 static struct entry entries[4096];
 static size_t nentries;
@@ -33,6 +34,8 @@ static enum fp_err collect(void *ud, const char *feed, const struct fp_vuln_advi
         snprintf(e->arch, sizeof(e->arch), "%s", a->arch ? a->arch : "");
         snprintf(e->fixed, sizeof(e->fixed), "%s", a->fixed);
         e->modular = a->module != NULL;
+        e->bugfix = adv->naliases == 0 && strlen(adv->id) > 5 &&
+                    (!strncmp(adv->id + 2, "BA-", 3) || !strncmp(adv->id + 2, "EA-", 3));
         return FP_OK;
 }
 
@@ -88,11 +91,21 @@ static void check_release(struct fp_vulndb *db, const char *distro, const char *
                 struct entry *e = &entries[i];
                 if (strcmp(e->distro, distro) || strcmp(e->release, release))
                         continue;
-                /* expected: the installed build of (name, arch) is older than this fix */
-                bool expect = false;
+                /* expected: the installed build of (name, arch) is older than every build of it
+                 * the erratum lists (an erratum may list one build per minor release); bug-fix
+                 * and enhancement errata (no CVE, ALBA/RLBA/ALEA... ids) are not vulnerabilities */
+                const char *installed = NULL;
                 for (size_t j = 0; j < inv.count; j++)
                         if (!strcmp(inv.pkgs[j].name, e->name) && !strcmp(inv.pkgs[j].arch, e->arch))
-                                expect = fp_rpm_vercmp(inv.pkgs[j].version, e->fixed) < 0;
+                                installed = inv.pkgs[j].version;
+                bool expect = installed && !e->bugfix;
+                for (size_t j = 0; expect && j < nentries; j++) {
+                        const struct entry *o = &entries[j];
+                        if (!strcmp(o->adv, e->adv) && !strcmp(o->name, e->name) &&
+                            !strcmp(o->arch, e->arch) && !strcmp(o->release, e->release) &&
+                            o->modular == e->modular)
+                                expect = fp_rpm_vercmp(installed, o->fixed) < 0;
+                }
                 bool got = false;
                 for (size_t j = 0; j < hf.count && !got; j++)
                         got = !strcmp(hf.items[j].pkg->name, e->name) &&
