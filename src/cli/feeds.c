@@ -39,7 +39,7 @@ static int import(int argc, char **argv)
         bool quiet = false;
         int first = argc;
         for (int i = 1; i < argc; i++) {
-                const char *a = argv[i], *v = NULL;
+                const char *a = argv[i], *v = "";
                 bool takes = !strcmp(a, "--db") || !strcmp(a, "--kind") || !strcmp(a, "--name") ||
                              !strcmp(a, "--ca-file") || !strcmp(a, "--timeout");
                 if (takes && !(v = cli_optarg(argc, argv, &i, "feeds import")))

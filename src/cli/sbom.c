@@ -81,8 +81,13 @@ int cmd_sbom(int argc, char **argv)
                                         FP_VERSION_STRING);
         int rc = FP_EXIT_OK;
         FILE *out = out_path ? fopen(out_path, "w") : stdout;
-        if (!bom || !out || json_dumpf(bom, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0 ||
-            fputc('\n', out) == EOF || (out_path ? fclose(out) : fflush(out)) != 0) {
+        bool ok = bom && out && json_dumpf(bom, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER) == 0 &&
+                  fputc('\n', out) != EOF;
+        if (out && out != stdout)
+                ok = fclose(out) == 0 && ok;
+        else if (out)
+                ok = fflush(out) == 0 && ok;
+        if (!ok) {
                 fprintf(stderr, "fleetpatch: sbom: cannot write %s\n", out_path ? out_path : "output");
                 rc = FP_EXIT_INPUT;
         }

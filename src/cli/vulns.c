@@ -261,7 +261,7 @@ int cmd_vulns(int argc, char **argv)
         size_t ntags = 0;
 
         for (int i = 1; i < argc; i++) {
-                const char *a = argv[i], *v = NULL;
+                const char *a = argv[i], *v = "";
                 bool takes = !strcmp(a, "--root") || !strcmp(a, "--db") || !strcmp(a, "--tag") ||
                              !strcmp(a, "--host") || !strcmp(a, "--sla") ||
                              !strcmp(a, "--status") || !strcmp(a, "--release") ||

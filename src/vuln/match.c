@@ -68,8 +68,8 @@ struct fp_vindex {
 const char *fp_finding_status_name(enum fp_finding_status s)
 {
         static const char *const names[] = {
-                "vulnerable",     "unfixed",     "no-dsa",   "postponed", "will-not-fix",
-                "undetermined",   "pending-reboot", "not-running", "accepted", "dismissed",
+            "vulnerable",   "unfixed",        "no-dsa",      "postponed", "will-not-fix",
+            "undetermined", "pending-reboot", "not-running", "accepted",  "dismissed",
         };
         return (unsigned)s < sizeof(names) / sizeof(names[0]) ? names[s] : "unknown";
 }
@@ -91,7 +91,7 @@ static enum fp_scheme scheme_of(const char *distro)
 /* ---- loading ------------------------------------------------------------------------------ */
 
 static char *keyf(struct fp_arena *a, size_t *len, const char *fmt, ...)
-        __attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 static char *keyf(struct fp_arena *a, size_t *len, const char *fmt, ...)
 {
         char buf[4 * FP_MAX_ADVISORY_ID_LEN + 64];
@@ -124,14 +124,14 @@ static struct ix_adv *intern_adv(struct fp_vindex *ix, const char *feed,
         if (!a)
                 return NULL;
         *a = (struct ix_adv){
-                .feed = adup(&ix->arena, feed),
-                .id = adup(&ix->arena, adv->id),
-                .summary = adup(&ix->arena, adv->summary),
-                .cvss_vector = adup(&ix->arena, adv->cvss_vector),
-                .severity = adv->severity,
-                .cvss = adv->cvss_score,
-                .published = adv->published,
-                .withdrawn = adv->withdrawn,
+            .feed = adup(&ix->arena, feed),
+            .id = adup(&ix->arena, adv->id),
+            .summary = adup(&ix->arena, adv->summary),
+            .cvss_vector = adup(&ix->arena, adv->cvss_vector),
+            .severity = adv->severity,
+            .cvss = adv->cvss_score,
+            .published = adv->published,
+            .withdrawn = adv->withdrawn,
         };
         size_t n = strncmp(adv->id, "CVE-", 4) == 0 ? 1 : 0;
         for (size_t i = 0; i < adv->naliases; i++)
@@ -142,7 +142,8 @@ static struct ix_adv *intern_adv(struct fp_vindex *ix, const char *feed,
         if (strncmp(adv->id, "CVE-", 4) == 0)
                 a->vulns[a->nvulns++] = a->id;
         for (size_t i = 0; i < adv->naliases; i++) {
-                if (strncmp(adv->aliases[i], "CVE-", 4) != 0 || strcmp(adv->aliases[i], adv->id) == 0)
+                if (strncmp(adv->aliases[i], "CVE-", 4) != 0 ||
+                    strcmp(adv->aliases[i], adv->id) == 0)
                         continue;
                 a->vulns[a->nvulns++] = adup(&ix->arena, adv->aliases[i]);
         }
@@ -185,16 +186,16 @@ static enum fp_err load_affected(void *ud, const char *feed, const struct fp_vul
         if (!a || !f)
                 return FP_ENOMEM;
         *f = (struct ix_aff){
-                .adv = a,
-                .arch = adup(&ix->arena, aff->arch),
-                .module = adup(&ix->arena, aff->module),
-                .fixed = adup(&ix->arena, aff->fixed),
-                .note = adup(&ix->arena, aff->note),
-                .state = aff->state,
-                .severity = aff->severity,
-                .nranges = aff->nranges,
-                .versions = copy_list(&ix->arena, aff->versions, aff->nversions),
-                .nversions = aff->nversions,
+            .adv = a,
+            .arch = adup(&ix->arena, aff->arch),
+            .module = adup(&ix->arena, aff->module),
+            .fixed = adup(&ix->arena, aff->fixed),
+            .note = adup(&ix->arena, aff->note),
+            .state = aff->state,
+            .severity = aff->severity,
+            .nranges = aff->nranges,
+            .versions = copy_list(&ix->arena, aff->versions, aff->nversions),
+            .nversions = aff->nversions,
         };
         if (aff->nranges) {
                 f->ranges = fp_arena_alloc(&ix->arena, aff->nranges * sizeof(*f->ranges));
@@ -361,11 +362,16 @@ static bool entry_affects(const struct ix_aff *f, enum fp_scheme sch, const char
 static enum fp_finding_status status_of(const struct ix_aff *f, const char *fixed)
 {
         switch (f->state) {
-        case FP_VS_WONTFIX: return FP_FIND_WONTFIX;
-        case FP_VS_NODSA: return FP_FIND_NODSA;
-        case FP_VS_POSTPONED: return FP_FIND_POSTPONED;
-        case FP_VS_UNDETERMINED: return FP_FIND_UNDETERMINED;
-        default: return fixed ? FP_FIND_VULNERABLE : FP_FIND_UNFIXED;
+        case FP_VS_WONTFIX:
+                return FP_FIND_WONTFIX;
+        case FP_VS_NODSA:
+                return FP_FIND_NODSA;
+        case FP_VS_POSTPONED:
+                return FP_FIND_POSTPONED;
+        case FP_VS_UNDETERMINED:
+                return FP_FIND_UNDETERMINED;
+        default:
+                return fixed ? FP_FIND_VULNERABLE : FP_FIND_UNFIXED;
         }
 }
 
@@ -503,7 +509,6 @@ static enum fp_err merge_into(struct fp_vindex *ix, enum fp_scheme sch, struct f
         return FP_OK;
 }
 
-
 /* Hits of one tuple result, sorted by vuln then advisory, into a caller-owned array. */
 static struct hit *collect_hits(const struct tuple_result *r, size_t *n)
 {
@@ -562,7 +567,8 @@ static const struct tuple_result *lookup(struct fp_vindex *ix, const struct fp_i
         if (n < 0 || (size_t)n >= sizeof(tkey))
                 return &no_match;
         tlen = (size_t)n;
-        const struct tuple_result *r = ix->no_sharing ? NULL : fp_strmap_get(&ix->tuples, tkey, tlen);
+        const struct tuple_result *r =
+            ix->no_sharing ? NULL : fp_strmap_get(&ix->tuples, tkey, tlen);
         if (r)
                 return r;
         r = evaluate(chain, version, arch);
@@ -578,7 +584,9 @@ static const struct tuple_result *lookup(struct fp_vindex *ix, const struct fp_i
                         return r;
                 if (ix->nunshared == ix->unshared_cap) {
                         size_t cap = ix->unshared_cap ? ix->unshared_cap * 2 : 1024;
-                        struct tuple_result **grown = realloc(ix->unshared, cap * sizeof(*grown));
+                        struct tuple_result **grown =
+                            realloc(ix->unshared, cap * sizeof(*grown)); // NOLINT(bugprone-sizeof-expression):
+                                                                         // an array of pointers
                         if (!grown) {
                                 free(r->t);
                                 free((void *)r);
@@ -630,7 +638,7 @@ static enum fp_err match_pkg(struct host_ctx *c, const struct fp_inv_pkg *p)
 {
         /* Debian, Ubuntu and Alpine advisories mostly name source packages. */
         const struct tuple_result *src =
-                lookup(c->ix, c->inv, 'S', p->source, p->source_version, NULL);
+            lookup(c->ix, c->inv, 'S', p->source, p->source_version, NULL);
         const struct tuple_result *bin = lookup(c->ix, c->inv, 'B', p->name, p->version, p->arch);
         if (!src || !bin)
                 return FP_ENOMEM;
@@ -649,7 +657,8 @@ static enum fp_err match_pkg(struct host_ctx *c, const struct fp_inv_pkg *p)
         /* Advisories by source and by binary name for one package: merge them together. */
         size_t ns, nb;
         struct hit *hs = collect_hits(src, &ns), *hb = collect_hits(bin, &nb);
-        struct hit *h = hs && hb ? realloc(hs, (ns + nb) * sizeof(*h)) : NULL;
+        /* both tuples have findings, so ns + nb > 0 */
+        struct hit *h = hs && hb ? realloc(hs, (ns + nb ? ns + nb : 1) * sizeof(*h)) : NULL;
         enum fp_err err = h ? FP_OK : FP_ENOMEM;
         if (h) {
                 memcpy(h + ns, hb, nb * sizeof(*h));
@@ -674,7 +683,7 @@ static enum fp_err match_pkg(struct host_ctx *c, const struct fp_inv_pkg *p)
 }
 
 static enum fp_err add_note(struct fp_host_findings *o, const char *fmt, ...)
-        __attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 static enum fp_err add_note(struct fp_host_findings *o, const char *fmt, ...)
 {
         char buf[1024];
@@ -750,8 +759,9 @@ static enum fp_err kernel_pass(struct host_ctx *c)
                 err = add_note(o, "no running kernel (image root): the newest installed kernel of "
                                   "each kind is counted as the one that boots");
         else if (!running_found)
-                err = add_note(o, "the running kernel %s is not from an installed package: findings "
-                                  "on installed kernels are not counted",
+                err = add_note(o,
+                               "the running kernel %s is not from an installed package: findings "
+                               "on installed kernels are not counted",
                                running);
         for (size_t i = 0; err == FP_OK && i < o->count; i++) {
                 struct fp_finding *f = &o->items[i];

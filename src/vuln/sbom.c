@@ -42,14 +42,15 @@ static bool lit(char **p, char *end, const char *s)
 bool fp_purl(const struct fp_inventory *inv, const struct fp_inv_pkg *p, char *out, size_t outsz)
 {
         char *w = out, *end = out + outsz;
-        const char *type = inv->scheme == FP_SCHEME_RPM ? "rpm"
+        const char *type = inv->scheme == FP_SCHEME_RPM   ? "rpm"
                            : inv->scheme == FP_SCHEME_APK ? "apk"
                                                           : "deb";
         const char *version = p->version, *epoch = NULL;
         char epoch_buf[32];
         /* rpm purls carry the epoch as a qualifier, not in the version */
         const char *colon = strchr(version, ':');
-        if (inv->scheme == FP_SCHEME_RPM && colon && (size_t)(colon - version) < sizeof(epoch_buf)) {
+        if (inv->scheme == FP_SCHEME_RPM && colon &&
+            (size_t)(colon - version) < sizeof(epoch_buf)) {
                 memcpy(epoch_buf, version, (size_t)(colon - version));
                 epoch_buf[colon - version] = '\0';
                 epoch = epoch_buf;
@@ -61,7 +62,8 @@ bool fp_purl(const struct fp_inventory *inv, const struct fp_inv_pkg *p, char *o
         if (ok && p->arch && *p->arch)
                 ok = lit(&w, end, "?arch=") && enc(&w, end, p->arch);
         if (ok && epoch)
-                ok = lit(&w, end, p->arch && *p->arch ? "&epoch=" : "?epoch=") && enc(&w, end, epoch);
+                ok = lit(&w, end, p->arch && *p->arch ? "&epoch=" : "?epoch=") &&
+                     enc(&w, end, epoch);
         if (ok)
                 ok = lit(&w, end, (p->arch && *p->arch) || epoch ? "&distro=" : "?distro=") &&
                      enc(&w, end, inv->distro) && lit(&w, end, "-") && enc(&w, end, inv->release);
@@ -95,12 +97,18 @@ static void uuid4(char out[37])
 static const char *cdx_severity(enum fp_severity s)
 {
         switch (s) {
-        case FP_SEV_CRITICAL: return "critical";
-        case FP_SEV_HIGH: return "high";
-        case FP_SEV_MEDIUM: return "medium";
-        case FP_SEV_LOW: return "low";
-        case FP_SEV_NEGLIGIBLE: return "info";
-        default: return "unknown";
+        case FP_SEV_CRITICAL:
+                return "critical";
+        case FP_SEV_HIGH:
+                return "high";
+        case FP_SEV_MEDIUM:
+                return "medium";
+        case FP_SEV_LOW:
+                return "low";
+        case FP_SEV_NEGLIGIBLE:
+                return "info";
+        default:
+                return "unknown";
         }
 }
 
@@ -123,18 +131,28 @@ static json_t *analysis(const struct fp_finding *f)
         const char *state = "exploitable", *response = NULL, *justification = NULL;
         switch (f->status) {
         case FP_FIND_VULNERABLE:
-        case FP_FIND_PENDING_REBOOT: response = "update"; break;
+        case FP_FIND_PENDING_REBOOT:
+                response = "update";
+                break;
         case FP_FIND_UNFIXED:
         case FP_FIND_NODSA:
-        case FP_FIND_POSTPONED: response = "can_not_fix"; break;
+        case FP_FIND_POSTPONED:
+                response = "can_not_fix";
+                break;
         case FP_FIND_WONTFIX:
-        case FP_FIND_ACCEPTED: response = "will_not_fix"; break;
-        case FP_FIND_UNDETERMINED: state = "in_triage"; break;
+        case FP_FIND_ACCEPTED:
+                response = "will_not_fix";
+                break;
+        case FP_FIND_UNDETERMINED:
+                state = "in_triage";
+                break;
         case FP_FIND_NOT_RUNNING:
                 state = "not_affected";
                 justification = "code_not_reachable";
                 break;
-        case FP_FIND_DISMISSED: state = "not_affected"; break;
+        case FP_FIND_DISMISSED:
+                state = "not_affected";
+                break;
         }
         json_t *a = json_pack("{s:s}", "state", state);
         if (a && response)
@@ -249,17 +267,19 @@ json_t *fp_sbom_cyclonedx(const struct fp_inventory *inv, const struct fp_host_f
                         json_array_append_new(components, c);
         }
         json_t *bom = json_pack(
-                "{s:s, s:s, s:s+, s:i, s:{s:s, s:{s:[{s:s, s:s, s:s}]}, s:{s:s, s:s, s:s, s:s},"
-                " s:[o]}, s:o}",
-                "bomFormat", "CycloneDX", "specVersion", "1.5", "serialNumber", "urn:uuid:", uuid,
-                "version", 1, "metadata", "timestamp", now, "tools", "components", "type",
-                "application", "name", "fleetpatch", "version", tool_version, "component", "type",
-                "operating-system", "bom-ref", "os", "name", inv->distro, "version", inv->release,
-                "properties", prop("fleetpatch:host", host ? host : ""), "components",
-                components ? components : json_array());
+            "{s:s, s:s, s:s+, s:i, s:{s:s, s:{s:[{s:s, s:s, s:s}]}, s:{s:s, s:s, s:s, s:s},"
+            " s:[o]}, s:o}",
+            "bomFormat", "CycloneDX", "specVersion", "1.5", "serialNumber", "urn:uuid:", uuid,
+            "version", 1, "metadata", "timestamp", now, "tools", "components", "type",
+            "application", "name", "fleetpatch", "version", tool_version, "component", "type",
+            "operating-system", "bom-ref", "os", "name", inv->distro, "version", inv->release,
+            "properties", prop("fleetpatch:host", host ? host : ""), "components",
+            components ? components : json_array());
         if (!bom || !findings || findings->count == 0)
                 return bom;
-        const struct fp_finding **sorted = malloc(findings->count * sizeof(*sorted));
+        const struct fp_finding **sorted =
+            malloc(findings->count *
+                   sizeof(*sorted)); // NOLINT(bugprone-sizeof-expression): array of pointers
         json_t *vulns = json_array();
         if (!sorted || !vulns) {
                 free(sorted);
@@ -269,6 +289,7 @@ json_t *fp_sbom_cyclonedx(const struct fp_inventory *inv, const struct fp_host_f
         }
         for (size_t i = 0; i < findings->count; i++)
                 sorted[i] = &findings->items[i];
+        // NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers
         qsort(sorted, findings->count, sizeof(*sorted), by_vuln);
         /* One vulnerability per id; its affects list every package it was found on. */
         struct fp_finding *group = malloc(findings->count * sizeof(*group));
