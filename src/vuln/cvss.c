@@ -177,7 +177,8 @@ static double roundup_v31(double x)
         long long i = (long long)(x * 100000.0 + 0.5);
         if (i % 10000 == 0)
                 return (double)i / 100000.0;
-        return (double)(i / 10000 + 1) / 10.0;
+        long long tenths = i / 10000 + 1; /* integer division: the Roundup truncates here */
+        return (double)tenths / 10.0;
 }
 
 /* CVSS v3.0 as its reference calculator does it. */

@@ -965,7 +965,7 @@ static bool parse_affected(struct rec *r, const json_t *entry, struct fp_diag *d
         a.ranges = a.nranges ? out : NULL;
         if (has_ecosystem && a.nranges == 0 && a.nversions == 0)
                 a.state = FP_VS_NOT_AFFECTED; /* only empty [0, 0) ranges */
-        if (a.nranges == 1 && !out[0].introduced && out[0].fixed)
+        if (out && a.nranges == 1 && !out[0].introduced && out[0].fixed)
                 a.fixed = out[0].fixed;
         if (!cves_map(r, entry, &a, d))
                 return false;
