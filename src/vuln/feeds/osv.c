@@ -191,9 +191,9 @@ static bool suse_release(const char *rest, bool open, struct eco *e)
 }
 
 /*
- * The ecosystem string to our distro/release. false = not an OS distribution we handle
- * (language ecosystems, Bitnami, Chainguard OS images, other distributions); *base then
- * gets the part before ':' for the skip reason.
+ * The ecosystem string to our distro/release. false = not an OS distribution we handle:
+ * language ecosystems, Bitnami, Chainguard (its OS images; match.c knows no scheme for them),
+ * distributions our inventory does not recognize (Photon OS, Azure Linux, openEuler, ...).
  */
 static bool map_ecosystem(const char *eco, struct eco *e)
 {
