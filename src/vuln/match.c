@@ -320,6 +320,13 @@ static bool modular_release(const char *version)
         return strstr(version, ".module+") || strstr(version, ".module_");
 }
 
+/* A fix for a module build: named by the feed, or (OSV records name no module) seen in the
+ * fixed build's release. */
+static bool modular_entry(const struct ix_aff *f)
+{
+        return f->module != NULL || (f->fixed && modular_release(f->fixed));
+}
+
 /*
  * Is `version` affected by this entry? *fixed = the version that fixes it (NULL if none).
  * Ranges follow OSV: introduced <= v < fixed, or introduced <= v <= last_affected.
@@ -389,7 +396,7 @@ static bool fixed_by_sibling(const struct ix_aff *chain, const struct ix_aff *f,
                         continue;
                 if (g->arch && arch && strcmp(g->arch, arch) != 0)
                         continue;
-                if ((g->module != NULL) != modular_release(version))
+                if (modular_entry(g) != modular_release(version))
                         continue;
                 if (fp_vercmp(FP_SCHEME_RPM, version, g->fixed) >= 0)
                         return true;
@@ -416,7 +423,7 @@ static const struct tuple_result *evaluate(const struct ix_aff *chain, const cha
                         if (f->arch && arch && strcmp(f->arch, arch) != 0)
                                 continue;
                         /* A modular build is fixed by its module's errata and vice versa. */
-                        if ((f->module != NULL) != modular_release(version))
+                        if (modular_entry(f) != modular_release(version))
                                 continue;
                 }
                 const char *fixed;

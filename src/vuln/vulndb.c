@@ -333,9 +333,10 @@ static enum fp_err insert_affected(struct fp_import *imp, sqlite3_int64 adv_id,
         return FP_OK;
 }
 
+/* A rolling distribution (Wolfi, openSUSE Tumbleweed) has an empty release. */
 static bool affected_ok(const struct fp_vuln_affected *f)
 {
-        return f->distro && *f->distro && f->release && *f->release && f->package && *f->package;
+        return f->distro && *f->distro && f->release && f->package && *f->package;
 }
 
 static enum fp_err sink_advisory(void *ud, const struct fp_vuln_advisory *a)
@@ -345,7 +346,7 @@ static enum fp_err sink_advisory(void *ud, const struct fp_vuln_advisory *a)
                 return imp->err;
         for (size_t i = 0; i < a->naffected; i++) {
                 if (!affected_ok(&a->affected[i])) {
-                        record_rejection(imp, a->id, "affected entry without distro/release/package");
+                        record_rejection(imp, a->id, "affected entry without distro or package");
                         return imp->err;
                 }
         }

@@ -162,26 +162,32 @@ static void test_rpm_arch_module_epoch(void)
                  .fixed = "1:1.1.1k-99.el8_9"},
                 {.distro = "almalinux", .release = "8", .package = "mariadb", .arch = "x86_64",
                  .module = "mariadb:10.3", .fixed = "3:10.3.39-1.module+el8.8.0+1452+2a7eab68"},
+                /* OSV records name no module: the fixed build's release says it */
+                {.distro = "almalinux", .release = "8", .package = "nodejs", .arch = "x86_64",
+                 .fixed = "1:18.20.2-1.module+el8.9.0+39+2a5b6a1d"},
         };
         struct fp_vuln_advisory adv = {.id = "ALSA-2024:0001", .cvss_score = -1, .affected = a,
-                                       .naffected = 3};
+                                       .naffected = 4};
         CHECK_INT_EQ(vt_import(db, "e", &adv, 1, NULL, 0, NULL), FP_OK);
         struct fp_vindex *ix = load(db, "almalinux", "8");
         struct fp_inventory inv;
         vt_inv_init(&inv, "rpm", "almalinux", "8");
         vt_pkg(&inv, "openssl-libs", "x86_64", "1:1.1.1k-9.el8_7", "openssl", NULL);
         vt_pkg(&inv, "mariadb", "x86_64", "3:10.3.28-1.module+el8.3.0+2177+7adc332a", "mariadb", NULL);
+        vt_pkg(&inv, "nodejs", "x86_64", "1:18.19.0-1.module+el8.9.0+36+0f5a2b0e", "nodejs", NULL);
         struct fp_host_findings hf;
         CHECK_INT_EQ(fp_match_host(ix, &inv, &hf, NULL), FP_OK);
         const struct fp_finding *f = vt_find(&hf, "openssl-libs", "ALSA-2024:0001");
         CHECK_MSG(f && !strcmp(f->fixed, "1:1.1.1k-12.el8_9"), "the x86_64 entry, not i686's");
         CHECK_MSG(vt_find(&hf, "mariadb", "ALSA-2024:0001") != NULL, "modular fix, modular build");
+        CHECK_MSG(vt_find(&hf, "nodejs", "ALSA-2024:0001") != NULL, "module seen in the fixed release");
         fp_host_findings_release(&hf);
         free(inv.pkgs);
 
         /* A non-modular mariadb build is not fixed by a module erratum. */
         vt_inv_init(&inv, "rpm", "almalinux", "8");
         vt_pkg(&inv, "mariadb", "x86_64", "3:10.3.28-1.el8", "mariadb", NULL);
+        vt_pkg(&inv, "nodejs", "x86_64", "1:10.24.0-1.el8", "nodejs", NULL);
         vt_pkg(&inv, "openssl-libs", "x86_64", "1:1.1.1k-12.el8_9", "openssl", NULL);
         CHECK_INT_EQ(fp_match_host(ix, &inv, &hf, NULL), FP_OK);
         CHECK_INT_EQ(hf.count, 0);
