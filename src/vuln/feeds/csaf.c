@@ -52,6 +52,7 @@
 #include "fleetpatch/util.h"
 #include "fleetpatch/version.h"
 #include "fleetpatch/vuln.h"
+#include "vuln/feeds/common.h"
 #include "vuln/json.h"
 
 #define RELEASE_MAX 8
@@ -89,70 +90,6 @@ struct csaf {
 
 /* ---- helpers ------------------------------------------------------------------------------ */
 
-static bool grow(void **arr, size_t *cap, size_t need, size_t elsize)
-{
-        if (need <= *cap)
-                return true;
-        size_t ncap = *cap ? *cap : 16;
-        while (ncap < need)
-                ncap *= 2;
-        if (ncap > SIZE_MAX / elsize)
-                return false;
-        void *p = realloc(*arr, ncap * elsize);
-        if (!p)
-                return false;
-        *arr = p;
-        *cap = ncap;
-        return true;
-}
-
-static bool valid_token(const char *s)
-{
-        size_t n = s ? strlen(s) : 0;
-        if (n == 0 || n > FP_MAX_ADVISORY_ID_LEN)
-                return false;
-        for (size_t i = 0; i < n; i++)
-                if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] >= 0x7f || s[i] == '/')
-                        return false;
-        return true;
-}
-
-static bool valid_vr(const char *s)
-{
-        size_t n = strlen(s);
-        if (n == 0 || n > FP_MAX_VERSION_LEN)
-                return false;
-        for (size_t i = 0; i < n; i++)
-                if (!isalnum((unsigned char)s[i]) && !strchr("._+~^", s[i]))
-                        return false;
-        return true;
-}
-
-static void set_path(struct fp_diag *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void set_path(struct fp_diag *d, const char *fmt, ...)
-{
-        char prefix[FP_DIAG_FIELD_MAX], path[2 * FP_DIAG_FIELD_MAX + 2];
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(prefix, sizeof(prefix), fmt, ap);
-        va_end(ap);
-        snprintf(path, sizeof(path), "%s%s%s", prefix, prefix[0] && d->field[0] ? "/" : "",
-                 d->field);
-        fp_diag_where(d, NULL, 0, path);
-}
-
-static bool fail(struct fp_diag *d, const char *field, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static bool fail(struct fp_diag *d, const char *field, const char *fmt, ...)
-{
-        va_list ap;
-        fp_diag_where(d, NULL, 0, field);
-        va_start(ap, fmt);
-        vsnprintf(d->msg, sizeof(d->msg), fmt, ap);
-        va_end(ap);
-        return false;
-}
-
 static char *keep(struct csaf *c, const char *s, size_t len)
 {
         char *r = fp_arena_strndup(&c->arena, s, len);
@@ -187,14 +124,15 @@ static bool first_time(struct csaf *c, const char *key)
 static bool add_alias(struct csaf *c, const char *cve, struct fp_diag *d)
 {
         char key[FP_MAX_ADVISORY_ID_LEN + 3];
-        if (!valid_token(cve))
-                return fail(d, "cve", "not a CVE id: '%.64s'", cve);
+        if (!fp_feed_valid_token(cve))
+                return fp_feed_fail(d, "cve", "not a CVE id: '%.64s'", cve);
         snprintf(key, sizeof(key), "A\037%s", cve);
         if ((c->id && strcmp(cve, c->id) == 0) || !first_time(c, key))
                 return !c->oom;
         if (c->naliases >= FP_MAX_ALIASES)
-                return fail(d, "cve", "more than %d aliases", FP_MAX_ALIASES);
-        if (!grow((void **)&c->aliases, &c->aliases_cap, c->naliases + 1, sizeof(*c->aliases))) {
+                return fp_feed_fail(d, "cve", "more than %d aliases", FP_MAX_ALIASES);
+        if (!fp_feed_grow((void **)&c->aliases, &c->aliases_cap, c->naliases + 1,
+                          sizeof(*c->aliases))) {
                 c->oom = true;
                 return false;
         }
@@ -216,8 +154,8 @@ static bool read_refs(struct csaf *c, const json_t *o, struct fp_diag *d)
                 char key[4100];
                 if (!json_is_object(r) || !fp_json_get_str(r, "url", false, 4000, &url, d)) {
                         if (!json_is_object(r))
-                                fail(d, "", "reference is not an object");
-                        set_path(d, "references/%zu", i);
+                                fp_feed_fail(d, "", "reference is not an object");
+                        fp_feed_set_path(d, "references/%zu", i);
                         return false;
                 }
                 if (!url || !*url)
@@ -229,8 +167,10 @@ static bool read_refs(struct csaf *c, const json_t *o, struct fp_diag *d)
                         continue;
                 }
                 if (c->nrefs >= FP_MAX_REFS)
-                        return fail(d, "references", "more than %d references", FP_MAX_REFS);
-                if (!grow((void **)&c->refs, &c->refs_cap, c->nrefs + 1, sizeof(*c->refs))) {
+                        return fp_feed_fail(d, "references", "more than %d references",
+                                            FP_MAX_REFS);
+                if (!fp_feed_grow((void **)&c->refs, &c->refs_cap, c->nrefs + 1,
+                                  sizeof(*c->refs))) {
                         c->oom = true;
                         return false;
                 }
@@ -241,26 +181,22 @@ static bool read_refs(struct csaf *c, const json_t *o, struct fp_diag *d)
 
 /* ---- versions ----------------------------------------------------------------------------- */
 
-static bool modular_release(const char *rel)
-{
-        return strstr(rel, ".module+") || strstr(rel, ".module_");
-}
-
 /* "epoch:version-release" with "0:" left out; NULL and diag when malformed. */
+/* Private: unlike rpm_errata.c, "" is no epoch, no fp_rpm_evr_parse check, one diag field. */
 static const char *make_evr(struct csaf *c, const char *epoch, const char *version,
                             const char *release, struct fp_diag *d)
 {
         if (epoch && *epoch) {
                 size_t n = strlen(epoch);
                 if (n > 10 || strspn(epoch, "0123456789") != n) {
-                        fail(d, "", "epoch is not a number: '%.32s'", epoch);
+                        fp_feed_fail(d, "", "epoch is not a number: '%.32s'", epoch);
                         return NULL;
                 }
                 while (*epoch == '0')
                         epoch++;
         }
-        if (!valid_vr(version) || !valid_vr(release)) {
-                fail(d, "", "not an RPM version-release: '%.64s-%.64s'", version, release);
+        if (!fp_feed_valid_vr(version) || !fp_feed_valid_vr(release)) {
+                fp_feed_fail(d, "", "not an RPM version-release: '%.64s-%.64s'", version, release);
                 return NULL;
         }
         size_t n = strlen(version) + strlen(release) + (epoch ? strlen(epoch) : 0) + 3;
@@ -339,12 +275,12 @@ static bool parse_purl(struct csaf *c, const char *purl, struct prod *p, struct 
         name = pct_decode(c, slash, (size_t)((at ? at : end) - slash));
         if (c->oom || (qs && !quals))
                 return false;
-        if (!valid_token(name))
-                return fail(d, "purl", "no package name in '%.96s'", purl);
+        if (!fp_feed_valid_token(name))
+                return fp_feed_fail(d, "purl", "no package name in '%.96s'", purl);
         p->name = name;
         p->arch = quals ? qualifier(c, quals, "arch") : NULL;
-        if (p->arch && !valid_token(p->arch))
-                return fail(d, "purl", "bad arch in '%.96s'", purl);
+        if (p->arch && !fp_feed_valid_token(p->arch))
+                return fp_feed_fail(d, "purl", "bad arch in '%.96s'", purl);
         const char *mod = quals ? qualifier(c, quals, "rpmmod") : NULL;
         if (at) {
                 char *vr = pct_decode(c, at + 1, (size_t)(end - at - 1));
@@ -352,17 +288,17 @@ static bool parse_purl(struct csaf *c, const char *purl, struct prod *p, struct 
                 if (c->oom)
                         return false;
                 if (!dash)
-                        return fail(d, "purl", "no release in '%.96s'", purl);
+                        return fp_feed_fail(d, "purl", "no release in '%.96s'", purl);
                 *dash = '\0';
                 p->rpmrel = dash + 1;
                 p->fixed =
                     make_evr(c, quals ? qualifier(c, quals, "epoch") : NULL, vr, dash + 1, d);
                 if (!p->fixed) {
-                        set_path(d, "purl");
+                        fp_feed_set_path(d, "purl");
                         return false;
                 }
         }
-        if (mod && p->rpmrel && modular_release(p->rpmrel))
+        if (mod && p->rpmrel && fp_feed_modular_release(p->rpmrel))
                 p->module = module_of(c, mod, strlen(mod));
         return !c->oom;
 }
@@ -375,7 +311,7 @@ static bool parse_nevra(struct csaf *c, const char *s, struct prod *p, struct fp
 {
         const char *colons[4] = {0}, *q = s;
         size_t ncolons = 0;
-        if (valid_token(s) && !strchr(s, ':')) {
+        if (fp_feed_valid_token(s) && !strchr(s, ':')) {
                 const char *dot = strrchr(s, '.'), *d2 = strrchr(s, '-');
                 if (!dot || !d2 || d2 > dot || d2 == strchr(s, '-')) {
                         p->rpm = true;
@@ -411,12 +347,12 @@ static bool parse_nevra(struct csaf *c, const char *s, struct prod *p, struct fp
         p->name = nev;
         p->arch = dot + 1;
         p->rpmrel = rdash + 1;
-        if (!valid_token(p->name) || !valid_token(p->arch))
-                return fail(d, "name", "not a package NEVRA: '%.96s'", s);
+        if (!fp_feed_valid_token(p->name) || !fp_feed_valid_token(p->arch))
+                return fp_feed_fail(d, "name", "not a package NEVRA: '%.96s'", s);
         p->fixed = make_evr(c, colon ? ev : NULL, colon ? colon + 1 : ev, rdash + 1, d);
         if (!p->fixed)
                 return false;
-        p->module = module && modular_release(p->rpmrel) ? module : NULL;
+        p->module = module && fp_feed_modular_release(p->rpmrel) ? module : NULL;
         return true;
 }
 
@@ -524,8 +460,8 @@ static bool read_branches(struct csaf *c, const json_t *o, struct fp_diag *d)
                         if (c->oom)
                                 return false;
                         if (!json_is_object(b))
-                                fail(d, "", "branch is not an object");
-                        set_path(d, "branches/%zu", i);
+                                fp_feed_fail(d, "", "branch is not an object");
+                        fp_feed_set_path(d, "branches/%zu", i);
                         return false;
                 }
         }
@@ -543,20 +479,20 @@ static bool read_tree(struct csaf *c, const json_t *root, struct fp_diag *d)
                 return true;
         if (!read_branches(c, tree, d) ||
             !fp_json_get_array(tree, "full_product_names", false, FP_MAX_AFFECTED, &arr, d)) {
-                set_path(d, "product_tree");
+                fp_feed_set_path(d, "product_tree");
                 return false;
         }
         json_array_foreach(arr, i, r)
         {
                 if (!json_is_object(r) || !read_product(c, r, false, d)) {
                         if (!json_is_object(r))
-                                fail(d, "", "not an object");
-                        set_path(d, "product_tree/full_product_names/%zu", i);
+                                fp_feed_fail(d, "", "not an object");
+                        fp_feed_set_path(d, "product_tree/full_product_names/%zu", i);
                         return false;
                 }
         }
         if (!fp_json_get_array(tree, "relationships", false, FP_MAX_AFFECTED, &arr, d)) {
-                set_path(d, "product_tree");
+                fp_feed_set_path(d, "product_tree");
                 return false;
         }
         json_array_foreach(arr, i, r)
@@ -575,8 +511,8 @@ static bool read_tree(struct csaf *c, const json_t *root, struct fp_diag *d)
                     !fp_json_get_str(r, "relates_to_product_reference", true, 4096, &rl->platform,
                                      d)) {
                         if (!json_is_object(r))
-                                fail(d, "", "not an object");
-                        set_path(d, "product_tree/relationships/%zu", i);
+                                fp_feed_fail(d, "", "not an object");
+                        fp_feed_set_path(d, "product_tree/relationships/%zu", i);
                         return false;
                 }
                 if (!put(c, &c->rels, id, rl))
@@ -613,8 +549,8 @@ static bool read_remediations(struct csaf *c, const json_t *v, struct fp_diag *d
                     !fp_json_get_str(r, "details", false, 1 << 16, &m->details, d) ||
                     !fp_json_get_array(r, "product_ids", false, FP_MAX_AFFECTED, &ids, d)) {
                         if (!json_is_object(r))
-                                fail(d, "", "not an object");
-                        set_path(d, "remediations/%zu", i);
+                                fp_feed_fail(d, "", "not an object");
+                        fp_feed_set_path(d, "remediations/%zu", i);
                         return false;
                 }
                 /* workarounds and mitigations say nothing about the fix state */
@@ -642,11 +578,12 @@ static bool resolve(struct csaf *c, const char *pid, const struct prod **comp, c
                 *comp = get(&c->prods, rl->component);
                 plat = get(&c->prods, rl->platform);
                 if (!*comp || !plat)
-                        return fail(d, "", "product '%.96s' refers to an undefined product", pid);
+                        return fp_feed_fail(d, "", "product '%.96s' refers to an undefined product",
+                                            pid);
         } else {
                 *comp = get(&c->prods, pid);
                 if (!*comp)
-                        return fail(d, "", "undefined product '%.96s'", pid);
+                        return fp_feed_fail(d, "", "undefined product '%.96s'", pid);
         }
         if ((*comp)->platform || !(*comp)->rpm) {
                 *comp = NULL;
@@ -674,7 +611,7 @@ static bool add_entry(struct csaf *c, const struct fp_vuln_affected *a)
                 return !c->oom;
         if (c->naff >= FP_MAX_AFFECTED)
                 return false;
-        if (!grow((void **)&c->aff, &c->aff_cap, c->naff + 1, sizeof(*c->aff))) {
+        if (!fp_feed_grow((void **)&c->aff, &c->aff_cap, c->naff + 1, sizeof(*c->aff))) {
                 c->oom = true;
                 return false;
         }
@@ -735,7 +672,8 @@ static bool status_entry(struct csaf *c, const char *pid, enum status st, struct
                 break;
         }
         if (!add_entry(c, &a))
-                return c->oom ? false : fail(d, "", "more than %d entries", FP_MAX_AFFECTED);
+                return c->oom ? false
+                              : fp_feed_fail(d, "", "more than %d entries", FP_MAX_AFFECTED);
         return true;
 }
 
@@ -760,17 +698,18 @@ static bool read_status(struct csaf *c, const json_t *v, struct fp_diag *d)
                 size_t i;
                 const json_t *pid;
                 if (!fp_json_get_array(ps, lists[k].key, false, FP_MAX_AFFECTED, &arr, d)) {
-                        set_path(d, "product_status");
+                        fp_feed_set_path(d, "product_status");
                         return false;
                 }
                 json_array_foreach(arr, i, pid)
                 {
                         bool ok = json_is_string(pid)
                                       ? status_entry(c, json_string_value(pid), lists[k].st, d)
-                                      : fail(d, "", "product id is not a string");
+                                      : fp_feed_fail(d, "", "product id is not a string");
                         if (!ok) {
                                 if (!c->oom)
-                                        set_path(d, "product_status/%s/%zu", lists[k].key, i);
+                                        fp_feed_set_path(d, "product_status/%s/%zu", lists[k].key,
+                                                         i);
                                 return false;
                         }
                 }
@@ -792,8 +731,8 @@ static bool read_scores(const json_t *v, struct fp_vuln_advisory *adv, struct fp
                 if (!json_is_object(s) || !fp_json_get_object(s, "cvss_v3", false, &cv, d) ||
                     (cv && !fp_json_get_str(cv, "vectorString", false, 256, &vec, d))) {
                         if (!json_is_object(s))
-                                fail(d, "", "not an object");
-                        set_path(d, "scores/%zu", i);
+                                fp_feed_fail(d, "", "not an object");
+                        fp_feed_set_path(d, "scores/%zu", i);
                         return false;
                 }
                 if (!cv)
@@ -801,8 +740,8 @@ static bool read_scores(const json_t *v, struct fp_vuln_advisory *adv, struct fp
                 const json_t *bs = json_object_get(cv, "baseScore");
                 double score = json_is_number(bs) ? json_number_value(bs) : -1;
                 if (!json_is_number(bs) || score < 0 || score > 10) {
-                        fail(d, "baseScore", "not a CVSS base score");
-                        set_path(d, "scores/%zu/cvss_v3", i);
+                        fp_feed_fail(d, "baseScore", "not a CVSS base score");
+                        fp_feed_set_path(d, "scores/%zu/cvss_v3", i);
                         return false;
                 }
                 if (score > adv->cvss_score) {
@@ -831,8 +770,8 @@ static bool read_vulns(struct csaf *c, const json_t *root, struct fp_vuln_adviso
                         if (c->oom)
                                 return false;
                         if (!json_is_object(v))
-                                fail(d, "", "not an object");
-                        set_path(d, "vulnerabilities/%zu", i);
+                                fp_feed_fail(d, "", "not an object");
+                        fp_feed_set_path(d, "vulnerabilities/%zu", i);
                         return false;
                 }
         }
@@ -848,23 +787,23 @@ static bool read_document(struct csaf *c, const json_t *doc, struct fp_vuln_advi
         const char *sev = NULL;
         if (!fp_json_get_object(doc, "tracking", true, &tracking, d) ||
             !fp_json_get_str(tracking, "id", true, FP_MAX_ADVISORY_ID_LEN, &c->id, d)) {
-                set_path(d, "document/tracking");
+                fp_feed_set_path(d, "document/tracking");
                 return false;
         }
-        if (!valid_token(c->id)) {
+        if (!fp_feed_valid_token(c->id)) {
                 const char *bad = c->id;
                 c->id = NULL;
-                return fail(d, "document/tracking/id", "not an advisory id: '%.64s'", bad);
+                return fp_feed_fail(d, "document/tracking/id", "not an advisory id: '%.64s'", bad);
         }
         if (!fp_json_get_date(tracking, "initial_release_date", false, &adv->published, d) ||
             !fp_json_get_date(tracking, "current_release_date", false, &adv->modified, d)) {
-                set_path(d, "document/tracking");
+                fp_feed_set_path(d, "document/tracking");
                 return false;
         }
         if (!fp_json_get_str(doc, "title", false, 4096, &adv->summary, d) ||
             !fp_json_get_object(doc, "aggregate_severity", false, &agg, d) ||
             (agg && !fp_json_get_str(agg, "text", false, 64, &sev, d)) || !read_refs(c, doc, d)) {
-                set_path(d, "document");
+                fp_feed_set_path(d, "document");
                 return false;
         }
         fp_severity_parse(sev, &adv->severity);

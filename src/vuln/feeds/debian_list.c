@@ -36,6 +36,7 @@
 #include "fleetpatch/util.h"
 #include "fleetpatch/version.h"
 #include "fleetpatch/vuln.h"
+#include "vuln/feeds/common.h"
 
 /* Bytes of the title kept as the summary (cut at a UTF-8 character boundary). */
 #define SUMMARY_MAX 1024
@@ -90,23 +91,6 @@ struct span {
 
 /* ---- small helpers ------------------------------------------------------------------------ */
 
-static bool grow(void **arr, size_t *cap, size_t need, size_t elsize)
-{
-        if (need <= *cap)
-                return true;
-        size_t ncap = *cap ? *cap : 16;
-        while (ncap < need)
-                ncap *= 2;
-        if (ncap > SIZE_MAX / elsize)
-                return false;
-        void *p = realloc(*arr, ncap * elsize);
-        if (!p)
-                return false;
-        *arr = p;
-        *cap = ncap;
-        return true;
-}
-
 static bool is_blank(char c)
 {
         return c == ' ' || c == '\t';
@@ -142,7 +126,10 @@ static bool span_eq(struct span v, const char *lit)
         return v.n == strlen(lit) && memcmp(v.s, lit, v.n) == 0;
 }
 
-/* Ids, aliases, package and release names: printable ASCII without blanks, bounded. */
+/*
+ * Ids, aliases, package and release names: printable ASCII without blanks, bounded.
+ * Kept private: a span, not a C string, and unlike fp_feed_valid_token it allows '/'.
+ */
 static bool valid_token(struct span v)
 {
         if (v.n == 0 || v.n > FP_MAX_ADVISORY_ID_LEN)
@@ -222,7 +209,7 @@ static bool add_ref(struct list *l, const char *url)
                         return true;
         if (l->nrefs >= FP_MAX_REFS)
                 return false;
-        if (!grow((void **)&l->refs, &l->refs_cap, l->nrefs + 1, sizeof(*l->refs))) {
+        if (!fp_feed_grow((void **)&l->refs, &l->refs_cap, l->nrefs + 1, sizeof(*l->refs))) {
                 l->oom = true;
                 return false;
         }
@@ -407,8 +394,8 @@ static void parse_aliases(struct list *l, struct span v, unsigned long lineno)
                         reject(l, l->id, lineno, "more than %d aliases", FP_MAX_ALIASES);
                         return;
                 }
-                if (!grow((void **)&l->aliases, &l->aliases_cap, l->naliases + 1,
-                          sizeof(*l->aliases))) {
+                if (!fp_feed_grow((void **)&l->aliases, &l->aliases_cap, l->naliases + 1,
+                                  sizeof(*l->aliases))) {
                         l->oom = true;
                         return;
                 }
@@ -515,7 +502,7 @@ static void parse_release(struct list *l, struct span v, unsigned long lineno)
                 reject(l, l->id, lineno, "more than %d release lines", FP_MAX_AFFECTED);
                 return;
         }
-        if (!grow((void **)&l->aff, &l->aff_cap, l->naff + 1, sizeof(*l->aff))) {
+        if (!fp_feed_grow((void **)&l->aff, &l->aff_cap, l->naff + 1, sizeof(*l->aff))) {
                 l->oom = true;
                 return;
         }

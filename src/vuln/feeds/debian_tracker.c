@@ -42,6 +42,7 @@
 #include "fleetpatch/util.h"
 #include "fleetpatch/version.h"
 #include "fleetpatch/vuln.h"
+#include "vuln/feeds/common.h"
 #include "vuln/json.h"
 
 /* Bytes of the description kept as the summary (cut at a UTF-8 character boundary). */
@@ -72,39 +73,10 @@ struct tracker {
         bool oom; /* an allocation failed: the parse stops with FP_ENOMEM, not a reject */
 };
 
-/* Make room for `need` elements in *arr; false on overflow or out of memory. */
-static bool grow(void **arr, size_t *cap, size_t need, size_t elsize)
-{
-        if (need <= *cap)
-                return true;
-        size_t ncap = *cap ? *cap : 16;
-        while (ncap < need)
-                ncap *= 2;
-        if (ncap > SIZE_MAX / elsize)
-                return false;
-        void *p = realloc(*arr, ncap * elsize);
-        if (!p)
-                return false;
-        *arr = p;
-        *cap = ncap;
-        return true;
-}
-
-/* An id, package or release name: 1..FP_MAX_ADVISORY_ID_LEN printable ASCII, no blanks. */
-static bool valid_token(const char *s)
-{
-        size_t n = strlen(s);
-        if (n == 0 || n > FP_MAX_ADVISORY_ID_LEN)
-                return false;
-        for (size_t i = 0; i < n; i++)
-                if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] >= 0x7f || s[i] == '/')
-                        return false;
-        return true;
-}
-
 /*
  * diag->field = "pkg/id[/releases/rel][/key]" where key is what a getter left in diag->field
  * (or `key` when given), so a reject names the exact JSON path.
+ * Private: it builds the path from a pair, not a format like fp_feed_set_path.
  */
 static void set_path(struct fp_diag *d, const char *file, const struct pair *p, const char *rel,
                      const char *key)
@@ -144,7 +116,7 @@ static enum fp_err collect_pairs(struct tracker *t, const json_t *root, struct f
 
         json_object_foreach((json_t *)root, pkg, cves)
         {
-                if (!valid_token(pkg) || !json_is_object(cves)) {
+                if (!fp_feed_valid_token(pkg) || !json_is_object(cves)) {
                         fp_diag_set(&d, t->name, 0, "", "%s",
                                     json_is_object(cves) ? "bad source package name"
                                                          : "package entry is not an object");
@@ -154,7 +126,7 @@ static enum fp_err collect_pairs(struct tracker *t, const json_t *root, struct f
                 }
                 json_object_foreach((json_t *)cves, id, entry)
                 {
-                        if (!valid_token(id)) {
+                        if (!fp_feed_valid_token(id)) {
                                 fp_diag_set(&d, t->name, 0, "", "bad vulnerability id");
                                 snprintf(d.field, sizeof(d.field), "%s/%.32s", pkg, id);
                                 reject(t, "", &d);
@@ -166,8 +138,8 @@ static enum fp_err collect_pairs(struct tracker *t, const json_t *root, struct f
                                             FP_MAX_FEED_RECORDS);
                                 return FP_ELIMIT;
                         }
-                        if (!grow((void **)&t->pairs, &t->pairs_cap, t->npairs + 1,
-                                  sizeof(*t->pairs)))
+                        if (!fp_feed_grow((void **)&t->pairs, &t->pairs_cap, t->npairs + 1,
+                                          sizeof(*t->pairs)))
                                 return FP_ENOMEM;
                         t->pairs[t->npairs++] = (struct pair){id, pkg, entry};
                 }
@@ -247,7 +219,7 @@ static bool add_release(struct tracker *t, const struct pair *p, const char *rel
                         const json_t *rel, struct fp_diag *d)
 {
         const char *badkey = NULL;
-        if (!valid_token(relname)) {
+        if (!fp_feed_valid_token(relname)) {
                 fp_diag_set(d, t->name, 0, "", "bad release name");
                 set_path(d, t->name, p, NULL, "releases");
                 return false;
@@ -262,7 +234,7 @@ static bool add_release(struct tracker *t, const struct pair *p, const char *rel
                 set_path(d, t->name, p, NULL, "releases");
                 return false;
         }
-        if (!grow((void **)&t->aff, &t->aff_cap, t->naff + 1, sizeof(*t->aff))) {
+        if (!fp_feed_grow((void **)&t->aff, &t->aff_cap, t->naff + 1, sizeof(*t->aff))) {
                 t->oom = true;
                 return false;
         }
@@ -288,7 +260,7 @@ static bool add_ref(struct tracker *t, const char *url)
                         return true;
         if (t->nrefs >= FP_MAX_REFS)
                 return false;
-        if (!grow((void **)&t->refs, &t->refs_cap, t->nrefs + 1, sizeof(*t->refs))) {
+        if (!fp_feed_grow((void **)&t->refs, &t->refs_cap, t->nrefs + 1, sizeof(*t->refs))) {
                 t->oom = true;
                 return false;
         }

@@ -49,6 +49,7 @@
 #include "fleetpatch/util.h"
 #include "fleetpatch/version.h"
 #include "fleetpatch/vuln.h"
+#include "vuln/feeds/common.h"
 #include "vuln/json.h"
 
 /* A distribution release ("8", "2023") is short; longer numbers are not a release. */
@@ -85,75 +86,6 @@ struct errata {
 };
 
 /* ---- small helpers ------------------------------------------------------------------------ */
-
-/* Make room for `need` elements in *arr; false on overflow or out of memory. */
-static bool grow(void **arr, size_t *cap, size_t need, size_t elsize)
-{
-        if (need <= *cap)
-                return true;
-        size_t ncap = *cap ? *cap : 16;
-        while (ncap < need)
-                ncap *= 2;
-        if (ncap > SIZE_MAX / elsize)
-                return false;
-        void *p = realloc(*arr, ncap * elsize);
-        if (!p)
-                return false;
-        *arr = p;
-        *cap = ncap;
-        return true;
-}
-
-/* An id, package, arch or alias: 1..FP_MAX_ADVISORY_ID_LEN printable ASCII, no blanks or '/'. */
-static bool valid_token(const char *s)
-{
-        size_t n = s ? strlen(s) : 0;
-        if (n == 0 || n > FP_MAX_ADVISORY_ID_LEN)
-                return false;
-        for (size_t i = 0; i < n; i++)
-                if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] >= 0x7f || s[i] == '/')
-                        return false;
-        return true;
-}
-
-/* An RPM version or release: what rpmbuild accepts (no '-' or ':' that would move the split). */
-static bool valid_vr(const char *s)
-{
-        size_t n = strlen(s);
-        if (n == 0 || n > FP_MAX_VERSION_LEN)
-                return false;
-        for (size_t i = 0; i < n; i++)
-                if (!isalnum((unsigned char)s[i]) && !strchr("._+~^", s[i]))
-                        return false;
-        return true;
-}
-
-/* diag->field = prefix + what a getter left in diag->field (or nothing). */
-static void set_path(struct fp_diag *d, const char *file, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void set_path(struct fp_diag *d, const char *file, const char *fmt, ...)
-{
-        char prefix[FP_DIAG_FIELD_MAX], path[2 * FP_DIAG_FIELD_MAX + 2];
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(prefix, sizeof(prefix), fmt, ap);
-        va_end(ap);
-        snprintf(path, sizeof(path), "%s%s%s", prefix, prefix[0] && d->field[0] ? "/" : "",
-                 d->field);
-        fp_diag_where(d, file, 0, path);
-}
-
-static bool fail(struct fp_diag *d, const char *field, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static bool fail(struct fp_diag *d, const char *field, const char *fmt, ...)
-{
-        va_list ap;
-        fp_diag_where(d, NULL, 0, field);
-        va_start(ap, fmt);
-        vsnprintf(d->msg, sizeof(d->msg), fmt, ap);
-        va_end(ap);
-        return false;
-}
 
 static const char *keep(struct errata *e, const char *s, size_t len)
 {
@@ -200,13 +132,14 @@ static bool add_alias(struct errata *e, const char *cve, struct fp_diag *d, cons
 {
         if (!cve || !*cve)
                 return true;
-        if (!valid_token(cve))
-                return fail(d, field, "not an advisory id: '%.64s'", cve);
+        if (!fp_feed_valid_token(cve))
+                return fp_feed_fail(d, field, "not an advisory id: '%.64s'", cve);
         if (!first_time(e, 'A', cve))
                 return !e->oom;
         if (e->naliases >= FP_MAX_ALIASES)
-                return fail(d, field, "more than %d aliases", FP_MAX_ALIASES);
-        if (!grow((void **)&e->aliases, &e->aliases_cap, e->naliases + 1, sizeof(*e->aliases))) {
+                return fp_feed_fail(d, field, "more than %d aliases", FP_MAX_ALIASES);
+        if (!fp_feed_grow((void **)&e->aliases, &e->aliases_cap, e->naliases + 1,
+                          sizeof(*e->aliases))) {
                 e->oom = true;
                 return false;
         }
@@ -219,8 +152,8 @@ static bool add_ref(struct errata *e, const char *url, struct fp_diag *d, const 
         if (!url || !*url || !first_time(e, 'R', url))
                 return !e->oom;
         if (e->nrefs >= FP_MAX_REFS)
-                return fail(d, field, "more than %d references", FP_MAX_REFS);
-        if (!grow((void **)&e->refs, &e->refs_cap, e->nrefs + 1, sizeof(*e->refs))) {
+                return fp_feed_fail(d, field, "more than %d references", FP_MAX_REFS);
+        if (!fp_feed_grow((void **)&e->refs, &e->refs_cap, e->nrefs + 1, sizeof(*e->refs))) {
                 e->oom = true;
                 return false;
         }
@@ -244,8 +177,8 @@ static bool read_references(struct errata *e, const json_t *rec, const char *key
         {
                 const char *url, *type, *id;
                 if (!json_is_object(r)) {
-                        fail(d, "", "reference is not an object");
-                        set_path(d, NULL, "%s/%zu", key, i);
+                        fp_feed_fail(d, "", "reference is not an object");
+                        fp_feed_set_path(d, "%s/%zu", key, i);
                         return false;
                 }
                 if (!fp_json_get_str(r, oracle ? "URI" : "href", false, 4096, &url, d) ||
@@ -254,7 +187,7 @@ static bool read_references(struct errata *e, const json_t *rec, const char *key
                                      d) ||
                     !add_ref(e, url, d, "") ||
                     (type && strcasecmp(type, "cve") == 0 && !add_alias(e, id, d, "id"))) {
-                        set_path(d, NULL, "%s/%zu", key, i);
+                        fp_feed_set_path(d, "%s/%zu", key, i);
                         return false;
                 }
         }
@@ -278,9 +211,9 @@ static bool read_cve_list(struct errata *e, const json_t *rec, const char *key, 
                 else if (json_is_object(c))
                         ok = fp_json_get_str(c, "ID", false, FP_MAX_ADVISORY_ID_LEN, &id, d);
                 else
-                        ok = fail(d, "", "expected a CVE id");
+                        ok = fp_feed_fail(d, "", "expected a CVE id");
                 if (!ok || !add_alias(e, id, d, "")) {
-                        set_path(d, NULL, "%s/%zu", key, i);
+                        fp_feed_set_path(d, "%s/%zu", key, i);
                         return false;
                 }
         }
@@ -327,35 +260,36 @@ static bool read_date(const json_t *rec, const char *key, const char *inner, int
                 return true;
         if (inner && json_is_object(v) && json_object_get(v, inner)) {
                 if (!fp_json_get_date(v, inner, false, out, d)) {
-                        set_path(d, NULL, "%s", key);
+                        fp_feed_set_path(d, "%s", key);
                         return false;
                 }
                 return true;
         }
         if (!mongo_date(v, out))
-                return fail(d, key, "not a date");
+                return fp_feed_fail(d, key, "not a date");
         return true;
 }
 
 /* ---- packages ----------------------------------------------------------------------------- */
 
 /* "epoch:version-release", "0:" left out; NULL (and diag) when a part is malformed. */
+/* Private: unlike csaf.c, it names the bad part and also checks with fp_rpm_evr_parse. */
 static const char *make_evr(struct errata *e, const char *epoch, const char *version,
                             const char *release, struct fp_diag *d)
 {
         if (epoch) {
                 size_t n = strlen(epoch);
                 if (n > 10 || strspn(epoch, "0123456789") != n) {
-                        fail(d, "epoch", "not a number: '%.32s'", epoch);
+                        fp_feed_fail(d, "epoch", "not a number: '%.32s'", epoch);
                         return NULL;
                 }
                 while (*epoch == '0')
                         epoch++;
         }
-        if (!valid_vr(version) || !valid_vr(release)) {
-                bool v = !valid_vr(version);
-                fail(d, v ? "version" : "release", "not an RPM %s: '%.64s'",
-                     v ? "version" : "release", v ? version : release);
+        if (!fp_feed_valid_vr(version) || !fp_feed_valid_vr(release)) {
+                bool v = !fp_feed_valid_vr(version);
+                fp_feed_fail(d, v ? "version" : "release", "not an RPM %s: '%.64s'",
+                             v ? "version" : "release", v ? version : release);
                 return NULL;
         }
         char *s;
@@ -375,16 +309,11 @@ static const char *make_evr(struct errata *e, const char *epoch, const char *ver
         return s;
 }
 
-static bool modular_release(const char *rel)
-{
-        return strstr(rel, ".module+") || strstr(rel, ".module_");
-}
-
 static bool add_pkg(struct errata *e, const struct pkg *p, struct fp_diag *d)
 {
         if (e->npkgs >= FP_MAX_AFFECTED)
-                return fail(d, "", "more than %d packages", FP_MAX_AFFECTED);
-        if (!grow((void **)&e->pkgs, &e->pkgs_cap, e->npkgs + 1, sizeof(*e->pkgs))) {
+                return fp_feed_fail(d, "", "more than %d packages", FP_MAX_AFFECTED);
+        if (!fp_feed_grow((void **)&e->pkgs, &e->pkgs_cap, e->npkgs + 1, sizeof(*e->pkgs))) {
                 e->oom = true;
                 return false;
         }
@@ -413,24 +342,24 @@ static bool read_pkg(struct errata *e, const json_t *o, const char *module, stru
         struct pkg p = {0};
         const char *epoch, *version, *release;
         if (!json_is_object(o))
-                return fail(d, "", "package is not an object");
+                return fp_feed_fail(d, "", "package is not an object");
         if (!fp_json_get_str(o, "name", true, FP_MAX_ADVISORY_ID_LEN, &p.name, d) ||
             !get_epoch(e, o, &epoch, d) ||
             !fp_json_get_str(o, "version", true, FP_MAX_VERSION_LEN, &version, d) ||
             !fp_json_get_str(o, "release", true, FP_MAX_VERSION_LEN, &release, d) ||
             !fp_json_get_str(o, "arch", false, FP_MAX_ADVISORY_ID_LEN, &p.arch, d))
                 return false;
-        if (!valid_token(p.name))
-                return fail(d, "name", "not a package name: '%.64s'", p.name);
+        if (!fp_feed_valid_token(p.name))
+                return fp_feed_fail(d, "name", "not a package name: '%.64s'", p.name);
         if (p.arch && !*p.arch)
                 p.arch = NULL;
-        if (p.arch && !valid_token(p.arch))
-                return fail(d, "arch", "not an architecture: '%.64s'", p.arch);
+        if (p.arch && !fp_feed_valid_token(p.arch))
+                return fp_feed_fail(d, "arch", "not an architecture: '%.64s'", p.arch);
         p.fixed = make_evr(e, epoch, version, release, d);
         if (!p.fixed)
                 return false;
         p.rpmrel = release;
-        p.module = module && modular_release(release) ? module : NULL;
+        p.module = module && fp_feed_modular_release(release) ? module : NULL;
         return add_pkg(e, &p, d);
 }
 
@@ -443,7 +372,7 @@ static bool read_pkg_array(struct errata *e, const json_t *arr, const char *modu
         {
                 if (!read_pkg(e, o, module, d)) {
                         if (!e->oom)
-                                set_path(d, NULL, "%s/%zu", where, i);
+                                fp_feed_set_path(d, "%s/%zu", where, i);
                         return false;
                 }
         }
@@ -462,11 +391,12 @@ static bool read_module(struct errata *e, const json_t *o, const char **out, str
                 return true;
         if (!fp_json_get_str(m, "name", true, FP_MAX_ADVISORY_ID_LEN, &name, d) ||
             !fp_json_get_str(m, "stream", true, FP_MAX_ADVISORY_ID_LEN, &stream, d)) {
-                set_path(d, NULL, "module");
+                fp_feed_set_path(d, "module");
                 return false;
         }
-        if (!valid_token(name) || !valid_token(stream) || strchr(name, ':') || strchr(stream, ':'))
-                return fail(d, "module", "not a module name:stream");
+        if (!fp_feed_valid_token(name) || !fp_feed_valid_token(stream) || strchr(name, ':') ||
+            strchr(stream, ':'))
+                return fp_feed_fail(d, "module", "not a module name:stream");
         char buf[2 * FP_MAX_ADVISORY_ID_LEN + 2];
         snprintf(buf, sizeof(buf), "%s:%s", name, stream);
         *out = keep(e, buf, strlen(buf));
@@ -481,7 +411,7 @@ static bool alma_packages(struct errata *e, const json_t *rec, struct fp_diag *d
                 return false;
         if (!read_module(e, pl, &module, d) ||
             !fp_json_get_array(pl, "packages", false, FP_MAX_AFFECTED, &arr, d)) {
-                set_path(d, NULL, "pkglist");
+                fp_feed_set_path(d, "pkglist");
                 return false;
         }
         return read_pkg_array(e, arr, module, "pkglist/packages", d);
@@ -503,8 +433,8 @@ static bool rocky_packages(struct errata *e, const json_t *rec, struct fp_diag *
                 if (!json_is_object(c) || !read_module(e, c, &module, d) ||
                     !fp_json_get_array(c, "packages", false, FP_MAX_AFFECTED, &arr, d)) {
                         if (!json_is_object(c))
-                                fail(d, "", "collection is not an object");
-                        set_path(d, NULL, "collections/%zu", i);
+                                fp_feed_fail(d, "", "collection is not an object");
+                        fp_feed_set_path(d, "collections/%zu", i);
                         return false;
                 }
                 if (module && (!only_module || strcmp(module, only_module) != 0)) {
@@ -536,7 +466,7 @@ static bool oracle_comment(struct errata *e, const char *c, struct oval_ctx *ctx
         const char *p;
         size_t n = strlen(c);
         if (!packages) {
-                if (strncmp(c, "Oracle Linux arch is ", 21) == 0 && valid_token(c + 21)) {
+                if (strncmp(c, "Oracle Linux arch is ", 21) == 0 && fp_feed_valid_token(c + 21)) {
                         ctx->arch = c + 21;
                 } else if (strncmp(c, "Oracle Linux ", 13) == 0 && n > 26 &&
                            strcmp(c + n - 13, " is installed") == 0) {
@@ -556,10 +486,10 @@ static bool oracle_comment(struct errata *e, const char *c, struct oval_ctx *ctx
         const char *colon = strchr(evr, ':'), *dash = strrchr(evr, '-');
         if (!name)
                 return false;
-        if (!valid_token(name))
-                return fail(d, "Comment", "not a package name: '%.64s'", name);
+        if (!fp_feed_valid_token(name))
+                return fp_feed_fail(d, "Comment", "not a package name: '%.64s'", name);
         if (!dash || (colon && colon > dash))
-                return fail(d, "Comment", "not an EVR: '%.64s'", evr);
+                return fp_feed_fail(d, "Comment", "not an EVR: '%.64s'", evr);
         const char *epoch = colon ? keep(e, evr, (size_t)(colon - evr)) : NULL;
         const char *ver =
             keep(e, colon ? colon + 1 : evr, (size_t)(dash - (colon ? colon + 1 : evr)));
@@ -568,10 +498,10 @@ static bool oracle_comment(struct errata *e, const char *c, struct oval_ctx *ctx
                 return false;
         pk.fixed = make_evr(e, epoch, ver, dash + 1, d);
         if (!pk.fixed) {
-                set_path(d, NULL, "Comment");
+                fp_feed_set_path(d, "Comment");
                 return false;
         }
-        pk.module = ctx->module && modular_release(pk.rpmrel) ? ctx->module : NULL;
+        pk.module = ctx->module && fp_feed_modular_release(pk.rpmrel) ? ctx->module : NULL;
         return add_pkg(e, &pk, d);
 }
 
@@ -582,7 +512,7 @@ static bool oracle_walk(struct errata *e, const json_t *node, struct oval_ctx ct
         size_t i;
         const json_t *c;
         if (!json_is_object(node))
-                return fail(d, "", "criteria is not an object");
+                return fp_feed_fail(d, "", "criteria is not an object");
         if (!fp_json_get_array(node, "Criterions", false, FP_MAX_AFFECTED, &crits, d) ||
             !fp_json_get_array(node, "Criterias", false, FP_MAX_AFFECTED, &subs, d))
                 return false;
@@ -592,11 +522,11 @@ static bool oracle_walk(struct errata *e, const json_t *node, struct oval_ctx ct
                 {
                         const char *comment;
                         if (!json_is_object(c))
-                                return fail(d, "Criterions", "criterion is not an object");
+                                return fp_feed_fail(d, "Criterions", "criterion is not an object");
                         if (!fp_json_get_str(c, "Comment", false, 4096, &comment, d) ||
                             (comment && !oracle_comment(e, comment, &ctx, pass == 1, d))) {
                                 if (!e->oom)
-                                        set_path(d, NULL, "Criterions/%zu", i);
+                                        fp_feed_set_path(d, "Criterions/%zu", i);
                                 return false;
                         }
                 }
@@ -605,7 +535,7 @@ static bool oracle_walk(struct errata *e, const json_t *node, struct oval_ctx ct
         {
                 if (!oracle_walk(e, c, ctx, d)) {
                         if (!e->oom)
-                                set_path(d, NULL, "Criterias/%zu", i);
+                                fp_feed_set_path(d, "Criterias/%zu", i);
                         return false;
                 }
         }
@@ -620,7 +550,7 @@ static bool oracle_packages(struct errata *e, const json_t *rec, struct fp_diag 
                 return false;
         if (crit && !oracle_walk(e, crit, ctx, d)) {
                 if (!e->oom)
-                        set_path(d, NULL, "Criteria");
+                        fp_feed_set_path(d, "Criteria");
                 return false;
         }
         return true;
@@ -732,7 +662,7 @@ static const char *settle_release(struct errata *e, const struct pkg *p, struct 
                 return keep(e, r, strlen(r));
         if (e->oom)
                 return NULL;
-        fail(d, "", "cannot tell the %s release of %s-%s", e->distro, p->name, p->fixed);
+        fp_feed_fail(d, "", "cannot tell the %s release of %s-%s", e->distro, p->name, p->fixed);
         return NULL;
 }
 
@@ -751,7 +681,7 @@ static bool build_affected(struct errata *e, struct fp_diag *d)
                 const char *rel = settle_release(e, p, d);
                 if (!rel) {
                         if (!e->oom)
-                                set_path(d, NULL, "packages/%zu", p->index);
+                                fp_feed_set_path(d, "packages/%zu", p->index);
                         return false;
                 }
                 char key[4 * FP_MAX_ADVISORY_ID_LEN + 2 * FP_MAX_VERSION_LEN + 8];
@@ -762,7 +692,7 @@ static bool build_affected(struct errata *e, struct fp_diag *d)
                                 return false;
                         continue;
                 }
-                if (!grow((void **)&e->aff, &e->aff_cap, e->naff + 1, sizeof(*e->aff))) {
+                if (!fp_feed_grow((void **)&e->aff, &e->aff_cap, e->naff + 1, sizeof(*e->aff))) {
                         e->oom = true;
                         return false;
                 }
@@ -818,7 +748,7 @@ static bool oracle_id(struct errata *e, const json_t *rec, const char **id, stru
                 return false;
         const char *colon = strchr(title, ':');
         if (!colon || colon == title)
-                return fail(d, "Title", "no advisory id");
+                return fp_feed_fail(d, "Title", "no advisory id");
         *id = keep(e, title, (size_t)(colon - title));
         return *id != NULL;
 }
@@ -831,12 +761,13 @@ static bool record_id(struct errata *e, const json_t *rec, enum shape s, struct 
                                                       true, FP_MAX_ADVISORY_ID_LEN, &id, d);
         if (!ok)
                 return false;
-        if (!valid_token(id))
-                return fail(d, "id", "not an advisory id: '%.64s'", id);
+        if (!id || !fp_feed_valid_token(id)) /* also tells the analyzer */
+                return fp_feed_fail(d, "id", "not an advisory id: '%.64s'", id);
         e->id = id;
         e->distro = distro_of(id);
         if (!e->distro)
-                return fail(d, "id", "not an AlmaLinux, Rocky, Oracle or Amazon erratum id");
+                return fp_feed_fail(d, "id",
+                                    "not an AlmaLinux, Rocky, Oracle or Amazon erratum id");
         return true;
 }
 
@@ -880,9 +811,9 @@ static enum fp_err parse_record(struct errata *e, const json_t *rec, size_t inde
         reset(e);
         fp_diag_clear(d);
         if (!json_is_object(rec))
-                ok = fail(d, "", "record %zu is not an object", index);
+                ok = fp_feed_fail(d, "", "record %zu is not an object", index);
         else if (!detect(rec, &s))
-                ok = fail(d, "", "record %zu is none of the errata shapes", index);
+                ok = fp_feed_fail(d, "", "record %zu is none of the errata shapes", index);
         else
                 ok = record_id(e, rec, s, d) && record_meta(e, rec, s, &adv, d) &&
                      (s == SHAPE_ALMA    ? alma_packages(e, rec, d)

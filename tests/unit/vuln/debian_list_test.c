@@ -9,16 +9,10 @@
 #include "fleetpatch/reader.h"
 #include "fleetpatch/util.h"
 #include "fleetpatch/vuln.h"
+#include "feedtest.h"
 #include "test.h"
 
 /* ---- a sink that keeps copies of everything ------------------------------------------------ */
-
-struct aff {
-        const char *distro, *release, *package, *fixed, *note;
-        enum fp_vuln_state state;
-        enum fp_severity severity;
-        bool source;
-};
 
 struct adv {
         const char *id, *summary;
@@ -26,7 +20,7 @@ struct adv {
         size_t naliases;
         enum fp_feed_kind kind;
         int64_t published;
-        struct aff *aff;
+        struct ft_aff *aff;
         size_t naff;
 };
 
@@ -78,10 +72,7 @@ static enum fp_err on_adv(void *ud, const struct fp_vuln_advisory *a)
         size_t keep = a->naffected > 100 ? 0 : a->naffected;
         d->aff = fp_arena_alloc(&c->arena, (keep + 1) * sizeof(*d->aff));
         for (size_t i = 0; i < keep; i++) {
-                const struct fp_vuln_affected *s = &a->affected[i];
-                d->aff[i] = (struct aff){dup(c, s->distro), dup(c, s->release), dup(c, s->package),
-                                         dup(c, s->fixed),  dup(c, s->note),    s->state,
-                                         s->severity,       s->source};
+                d->aff[i] = ft_aff_copy(&c->arena, &a->affected[i]);
         }
         return FP_OK;
 }
@@ -133,25 +124,11 @@ static const struct adv *find_adv(const struct coll *c, const char *id)
         return NULL;
 }
 
-static const struct aff *find_aff(const struct coll *c, const char *id, const char *pkg,
-                                  const char *rel)
+static const struct ft_aff *find_aff(const struct coll *c, const char *id, const char *pkg,
+                                     const char *rel)
 {
         const struct adv *a = find_adv(c, id);
-        for (size_t i = 0; a && i < a->naff; i++)
-                if (strcmp(a->aff[i].package, pkg) == 0 && strcmp(a->aff[i].release, rel) == 0)
-                        return &a->aff[i];
-        return NULL;
-}
-
-static char *slurp(const char *rel, size_t *len)
-{
-        char *buf = NULL;
-        struct fp_diag d;
-        if (fp_read_file(fp_test_shared_path(rel), 1 << 24, &buf, len, &d) != FP_OK) {
-                fprintf(stderr, "cannot read %s: %s\n", rel, d.msg);
-                exit(1);
-        }
-        return buf;
+        return a ? ft_aff_find(a->aff, a->naff, pkg, rel) : NULL;
 }
 
 /* The independent count: lines that start with '['. */
@@ -176,7 +153,7 @@ static int64_t date(const char *s)
 static void check_fixed(const struct coll *c, const char *id, const char *pkg, const char *rel,
                         const char *fixed)
 {
-        const struct aff *a = find_aff(c, id, pkg, rel);
+        const struct ft_aff *a = find_aff(c, id, pkg, rel);
         CHECK_MSG(a && a->state == FP_VS_AFFECTED && a->fixed && strcmp(a->fixed, fixed) == 0 &&
                       a->source && strcmp(a->distro, "debian") == 0,
                   "%s %s %s: expected fixed in %s", id, rel, pkg, fixed);
@@ -185,7 +162,7 @@ static void check_fixed(const struct coll *c, const char *id, const char *pkg, c
 static void test_dsa_list(struct coll *c)
 {
         size_t len;
-        char *buf = slurp("debian/dsa-list/DSA-list", &len);
+        char *buf = ft_slurp("debian/dsa-list/DSA-list", &len);
         struct fp_diag d;
         CHECK_INT_EQ(run(c, buf, len, FP_FEED_DSA, &d), FP_OK);
         CHECK_INT_EQ(count_headers(buf, len), 5406);
@@ -207,7 +184,7 @@ static void test_dsa_list(struct coll *c)
         check_fixed(c, "DSA-5196-1", "libpgjava", "bullseye", "42.2.15-1+deb11u1");
         CHECK_STR_EQ(find_adv(c, "DSA-5196-1")->aliases, "CVE-2022-21724 CVE-2022-26520");
         /* <not-affected> with its reason */
-        const struct aff *f = find_aff(c, "DSA-2275-1", "openoffice.org", "lenny");
+        const struct ft_aff *f = find_aff(c, "DSA-2275-1", "openoffice.org", "lenny");
         CHECK(f && f->state == FP_VS_NOT_AFFECTED && !f->fixed);
         CHECK_STR_EQ(f ? f->note : NULL, "Vulnerable code not present");
         check_fixed(c, "DSA-2275-1", "openoffice.org", "squeeze", "1:3.2.1-11+squeeze3");
@@ -234,7 +211,7 @@ static void test_dsa_list(struct coll *c)
 static void test_dla_list(struct coll *c)
 {
         size_t len;
-        char *buf = slurp("debian/dsa-list/DLA-list", &len);
+        char *buf = ft_slurp("debian/dsa-list/DLA-list", &len);
         struct fp_diag d;
         CHECK_INT_EQ(run(c, buf, len, FP_FEED_DLA, &d), FP_OK);
         CHECK_INT_EQ(count_headers(buf, len), 3534);
@@ -261,7 +238,7 @@ static void test_excerpts(struct coll *c)
 {
         size_t len;
         struct fp_diag d;
-        char *buf = slurp("debian/dsa-list/vunnel-DSA-excerpt", &len);
+        char *buf = ft_slurp("debian/dsa-list/vunnel-DSA-excerpt", &len);
         CHECK_INT_EQ(run(c, buf, len, FP_FEED_DSA, &d), FP_OK);
         CHECK_INT_EQ(c->nadv, 7);
         CHECK_INT_EQ(c->nskip, 3); /* DSA-2819-1 (no lines), DSA-3281-1, DSA-4205-1 */
@@ -271,14 +248,14 @@ static void test_excerpts(struct coll *c)
         check_fixed(c, "DSA-140", "libpng3", "woody", "1.2.1-1.1.woody.2");
         free(buf);
 
-        buf = slurp("debian/cve-list/vuln-list-update-DSA-list", &len);
+        buf = ft_slurp("debian/cve-list/vuln-list-update-DSA-list", &len);
         CHECK_INT_EQ(run(c, buf, len, FP_FEED_DSA, &d), FP_OK);
         CHECK_INT_EQ(c->nadv, 1);
         check_fixed(c, "DSA-4480-1", "redis", "stretch", "3:3.2.6-3+deb9u3");
         free(buf);
 
         /* a good DLA, then "[19 Jul 2021] MALFORMED HEADER" at line 4 with its CVE line */
-        buf = slurp("debian/cve-list/vuln-list-update-DLA-list", &len);
+        buf = ft_slurp("debian/cve-list/vuln-list-update-DLA-list", &len);
         CHECK_INT_EQ(run(c, buf, len, FP_FEED_DLA, &d), FP_OK);
         CHECK_INT_EQ(c->nadv, 1);
         CHECK_INT_EQ(c->nrej, 1);
@@ -287,7 +264,7 @@ static void test_excerpts(struct coll *c)
         free(buf);
 
         /* data/CVE/list is a different format: refused as a whole */
-        buf = slurp("debian/cve-list/vuln-list-update-CVE-list", &len);
+        buf = ft_slurp("debian/cve-list/vuln-list-update-CVE-list", &len);
         CHECK_INT_EQ(run(c, buf, len, FP_FEED_DSA, &d), FP_EPARSE);
         CHECK_INT_EQ(d.line, 1);
         free(buf);
@@ -317,7 +294,7 @@ static void test_markers(struct coll *c)
         const struct adv *a = find_adv(c, "DSA-9000-1");
         CHECK(a && a->naff == 7);
         CHECK_STR_EQ(a ? a->aliases : NULL, "CVE-2024-1 CVE-2024-2 CVE-2024-3");
-        const struct aff *f = find_aff(c, "DSA-9000-1", "foo", "bookworm");
+        const struct ft_aff *f = find_aff(c, "DSA-9000-1", "foo", "bookworm");
         CHECK(f && f->state == FP_VS_NODSA);
         CHECK_STR_EQ(f ? f->note : NULL, "Minor issue");
         f = find_aff(c, "DSA-9000-1", "foo", "bullseye");

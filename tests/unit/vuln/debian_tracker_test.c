@@ -9,16 +9,10 @@
 #include "fleetpatch/reader.h"
 #include "fleetpatch/util.h"
 #include "fleetpatch/vuln.h"
+#include "feedtest.h"
 #include "test.h"
 
 /* ---- a sink that keeps copies of everything ------------------------------------------------ */
-
-struct aff {
-        const char *distro, *release, *package, *fixed, *note;
-        enum fp_vuln_state state;
-        enum fp_severity severity;
-        bool source;
-};
 
 struct adv {
         const char *id, *summary;
@@ -26,7 +20,7 @@ struct adv {
         size_t naliases;
         enum fp_feed_kind kind;
         enum fp_severity severity;
-        struct aff *aff;
+        struct ft_aff *aff;
         size_t naff;
 };
 
@@ -70,10 +64,7 @@ static enum fp_err on_adv(void *ud, const struct fp_vuln_advisory *a)
         d->naff = a->naffected;
         d->aff = fp_arena_alloc(&c->arena, (a->naffected + 1) * sizeof(*d->aff));
         for (size_t i = 0; i < a->naffected; i++) {
-                const struct fp_vuln_affected *s = &a->affected[i];
-                d->aff[i] = (struct aff){dup(c, s->distro), dup(c, s->release), dup(c, s->package),
-                                         dup(c, s->fixed),  dup(c, s->note),    s->state,
-                                         s->severity,       s->source};
+                d->aff[i] = ft_aff_copy(&c->arena, &a->affected[i]);
         }
         return FP_OK;
 }
@@ -120,25 +111,11 @@ static const struct adv *find_adv(const struct coll *c, const char *id)
         return NULL;
 }
 
-static const struct aff *find_aff(const struct coll *c, const char *id, const char *pkg,
-                                  const char *rel)
+static const struct ft_aff *find_aff(const struct coll *c, const char *id, const char *pkg,
+                                     const char *rel)
 {
         const struct adv *a = find_adv(c, id);
-        for (size_t i = 0; a && i < a->naff; i++)
-                if (strcmp(a->aff[i].package, pkg) == 0 && strcmp(a->aff[i].release, rel) == 0)
-                        return &a->aff[i];
-        return NULL;
-}
-
-static char *slurp(const char *rel, size_t *len)
-{
-        char *buf = NULL;
-        struct fp_diag d;
-        if (fp_read_file(fp_test_shared_path(rel), 1 << 24, &buf, len, &d) != FP_OK) {
-                fprintf(stderr, "cannot read %s: %s\n", rel, d.msg);
-                exit(1);
-        }
-        return buf;
+        return a ? ft_aff_find(a->aff, a->naff, pkg, rel) : NULL;
 }
 
 /* ---- the real excerpts --------------------------------------------------------------------- */
@@ -146,7 +123,7 @@ static char *slurp(const char *rel, size_t *len)
 static void test_osvdev(struct coll *c)
 {
         size_t len;
-        char *buf = slurp("debian/tracker-json/osvdev-debian_security_tracker_mock.json", &len);
+        char *buf = ft_slurp("debian/tracker-json/osvdev-debian_security_tracker_mock.json", &len);
         struct fp_diag d;
         CHECK_INT_EQ(run(c, buf, len, &d), FP_OK);
         CHECK_INT_EQ(c->nadv, 3);
@@ -167,7 +144,7 @@ static void test_osvdev(struct coll *c)
                 }
         }
 
-        const struct aff *a = find_aff(c, "CVE-2014-1424", "apparmor", "bookworm");
+        const struct ft_aff *a = find_aff(c, "CVE-2014-1424", "apparmor", "bookworm");
         CHECK(a && a->state == FP_VS_NOT_AFFECTED && !a->fixed);
         CHECK(a && a->severity == FP_SEV_NEGLIGIBLE);
         CHECK_INT_EQ(find_adv(c, "CVE-2014-1424")->severity, FP_SEV_NEGLIGIBLE);
@@ -199,7 +176,7 @@ static void test_osvdev(struct coll *c)
 static void test_vunnel(struct coll *c)
 {
         size_t len;
-        char *buf = slurp("debian/tracker-json/vunnel-debian.json", &len);
+        char *buf = ft_slurp("debian/tracker-json/vunnel-debian.json", &len);
         struct fp_diag d;
         CHECK_INT_EQ(run(c, buf, len, &d), FP_OK);
         CHECK_INT_EQ(c->nadv, 6);
@@ -210,7 +187,7 @@ static void test_vunnel(struct coll *c)
 
         static const char *const old[] = {"stretch", "jessie", "buster", "sid"};
         for (size_t i = 0; i < 4; i++) {
-                const struct aff *a = find_aff(c, "CVE-2008-7220", "prototypejs", old[i]);
+                const struct ft_aff *a = find_aff(c, "CVE-2008-7220", "prototypejs", old[i]);
                 CHECK_MSG(a && a->state == FP_VS_AFFECTED && a->severity == FP_SEV_HIGH,
                           "CVE-2008-7220 %s", old[i]);
                 CHECK_STR_EQ(a ? a->fixed : NULL, "1.6.0.2-1");
@@ -228,7 +205,7 @@ static void test_vunnel(struct coll *c)
         /* chromium: no description; urgency "end-of-life" on the open releases */
         const struct adv *chr = find_adv(c, "CVE-2022-0456");
         CHECK(chr && chr->summary == NULL && chr->naff == 5);
-        const struct aff *a = find_aff(c, "CVE-2022-0456", "chromium", "buster");
+        const struct ft_aff *a = find_aff(c, "CVE-2022-0456", "chromium", "buster");
         CHECK(a && a->state == FP_VS_WONTFIX);
         CHECK_STR_EQ(a ? a->note : NULL, "end-of-life");
         a = find_aff(c, "CVE-2022-0456", "chromium", "bullseye");
@@ -247,45 +224,61 @@ static void test_vunnel(struct coll *c)
 
 static void test_states(struct coll *c)
 {
-        const char
-            *json =
-                "{\"pkg\": {\"CVE-2024-0001\": {\"description\": \"first line\\nsecond\","
-                "\"releases\": {"
-                "\"a\": " REL(
-                    "open",
-                    ", \"nodsa\": \"Minor issue\", \"nodsa_reason\": \"\", "
-                    "\"urgency\": \"low\"") ","
-                                            "\"b\": " REL(
-                                                "open",
-                                                ", \"nodsa\": \"Fix later\", \"nodsa_reason\": "
-                                                "\"postponed\"") ","
-                                                                 "\"c\": " REL(
-                                                                     "open",
-                                                                     ", \"nodsa\": \"\", "
-                                                                     "\"nodsa_reason\": "
-                                                                     "\"ignored\"") ","
-                                                                                    "\"d\": " REL(
-                                                                                        "undetermin"
-                                                                                        "ed",
-                                                                                        ", "
-                                                                                        "\"urgency"
-                                                                                        "\": "
-                                                                                        "\"whatever"
-                                                                                        "\"") ","
-                                                                                              "\"e"
-                                                                                              "\":"
-                                                                                              " " REL(
-                                                                                                  "resolved",
-                                                                                                  ", \"fixed_version\": \"1:2.0-1\", "
-                                                                                                  "\"urgency\": \"critical\"") ","
-                                                                                                                               "\"f\": " REL(
-                                                                                                                                   "resolved",
-                                                                                                                                   ", \"fixed_version\": \"2.0-1\", \"nodsa\": \"x\"") "}}}}";
+        const char *json =
+            "{\"pkg\": {\"CVE-2024-0001\": {\"description\": \"first line\\nsecond\","
+            "\"releases\": {"
+            "\"a\": " REL(
+                "open",
+                ", \"nodsa\": \"Minor issue\", \"nodsa_reason\": \"\", "
+                "\"urgency\": \"low\"") ","
+                                        "\"b\": " REL(
+                                            "open",
+                                            ", \"nodsa\": \"Fix later\", \"nodsa_reason\": "
+                                            "\"postponed\"") ","
+                                                             "\"c\": " REL(
+                                                                 "open",
+                                                                 ", \"nodsa\": \"\", "
+                                                                 "\"nodsa_reason\": "
+                                                                 "\"ignored\"") ","
+                                                                                "\"d\": " REL(
+                                                                                    "undetermin"
+                                                                                    "ed",
+                                                                                    ", "
+                                                                                    "\"urgency"
+                                                                                    "\": "
+                                                                                    "\"whatever"
+                                                                                    "\"") ","
+                                                                                          "\"e"
+                                                                                          "\":"
+                                                                                          " " REL(
+                                                                                              "reso"
+                                                                                              "lve"
+                                                                                              "d",
+                                                                                              ", "
+                                                                                              "\"fi"
+                                                                                              "xed_"
+                                                                                              "vers"
+                                                                                              "ion"
+                                                                                              "\": "
+                                                                                              "\"1:"
+                                                                                              "2.0-"
+                                                                                              "1\","
+                                                                                              " "
+                                                                                              "\"ur"
+                                                                                              "genc"
+                                                                                              "y\":"
+                                                                                              " \"c"
+                                                                                              "riti"
+                                                                                              "cal"
+                                                                                              "\"") ","
+                                                                                                    "\"f\": " REL(
+                                                                                                        "resolved",
+                                                                                                        ", \"fixed_version\": \"2.0-1\", \"nodsa\": \"x\"") "}}}}";
         struct fp_diag d;
         CHECK_INT_EQ(run_str(c, json, &d), FP_OK);
         CHECK_INT_EQ(c->nadv, 1);
         CHECK_INT_EQ(c->nrej, 0);
-        const struct aff *a = find_aff(c, "CVE-2024-0001", "pkg", "a");
+        const struct ft_aff *a = find_aff(c, "CVE-2024-0001", "pkg", "a");
         CHECK(a && a->state == FP_VS_NODSA && a->severity == FP_SEV_LOW);
         CHECK_STR_EQ(a ? a->note : NULL, "Minor issue");
         a = find_aff(c, "CVE-2024-0001", "pkg", "b");
@@ -389,7 +382,7 @@ static void test_rejects(struct coll *c)
 static void test_feed_errors(struct coll *c)
 {
         size_t len;
-        char *buf = slurp("debian/tracker-json/osvdev-debian_security_tracker_mock.json", &len);
+        char *buf = ft_slurp("debian/tracker-json/osvdev-debian_security_tracker_mock.json", &len);
         struct fp_diag d;
         /* truncated in the middle of CVE-2016-1585 */
         CHECK_INT_EQ(run(c, buf, len / 2, &d), FP_EPARSE);

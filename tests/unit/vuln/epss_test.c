@@ -12,6 +12,7 @@
 #include "fleetpatch/reader.h"
 #include "fleetpatch/util.h"
 #include "fleetpatch/vuln.h"
+#include "feedtest.h"
 #include "test.h"
 
 struct col {
@@ -54,8 +55,7 @@ static void on_reject(void *ud, const char *id, const struct fp_diag *why)
 static void on_meta(void *ud, const char *key, const char *value)
 {
         struct col *c = ud;
-        size_t n = strlen(c->meta);
-        snprintf(c->meta + n, sizeof(c->meta) - n, "%s=%s;", key, value);
+        ft_meta_append(c->meta, sizeof(c->meta), key, value);
 }
 
 static enum fp_err parse_n(struct col *c, const char *data, size_t len, struct fp_diag *d)

@@ -8,6 +8,7 @@
 #include "fleetpatch/limits.h"
 #include "fleetpatch/reader.h"
 #include "fleetpatch/vuln.h"
+#include "feedtest.h"
 #include "test.h"
 #include "vuln/feeds/csv.h"
 
@@ -59,8 +60,7 @@ static void on_reject(void *ud, const char *id, const struct fp_diag *why)
 static void on_meta(void *ud, const char *key, const char *value)
 {
         struct col *c = ud;
-        size_t n = strlen(c->meta);
-        snprintf(c->meta + n, sizeof(c->meta) - n, "%s=%s;", key, value);
+        ft_meta_append(c->meta, sizeof(c->meta), key, value);
 }
 
 static void col_free(struct col *c)
