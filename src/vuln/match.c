@@ -7,6 +7,7 @@
 #include "fleetpatch/limits.h"
 #include "fleetpatch/match.h"
 #include "fleetpatch/version.h"
+#include "vuln/feeds/common.h"
 
 /* One advisory as the index keeps it: what findings need, nothing else. */
 struct ix_adv {
@@ -314,17 +315,11 @@ void fp_vindex_share_tuples(struct fp_vindex *ix, bool share)
 
 /* ---- one tuple ----------------------------------------------------------------------------- */
 
-/* An RPM release built for a module stream: "18.module+el8.4.0+427+adf35707". */
-static bool modular_release(const char *version)
-{
-        return strstr(version, ".module+") || strstr(version, ".module_");
-}
-
 /* A fix for a module build: named by the feed, or (OSV records name no module) seen in the
  * fixed build's release. */
 static bool modular_entry(const struct ix_aff *f)
 {
-        return f->module != NULL || (f->fixed && modular_release(f->fixed));
+        return f->module != NULL || (f->fixed && fp_feed_modular_release(f->fixed));
 }
 
 /*
@@ -396,7 +391,7 @@ static bool fixed_by_sibling(const struct ix_aff *chain, const struct ix_aff *f,
                         continue;
                 if (g->arch && arch && strcmp(g->arch, arch) != 0)
                         continue;
-                if (modular_entry(g) != modular_release(version))
+                if (modular_entry(g) != fp_feed_modular_release(version))
                         continue;
                 if (fp_vercmp(FP_SCHEME_RPM, version, g->fixed) >= 0)
                         return true;
@@ -423,7 +418,7 @@ static const struct tuple_result *evaluate(const struct ix_aff *chain, const cha
                         if (f->arch && arch && strcmp(f->arch, arch) != 0)
                                 continue;
                         /* A modular build is fixed by its module's errata and vice versa. */
-                        if (modular_entry(f) != modular_release(version))
+                        if (modular_entry(f) != fp_feed_modular_release(version))
                                 continue;
                 }
                 const char *fixed;

@@ -715,6 +715,23 @@ enum fp_err fp_vulndb_feed_unchanged(struct fp_vulndb *db, const char *name, str
         return rc == SQLITE_DONE ? FP_OK : sql_fail(db, diag, "update feed status");
 }
 
+/* Room for one more element in an arena-backed array (*arr, *count used, *cap slots). */
+static bool arena_array_room(struct fp_arena *arena, void **arr, size_t count, size_t *cap,
+                             size_t elsize)
+{
+        if (count < *cap)
+                return true;
+        size_t ncap = *cap ? *cap * 2 : 16;
+        void *n = fp_arena_alloc(arena, ncap * elsize);
+        if (!n)
+                return false;
+        if (count)
+                memcpy(n, *arr, count * elsize);
+        *arr = n;
+        *cap = ncap;
+        return true;
+}
+
 /* ---- feed status ----------------------------------------------------------------------------- */
 
 #define FEED_COLUMNS                                                                               \
@@ -752,16 +769,9 @@ enum fp_err fp_vulndb_feeds(struct fp_vulndb *db, struct fp_arena *arena,
         enum fp_err err = FP_OK;
         int rc;
         while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-                if (*count == cap) {
-                        cap = cap ? cap * 2 : 16;
-                        struct fp_feed_status *n = fp_arena_alloc(arena, cap * sizeof(*n));
-                        if (!n) {
-                                err = FP_ENOMEM;
-                                break;
-                        }
-                        if (*count)
-                                memcpy(n, *out, *count * sizeof(*n));
-                        *out = n;
+                if (!arena_array_room(arena, (void **)out, *count, &cap, sizeof(**out))) {
+                        err = FP_ENOMEM;
+                        break;
                 }
                 if (!feed_row(st, arena, &(*out)[*count])) {
                         err = FP_ENOMEM;
@@ -1155,16 +1165,9 @@ enum fp_err fp_vulndb_exceptions(struct fp_vulndb *db, struct fp_arena *arena,
         enum fp_err err = FP_OK;
         int rc;
         while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-                if (*count == cap) {
-                        cap = cap ? cap * 2 : 16;
-                        struct fp_exception *n = fp_arena_alloc(arena, cap * sizeof(*n));
-                        if (!n) {
-                                err = FP_ENOMEM;
-                                break;
-                        }
-                        if (*count)
-                                memcpy(n, *out, *count * sizeof(*n));
-                        *out = n;
+                if (!arena_array_room(arena, (void **)out, *count, &cap, sizeof(**out))) {
+                        err = FP_ENOMEM;
+                        break;
                 }
                 struct fp_exception *e = &(*out)[(*count)++];
                 e->id = sqlite3_column_int64(st, 0);
