@@ -7,6 +7,7 @@
 
 #include <jansson.h>
 
+#include "cli/cli_util.h"
 #include "cli/commands.h"
 #include "fleetpatch/scan.h"
 
@@ -20,13 +21,6 @@ static void usage(FILE *f)
                    "  --security-only  only updates from a security archive\n"
                    "  --lists-dir DIR  Debian: apt lists to use (default ROOT/var/lib/apt/lists)\n"
                    "  --status FILE    Debian: dpkg status file (default ROOT/var/lib/dpkg/status)\n");
-}
-
-static void print_error(const struct fp_diag *diag, enum fp_err err)
-{
-        char msg[1024];
-        size_t n = fp_diag_format(diag, msg, sizeof(msg));
-        fprintf(stderr, "fleetpatch: %s\n", n ? msg : fp_strerror(err));
 }
 
 static int print_table(const struct fp_scan_result *r)
@@ -63,11 +57,6 @@ static int print_table(const struct fp_scan_result *r)
         return fflush(stdout) == 0 ? FP_EXIT_OK : FP_EXIT_INPUT;
 }
 
-static json_t *str_or_null(const char *s)
-{
-        return s ? json_string(s) : json_null();
-}
-
 static int print_json(const struct fp_scan_result *r)
 {
         json_t *doc = json_object(), *arr = json_array();
@@ -85,10 +74,10 @@ static int print_json(const struct fp_scan_result *r)
                 json_object_set_new(o, "arch", json_string(u->arch));
                 json_object_set_new(o, "installed", json_string(u->installed));
                 json_object_set_new(o, "candidate", json_string(u->candidate));
-                json_object_set_new(o, "source_name", str_or_null(u->source_name));
-                json_object_set_new(o, "source_version", str_or_null(u->source_version));
-                json_object_set_new(o, "origin", str_or_null(u->origin));
-                json_object_set_new(o, "suites", str_or_null(u->suites));
+                json_object_set_new(o, "source_name", cli_json_str(u->source_name));
+                json_object_set_new(o, "source_version", cli_json_str(u->source_version));
+                json_object_set_new(o, "origin", cli_json_str(u->origin));
+                json_object_set_new(o, "suites", cli_json_str(u->suites));
                 json_object_set_new(o, "security", json_boolean(u->security));
                 json_object_set_new(o, "held", json_boolean(u->held));
                 json_object_set_new(o, "phased_percent", json_integer(u->phased_percent));
@@ -108,13 +97,13 @@ static int print_json(const struct fp_scan_result *r)
                 json_t *o = json_object();
                 if (!o)
                         break;
-                json_object_set_new(o, "name", str_or_null(ob->name));
-                json_object_set_new(o, "arch", str_or_null(ob->arch));
-                json_object_set_new(o, "candidate", str_or_null(ob->candidate));
-                json_object_set_new(o, "origin", str_or_null(ob->origin));
-                json_object_set_new(o, "old_name", str_or_null(ob->old_name));
-                json_object_set_new(o, "old_arch", str_or_null(ob->old_arch));
-                json_object_set_new(o, "old_installed", str_or_null(ob->old_installed));
+                json_object_set_new(o, "name", cli_json_str(ob->name));
+                json_object_set_new(o, "arch", cli_json_str(ob->arch));
+                json_object_set_new(o, "candidate", cli_json_str(ob->candidate));
+                json_object_set_new(o, "origin", cli_json_str(ob->origin));
+                json_object_set_new(o, "old_name", cli_json_str(ob->old_name));
+                json_object_set_new(o, "old_arch", cli_json_str(ob->old_arch));
+                json_object_set_new(o, "old_installed", cli_json_str(ob->old_installed));
                 json_object_set_new(o, "security", json_boolean(ob->security));
                 json_array_append_new(obs, o);
         }
@@ -195,7 +184,7 @@ int cmd_scan(int argc, char **argv)
                 err = fp_scan_deb(&opts, &res, &diag);
         }
         if (err != FP_OK) {
-                print_error(&diag, err);
+                cli_print_error(&diag, err);
                 rc = err == FP_EINVAL ? FP_EXIT_USAGE : FP_EXIT_INPUT;
                 goto out;
         }
