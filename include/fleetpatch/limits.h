@@ -90,4 +90,32 @@
 /* A URL feed download, compressed. */
 #define FP_MAX_DOWNLOAD_SIZE (512L * 1024 * 1024)
 
+/* ---- control plane (docs/api.md) ---- */
+/* A request body of the user API. */
+#define FP_MAX_API_BODY (256 * 1024)
+/* A check-in or enrollment body: an inventory of 100,000 packages is ~20 MB of JSON. */
+#define FP_MAX_AGENT_BODY (32 * 1024 * 1024)
+/* Packages and pending updates in one reported inventory. */
+#define FP_MAX_WIRE_PACKAGES 100000
+#define FP_MAX_WIRE_UPDATES 50000
+/* Tags on one host; tag key and value lengths. */
+#define FP_MAX_TAGS 64
+#define FP_MAX_TAG_KEY 63
+#define FP_MAX_TAG_VALUE 255
+/* An account, user, region or token name: [a-z0-9._-], 1..63. */
+#define FP_MAX_IDENT 63
+/* A fact string (hostname, os_pretty, kernel release, ...). */
+#define FP_MAX_FACT_LEN 255
+/* Kernels listed as installed in the facts. */
+#define FP_MAX_FACT_KERNELS 64
+/* Items in one page of a list answer. */
+#define FP_MAX_PAGE 1000
+/* Regions of one account, grants of one user. */
+#define FP_MAX_REGIONS 256
+#define FP_MAX_GRANTS 256
+/* Long-poll wait, seconds. */
+#define FP_MAX_LONGPOLL 60
+/* A job's detail text. */
+#define FP_MAX_JOB_DETAIL 4096
+
 #endif
