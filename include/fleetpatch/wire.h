@@ -53,6 +53,15 @@ void fp_wire_inventory_release(struct fp_wire_inventory *w);
 /* Build the inventory object from what the host has; scan may be NULL (no updates known). */
 json_t *fp_wire_inventory_build(const struct fp_inventory *inv, const struct fp_scan_result *scan);
 
+/*
+ * The `uname -r` a package runs as when it is tied to one kernel build, else *out = NULL:
+ * Debian linux-image-<abi> (and -modules/-headers) give <abi> (a view into name); RPM
+ * installonly kernels give version-release.arch (allocated from a). The one rule shared by
+ * fp_inventory_load and the wire parser (defined in src/vuln/inventory.c). false on ENOMEM.
+ */
+bool fp_inv_kernel_release(const char *family, const char *name, const char *arch,
+                           const char *version, struct fp_arena *a, const char **out);
+
 /* Lowercase hex SHA-256 of json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS). false on ENOMEM. */
 bool fp_wire_hash(const json_t *v, char out[65]);
 

@@ -10,6 +10,7 @@
 #include "fleetpatch/limits.h"
 #include "fleetpatch/reader.h"
 #include "fleetpatch/scan.h"
+#include "fleetpatch/wire.h"
 
 /* Debian release numbers as os-release and OSV give them ("Debian:7"). */
 static const struct {
@@ -168,6 +169,47 @@ static const char *deb_kernel_abi(const char *name)
         return NULL;
 }
 
+/* RPM installonly kernel packages whose code runs only when booted. */
+static bool rpm_kernel_package(const char *name)
+{
+        static const char *const names[] = {"kernel",        "kernel-core",    "kernel-modules",
+                                            "kernel-modules-core", "kernel-modules-extra",
+                                            "kernel-uek",    "kernel-uek-core", "kernel-uek-modules",
+                                            "kernel-rt",     "kernel-rt-core",  "kernel-rt-modules",
+                                            "kernel-64k",    "kernel-64k-core", "kernel-64k-modules"};
+        for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+                if (strcmp(name, names[i]) == 0)
+                        return true;
+        return false;
+}
+
+bool fp_inv_kernel_release(const char *family, const char *name, const char *arch,
+                           const char *version, struct fp_arena *a, const char **out)
+{
+        *out = NULL;
+        if (!family || !name)
+                return true;
+        if (strcmp(family, "deb") == 0) {
+                *out = deb_kernel_abi(name);
+                return true;
+        }
+        if (strcmp(family, "rpm") != 0 || !rpm_kernel_package(name) || !version)
+                return true;
+        /* `uname -r` of an RPM kernel is version-release.arch, without the epoch */
+        struct fp_rpmevr evr;
+        if (fp_rpm_evr_parse(version, strlen(version), &evr, NULL) != FP_OK)
+                return true;
+        char buf[3 * FP_MAX_VERSION_LEN + 8];
+        if (evr.release)
+                snprintf(buf, sizeof(buf), "%.*s-%.*s.%s", (int)evr.version_len, evr.version,
+                         (int)evr.release_len, evr.release, arch ? arch : "");
+        else
+                snprintf(buf, sizeof(buf), "%.*s.%s", (int)evr.version_len, evr.version,
+                         arch ? arch : "");
+        *out = fp_arena_strdup(a, buf);
+        return *out != NULL;
+}
+
 static enum fp_err load_deb(const struct fp_inventory_opts *opts, struct fp_inventory *inv,
                             struct fp_diag *diag)
 {
@@ -203,27 +245,15 @@ static enum fp_err load_deb(const struct fp_inventory_opts *opts, struct fp_inve
                         p.source = "linux";
                         p.source_version = p.version;
                 }
-                p.kernel_release = deb_kernel_abi(d->name);
+                /* a view into the name: cannot fail */
+                (void)fp_inv_kernel_release("deb", p.name, p.arch, p.version, &inv->arena,
+                                            &p.kernel_release);
                 p.kernel = p.kernel_release != NULL;
                 err = push_pkg(&l, &p);
         }
         fp_dpkg_status_release(&st);
         free(data);
         return err;
-}
-
-/* RPM installonly kernel packages whose code runs only when booted. */
-static bool rpm_kernel_package(const char *name)
-{
-        static const char *const names[] = {"kernel",        "kernel-core",    "kernel-modules",
-                                            "kernel-modules-core", "kernel-modules-extra",
-                                            "kernel-uek",    "kernel-uek-core", "kernel-uek-modules",
-                                            "kernel-rt",     "kernel-rt-core",  "kernel-rt-modules",
-                                            "kernel-64k",    "kernel-64k-core", "kernel-64k-modules"};
-        for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-                if (strcmp(name, names[i]) == 0)
-                        return true;
-        return false;
 }
 
 /* "openssl-3.0.7-27.el9.src.rpm" -> "openssl" */
@@ -262,11 +292,9 @@ static enum fp_err rpm_pkg(void *ud, const struct fp_rpm_pkg *r, struct fp_diag 
                 return FP_ENOMEM;
         p.source = srpm_name(a, r->sourcerpm, p.name);
         p.source_version = p.version;
-        if (rpm_kernel_package(r->name)) {
-                snprintf(buf, sizeof(buf), "%s-%s.%s", r->version, r->release, r->arch);
-                p.kernel = true;
-                p.kernel_release = fp_arena_strdup(a, buf);
-        }
+        if (!fp_inv_kernel_release("rpm", p.name, p.arch, p.version, a, &p.kernel_release))
+                return FP_ENOMEM;
+        p.kernel = p.kernel_release != NULL;
         return push_pkg(&c->l, &p);
 }
 
