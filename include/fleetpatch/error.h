@@ -16,7 +16,8 @@
         X(UNSUPPORTED, "unsupported format")                                                       \
         X(CORRUPT, "corrupt or truncated data")                                                    \
         X(EXEC, "external command failed")                                                         \
-        X(NOTFOUND, "not found")
+        X(NOTFOUND, "not found")                                                                   \
+        X(EXIST, "already exists")
 
 enum fp_err {
 #define FP_ERR_ENUM(name, msg) FP_E##name,

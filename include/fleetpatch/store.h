@@ -1,0 +1,226 @@
+/*
+ * The control plane's store: one interface, engines behind it (SQLite now; PostgreSQL next).
+ *
+ * Everything goes through a transaction: fp_store_begin() → operations → fp_tx_commit() or
+ * fp_tx_rollback(). A request of the API is one transaction, so a failed request writes
+ * nothing. Nothing engine-specific leaks out: no SQL, no rowids, no engine error codes.
+ * Identifiers are text (16 lowercase hex characters for hosts, tokens and jobs; names for
+ * accounts and users), times are UTC seconds, JSON documents are text the server validated.
+ * Strings returned by a read live in the transaction's arena until commit/rollback.
+ * A store may be used from many threads; each transaction belongs to one thread.
+ */
+#ifndef FLEETPATCH_STORE_H
+#define FLEETPATCH_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fleetpatch/error.h"
+#include "fleetpatch/util.h"
+
+struct fp_store;
+struct fp_tx;
+
+/* "sqlite:PATH" or a plain path (SQLite); "postgresql://..." is reserved for the PG engine.
+ * Opening creates or migrates the schema; a schema newer than this program is refused. */
+enum fp_err fp_store_open(const char *url, struct fp_store **out, struct fp_diag *diag);
+void fp_store_close(struct fp_store *s);
+const char *fp_store_engine(const struct fp_store *s); /* "sqlite" */
+/* A cheap round trip to the database (for /readyz). */
+enum fp_err fp_store_ping(struct fp_store *s, struct fp_diag *diag);
+
+/* write = the transaction will write (the engine serialises writers up front, so a write
+ * transaction never fails half-way because another writer came first). */
+enum fp_err fp_store_begin(struct fp_store *s, bool write, struct fp_tx **out,
+                           struct fp_diag *diag);
+enum fp_err fp_tx_commit(struct fp_tx *tx, struct fp_diag *diag);
+void fp_tx_rollback(struct fp_tx *tx);
+/* The arena that owns the strings this transaction's reads return. */
+struct fp_arena *fp_tx_arena(struct fp_tx *tx);
+
+/* ---- roles ---- */
+enum fp_role { FP_ROLE_NONE = 0, FP_ROLE_VIEWER, FP_ROLE_OPERATOR, FP_ROLE_APPROVER, FP_ROLE_ADMIN };
+const char *fp_role_name(enum fp_role r);
+enum fp_role fp_role_parse(const char *s); /* FP_ROLE_NONE if unknown */
+
+/* ---- accounts ---- */
+struct fp_account_rec {
+        const char *name, *display;
+        const char **regions;
+        size_t region_count;
+        int64_t created;
+};
+/* FP_EEXIST when the name is taken. */
+enum fp_err fp_store_account_create(struct fp_tx *tx, const struct fp_account_rec *a,
+                                    struct fp_diag *diag);
+/* FP_ENOTFOUND when absent. */
+enum fp_err fp_store_account_get(struct fp_tx *tx, const char *name, struct fp_account_rec *out,
+                                 struct fp_diag *diag);
+typedef bool (*fp_account_cb)(void *ctx, const struct fp_account_rec *a);
+enum fp_err fp_store_account_list(struct fp_tx *tx, fp_account_cb cb, void *ctx,
+                                  struct fp_diag *diag);
+
+/* ---- users, grants ---- */
+struct fp_grant {
+        const char *account; /* "*" = every account */
+        enum fp_role role;
+};
+struct fp_user_rec {
+        int64_t id;
+        const char *name;
+        const char *pwhash; /* crypto_pwhash_str, or NULL (token-only user) */
+        int64_t created;
+        struct fp_grant *grants;
+        size_t grant_count;
+};
+enum fp_err fp_store_user_create(struct fp_tx *tx, const char *name, const char *pwhash,
+                                 int64_t *id, struct fp_diag *diag);
+enum fp_err fp_store_user_get(struct fp_tx *tx, const char *name, struct fp_user_rec *out,
+                              struct fp_diag *diag);
+enum fp_err fp_store_user_get_id(struct fp_tx *tx, int64_t id, struct fp_user_rec *out,
+                                 struct fp_diag *diag);
+typedef bool (*fp_user_cb)(void *ctx, const struct fp_user_rec *u);
+enum fp_err fp_store_user_list(struct fp_tx *tx, fp_user_cb cb, void *ctx, struct fp_diag *diag);
+enum fp_err fp_store_user_count(struct fp_tx *tx, int64_t *n, struct fp_diag *diag);
+/* Sets (insert or replace) the user's role on the account. */
+enum fp_err fp_store_grant_set(struct fp_tx *tx, int64_t user, const char *account,
+                               enum fp_role role, struct fp_diag *diag);
+/* FP_ENOTFOUND when the user had no grant there. */
+enum fp_err fp_store_grant_delete(struct fp_tx *tx, int64_t user, const char *account,
+                                  struct fp_diag *diag);
+
+/* ---- credentials ----
+ * Three kinds of bearer tokens (docs/api.md); the store keeps the public id and a hash of
+ * the secret, never the secret. */
+enum fp_token_kind { FP_TOKEN_USER, FP_TOKEN_ENROLL, FP_TOKEN_AGENT };
+struct fp_token_rec {
+        const char *id; /* 16 hex */
+        enum fp_token_kind kind;
+        const char *hash; /* 64 hex: BLAKE2b-256 of the secret */
+        const char *name;
+        int64_t user;        /* USER: owner */
+        const char *account; /* ENROLL: the account hosts join */
+        const char *host;    /* AGENT: the host */
+        const char *region;  /* ENROLL: default region, may be NULL */
+        const char *tags_json; /* ENROLL: tags given to enrolled hosts, "{}" when none */
+        int64_t created, expires; /* expires 0 = never */
+        int64_t uses_left;        /* ENROLL */
+        bool revoked;
+};
+enum fp_err fp_store_token_create(struct fp_tx *tx, const struct fp_token_rec *t,
+                                  struct fp_diag *diag);
+enum fp_err fp_store_token_get(struct fp_tx *tx, const char *id, struct fp_token_rec *out,
+                               struct fp_diag *diag);
+/* A user's tokens (USER kind), newest first. */
+typedef bool (*fp_token_cb)(void *ctx, const struct fp_token_rec *t);
+enum fp_err fp_store_token_list_user(struct fp_tx *tx, int64_t user, fp_token_cb cb, void *ctx,
+                                     struct fp_diag *diag);
+enum fp_err fp_store_token_revoke(struct fp_tx *tx, const char *id, struct fp_diag *diag);
+/* Revoke every AGENT token of a host (re-enrollment, decommission). */
+enum fp_err fp_store_token_revoke_host(struct fp_tx *tx, const char *host, struct fp_diag *diag);
+/* ENROLL: one use; FP_ELIMIT when none was left. */
+enum fp_err fp_store_token_use(struct fp_tx *tx, const char *id, struct fp_diag *diag);
+
+/* ---- hosts ---- */
+enum fp_compliance { FP_COMPL_UNKNOWN = 0, FP_COMPL_COMPLIANT, FP_COMPL_NONCOMPLIANT };
+const char *fp_compliance_name(enum fp_compliance c);
+
+/* Per-host counts the server derives from an inventory (kept for lists and summaries). */
+struct fp_host_counts {
+        int64_t packages, updates, security_updates;
+        int64_t sev[5]; /* exposed findings by enum fp_severity: none/low/medium/high/critical */
+        int64_t kev, overdue;
+        enum fp_compliance compliance;
+};
+
+struct fp_host_rec {
+        const char *id, *account, *hostname, *region, *machine_id;
+        const char *os_id, *os_release;  /* normalised distro and release, may be "" */
+        const char *facts_json;          /* validated facts document */
+        const char *agent_tags_json;     /* tags the agent/enrollment set */
+        const char *api_tags_json;       /* tags set through the API (win over agent tags) */
+        const char *inventory_hash;      /* "" until the first inventory */
+        int64_t created, last_seen, inventory_at, last_seq, seq_regressions;
+        struct fp_host_counts counts;
+};
+enum fp_err fp_store_host_create(struct fp_tx *tx, const struct fp_host_rec *h,
+                                 struct fp_diag *diag);
+enum fp_err fp_store_host_get(struct fp_tx *tx, const char *id, struct fp_host_rec *out,
+                              struct fp_diag *diag);
+/* The host of an account with this machine id, if any (re-enrollment). */
+enum fp_err fp_store_host_by_machine(struct fp_tx *tx, const char *account,
+                                     const char *machine_id, struct fp_host_rec *out,
+                                     struct fp_diag *diag);
+/* Check-in: facts, region, hostname, seq, last_seen. */
+enum fp_err fp_store_host_checkin(struct fp_tx *tx, const char *id, const char *hostname,
+                                  const char *region, const char *facts_json, int64_t seq,
+                                  int64_t now, struct fp_diag *diag);
+enum fp_err fp_store_host_seq_regressed(struct fp_tx *tx, const char *id, struct fp_diag *diag);
+/* A new inventory with what the server derived from it. */
+enum fp_err fp_store_host_set_inventory(struct fp_tx *tx, const char *id, const char *os_id,
+                                        const char *os_release, const char *hash,
+                                        const char *inventory_json,
+                                        const struct fp_host_counts *c, int64_t now,
+                                        struct fp_diag *diag);
+/* Re-derived counts (feeds changed) without a new inventory. */
+enum fp_err fp_store_host_set_counts(struct fp_tx *tx, const char *id,
+                                     const struct fp_host_counts *c, struct fp_diag *diag);
+enum fp_err fp_store_host_inventory(struct fp_tx *tx, const char *id, const char **json,
+                                    struct fp_diag *diag);
+enum fp_err fp_store_host_set_tags(struct fp_tx *tx, const char *id, bool api,
+                                   const char *tags_json, struct fp_diag *diag);
+/* Delete the host, its credentials and jobs. */
+enum fp_err fp_store_host_delete(struct fp_tx *tx, const char *id, struct fp_diag *diag);
+
+struct fp_tag_filter {
+        const char *key, *value;
+};
+struct fp_host_filter {
+        const char *const *accounts; /* visible accounts; NULL = every account */
+        size_t account_count;
+        const char *account, *region, *os; /* exact; os matches os_id or os_id:os_release */
+        const struct fp_tag_filter *tags;   /* all must match the effective tags */
+        size_t tag_count;
+        int64_t seen_after;   /* 0 = any */
+        int compliance;       /* -1 = any, else enum fp_compliance */
+        const char *after_id; /* paging: ids greater than this */
+        size_t limit;         /* 0 = no limit */
+};
+typedef bool (*fp_host_cb)(void *ctx, const struct fp_host_rec *h);
+/* Hosts matching the filter, ordered by id. */
+enum fp_err fp_store_host_list(struct fp_tx *tx, const struct fp_host_filter *f, fp_host_cb cb,
+                               void *ctx, struct fp_diag *diag);
+
+/* ---- jobs ---- */
+enum fp_job_status { FP_JOB_QUEUED, FP_JOB_DELIVERED, FP_JOB_SUCCEEDED, FP_JOB_FAILED };
+const char *fp_job_status_name(enum fp_job_status s);
+struct fp_job_rec {
+        const char *id, *host, *account, *type, *params_json, *detail, *created_by;
+        enum fp_job_status status;
+        int64_t created, delivered, finished;
+};
+enum fp_err fp_store_job_create(struct fp_tx *tx, const struct fp_job_rec *j,
+                                struct fp_diag *diag);
+enum fp_err fp_store_job_get(struct fp_tx *tx, const char *id, struct fp_job_rec *out,
+                             struct fp_diag *diag);
+typedef bool (*fp_job_cb)(void *ctx, const struct fp_job_rec *j);
+/* Jobs of a host that are queued or delivered but not finished, oldest first. */
+enum fp_err fp_store_job_pending(struct fp_tx *tx, const char *host, fp_job_cb cb, void *ctx,
+                                 struct fp_diag *diag);
+enum fp_err fp_store_job_mark_delivered(struct fp_tx *tx, const char *id, int64_t now,
+                                        struct fp_diag *diag);
+enum fp_err fp_store_job_finish(struct fp_tx *tx, const char *id, enum fp_job_status st,
+                                const char *detail, int64_t now, struct fp_diag *diag);
+
+/* ---- identifiers and secrets (store.c) ---- */
+/* 16 lowercase hex characters from the CSPRNG. */
+void fp_new_id(char out[17]);
+/* A new bearer token "<kind>_<id>_<secret>" (fpu/fpe/fpa) and the hash of its secret. */
+void fp_new_token(const char *prefix, char id[17], char token[88], char hash[65]);
+/* Split a bearer token into prefix/id/secret hash; false when malformed. */
+bool fp_token_split(const char *token, char prefix[4], char id[17], char hash[65]);
+/* Constant-time comparison of two 64-hex hashes. */
+bool fp_hash_equal(const char *a, const char *b);
+
+#endif

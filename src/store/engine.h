@@ -1,0 +1,124 @@
+/*
+ * What a store engine implements (include/fleetpatch/store.h is the contract). Every
+ * transaction-scoped operation is listed once here; store.c generates the public functions
+ * that forward to the engine of the transaction's store. A PostgreSQL engine fills the same
+ * table.
+ */
+#ifndef FP_STORE_ENGINE_H
+#define FP_STORE_ENGINE_H
+
+#include "fleetpatch/store.h"
+
+/* X(name, parameters, arguments): fp_store_<name> forwards to engine->name. */
+#define FP_STORE_TX_OPS(X)                                                                         \
+        X(account_create, (struct fp_tx * tx, const struct fp_account_rec *a, struct fp_diag *diag),  \
+          (tx, a, diag))                                                                           \
+        X(account_get,                                                                             \
+          (struct fp_tx * tx, const char *name, struct fp_account_rec *out, struct fp_diag *diag),   \
+          (tx, name, out, diag))                                                                   \
+        X(account_list, (struct fp_tx * tx, fp_account_cb cb, void *ctx, struct fp_diag *diag),     \
+          (tx, cb, ctx, diag))                                                                     \
+        X(user_create,                                                                             \
+          (struct fp_tx * tx, const char *name, const char *pwhash, int64_t *id,                   \
+           struct fp_diag *diag),                                                                  \
+          (tx, name, pwhash, id, diag))                                                            \
+        X(user_get, (struct fp_tx * tx, const char *name, struct fp_user_rec *out,                 \
+                     struct fp_diag *diag),                                                        \
+          (tx, name, out, diag))                                                                   \
+        X(user_get_id, (struct fp_tx * tx, int64_t id, struct fp_user_rec *out,                    \
+                        struct fp_diag *diag),                                                     \
+          (tx, id, out, diag))                                                                     \
+        X(user_list, (struct fp_tx * tx, fp_user_cb cb, void *ctx, struct fp_diag *diag),          \
+          (tx, cb, ctx, diag))                                                                     \
+        X(user_count, (struct fp_tx * tx, int64_t *n, struct fp_diag *diag), (tx, n, diag))        \
+        X(grant_set, (struct fp_tx * tx, int64_t user, const char *account, enum fp_role role,     \
+                      struct fp_diag *diag),                                                       \
+          (tx, user, account, role, diag))                                                         \
+        X(grant_delete,                                                                            \
+          (struct fp_tx * tx, int64_t user, const char *account, struct fp_diag *diag),            \
+          (tx, user, account, diag))                                                               \
+        X(token_create, (struct fp_tx * tx, const struct fp_token_rec *t, struct fp_diag *diag),   \
+          (tx, t, diag))                                                                           \
+        X(token_get, (struct fp_tx * tx, const char *id, struct fp_token_rec *out,                 \
+                      struct fp_diag *diag),                                                       \
+          (tx, id, out, diag))                                                                     \
+        X(token_list_user, (struct fp_tx * tx, int64_t user, fp_token_cb cb, void *ctx,            \
+                            struct fp_diag *diag),                                                 \
+          (tx, user, cb, ctx, diag))                                                               \
+        X(token_revoke, (struct fp_tx * tx, const char *id, struct fp_diag *diag), (tx, id, diag)) \
+        X(token_revoke_host, (struct fp_tx * tx, const char *host, struct fp_diag *diag),          \
+          (tx, host, diag))                                                                        \
+        X(token_use, (struct fp_tx * tx, const char *id, struct fp_diag *diag), (tx, id, diag))    \
+        X(host_create, (struct fp_tx * tx, const struct fp_host_rec *h, struct fp_diag *diag),     \
+          (tx, h, diag))                                                                           \
+        X(host_get, (struct fp_tx * tx, const char *id, struct fp_host_rec *out,                   \
+                     struct fp_diag *diag),                                                        \
+          (tx, id, out, diag))                                                                     \
+        X(host_by_machine, (struct fp_tx * tx, const char *account, const char *machine_id,        \
+                            struct fp_host_rec *out, struct fp_diag *diag),                        \
+          (tx, account, machine_id, out, diag))                                                    \
+        X(host_checkin, (struct fp_tx * tx, const char *id, const char *hostname,                  \
+                         const char *region, const char *facts_json, int64_t seq, int64_t now,     \
+                         struct fp_diag *diag),                                                    \
+          (tx, id, hostname, region, facts_json, seq, now, diag))                                  \
+        X(host_seq_regressed, (struct fp_tx * tx, const char *id, struct fp_diag *diag),           \
+          (tx, id, diag))                                                                          \
+        X(host_set_inventory,                                                                      \
+          (struct fp_tx * tx, const char *id, const char *os_id, const char *os_release,           \
+           const char *hash, const char *inventory_json, const struct fp_host_counts *c,           \
+           int64_t now, struct fp_diag *diag),                                                     \
+          (tx, id, os_id, os_release, hash, inventory_json, c, now, diag))                         \
+        X(host_set_counts, (struct fp_tx * tx, const char *id, const struct fp_host_counts *c,     \
+                            struct fp_diag *diag),                                                 \
+          (tx, id, c, diag))                                                                       \
+        X(host_inventory, (struct fp_tx * tx, const char *id, const char **json,                   \
+                           struct fp_diag *diag),                                                  \
+          (tx, id, json, diag))                                                                    \
+        X(host_set_tags, (struct fp_tx * tx, const char *id, bool api, const char *tags_json,      \
+                          struct fp_diag *diag),                                                   \
+          (tx, id, api, tags_json, diag))                                                          \
+        X(host_delete, (struct fp_tx * tx, const char *id, struct fp_diag *diag), (tx, id, diag))  \
+        X(host_list, (struct fp_tx * tx, const struct fp_host_filter *f, fp_host_cb cb, void *ctx, \
+                      struct fp_diag *diag),                                                       \
+          (tx, f, cb, ctx, diag))                                                                  \
+        X(job_create, (struct fp_tx * tx, const struct fp_job_rec *j, struct fp_diag *diag),       \
+          (tx, j, diag))                                                                           \
+        X(job_get, (struct fp_tx * tx, const char *id, struct fp_job_rec *out,                     \
+                    struct fp_diag *diag),                                                         \
+          (tx, id, out, diag))                                                                     \
+        X(job_pending, (struct fp_tx * tx, const char *host, fp_job_cb cb, void *ctx,              \
+                        struct fp_diag *diag),                                                     \
+          (tx, host, cb, ctx, diag))                                                               \
+        X(job_mark_delivered, (struct fp_tx * tx, const char *id, int64_t now,                     \
+                               struct fp_diag *diag),                                              \
+          (tx, id, now, diag))                                                                     \
+        X(job_finish, (struct fp_tx * tx, const char *id, enum fp_job_status st,                   \
+                       const char *detail, int64_t now, struct fp_diag *diag),                     \
+          (tx, id, st, detail, now, diag))
+
+struct fp_store_engine {
+        const char *name;
+        enum fp_err (*open)(const char *target, struct fp_store **out, struct fp_diag *diag);
+        void (*close)(struct fp_store *s);
+        enum fp_err (*ping)(struct fp_store *s, struct fp_diag *diag);
+        enum fp_err (*begin)(struct fp_store *s, bool write, struct fp_tx **out,
+                             struct fp_diag *diag);
+        enum fp_err (*commit)(struct fp_tx *tx, struct fp_diag *diag);
+        void (*rollback)(struct fp_tx *tx);
+#define FP_ENGINE_MEMBER(name, params, args) enum fp_err(*name) params;
+        FP_STORE_TX_OPS(FP_ENGINE_MEMBER)
+#undef FP_ENGINE_MEMBER
+};
+
+/* Every engine's store and transaction start with these, so store.c can dispatch. */
+struct fp_store_base {
+        const struct fp_store_engine *engine;
+};
+struct fp_tx_base {
+        const struct fp_store_engine *engine;
+        struct fp_arena arena;
+};
+
+extern const struct fp_store_engine fp_store_sqlite_engine;
+
+#endif
