@@ -34,14 +34,21 @@ static enum fp_err bad(struct fp_diag *diag, enum fp_err err, const char *path, 
 static const char *type_name(const json_t *v)
 {
         switch (json_typeof(v)) {
-        case JSON_OBJECT: return "an object";
-        case JSON_ARRAY: return "an array";
-        case JSON_STRING: return "a string";
-        case JSON_INTEGER: return "an integer";
-        case JSON_REAL: return "a number";
+        case JSON_OBJECT:
+                return "an object";
+        case JSON_ARRAY:
+                return "an array";
+        case JSON_STRING:
+                return "a string";
+        case JSON_INTEGER:
+                return "an integer";
+        case JSON_REAL:
+                return "a number";
         case JSON_TRUE:
-        case JSON_FALSE: return "a boolean";
-        case JSON_NULL: return "null";
+        case JSON_FALSE:
+                return "a boolean";
+        case JSON_NULL:
+                return "null";
         }
         return "?";
 }
@@ -113,54 +120,71 @@ enum fact_member {
         F__COUNT
 };
 static const char *const fact_names[F__COUNT] = {
-        [F_HOSTNAME] = "hostname",
-        [F_OS_ID] = "os_id",
-        [F_OS_VERSION] = "os_version",
-        [F_OS_CODENAME] = "os_codename",
-        [F_OS_PRETTY] = "os_pretty",
-        [F_ARCH] = "arch",
-        [F_KERNEL_RUNNING] = "kernel_running",
-        [F_KERNELS_INSTALLED] = "kernels_installed",
-        [F_BOOT_ID] = "boot_id",
-        [F_MACHINE_ID] = "machine_id",
-        [F_TIMEZONE] = "timezone",
-        [F_AGENT_VERSION] = "agent_version",
-        [F_CLOUD] = "cloud",
+    [F_HOSTNAME] = "hostname",
+    [F_OS_ID] = "os_id",
+    [F_OS_VERSION] = "os_version",
+    [F_OS_CODENAME] = "os_codename",
+    [F_OS_PRETTY] = "os_pretty",
+    [F_ARCH] = "arch",
+    [F_KERNEL_RUNNING] = "kernel_running",
+    [F_KERNELS_INSTALLED] = "kernels_installed",
+    [F_BOOT_ID] = "boot_id",
+    [F_MACHINE_ID] = "machine_id",
+    [F_TIMEZONE] = "timezone",
+    [F_AGENT_VERSION] = "agent_version",
+    [F_CLOUD] = "cloud",
 };
 
 enum cloud_member { C_PROVIDER, C_ACCOUNT, C_REGION, C_ZONE, C_INSTANCE, C__COUNT };
 static const char *const cloud_names[C__COUNT] = {
-        [C_PROVIDER] = "provider", [C_ACCOUNT] = "account", [C_REGION] = "region",
-        [C_ZONE] = "zone",         [C_INSTANCE] = "instance_id",
+    [C_PROVIDER] = "provider", [C_ACCOUNT] = "account",      [C_REGION] = "region",
+    [C_ZONE] = "zone",         [C_INSTANCE] = "instance_id",
 };
 
 /* The string slot of a facts member (NULL for the array and the object). */
 static const char **fact_slot(struct fp_facts *f, enum fact_member m)
 {
         switch (m) {
-        case F_HOSTNAME: return &f->hostname;
-        case F_OS_ID: return &f->os_id;
-        case F_OS_VERSION: return &f->os_version;
-        case F_OS_CODENAME: return &f->os_codename;
-        case F_OS_PRETTY: return &f->os_pretty;
-        case F_ARCH: return &f->arch;
-        case F_KERNEL_RUNNING: return &f->kernel_running;
-        case F_BOOT_ID: return &f->boot_id;
-        case F_MACHINE_ID: return &f->machine_id;
-        case F_TIMEZONE: return &f->timezone;
-        case F_AGENT_VERSION: return &f->agent_version;
-        default: return NULL;
+        case F_HOSTNAME:
+                return &f->hostname;
+        case F_OS_ID:
+                return &f->os_id;
+        case F_OS_VERSION:
+                return &f->os_version;
+        case F_OS_CODENAME:
+                return &f->os_codename;
+        case F_OS_PRETTY:
+                return &f->os_pretty;
+        case F_ARCH:
+                return &f->arch;
+        case F_KERNEL_RUNNING:
+                return &f->kernel_running;
+        case F_BOOT_ID:
+                return &f->boot_id;
+        case F_MACHINE_ID:
+                return &f->machine_id;
+        case F_TIMEZONE:
+                return &f->timezone;
+        case F_AGENT_VERSION:
+                return &f->agent_version;
+        default:
+                return NULL;
         }
 }
 
 static const char **cloud_slot(struct fp_facts *f, enum cloud_member m)
 {
         switch (m) {
-        case C_PROVIDER: return &f->cloud_provider;
-        case C_ACCOUNT: return &f->cloud_account;
-        case C_REGION: return &f->cloud_region;
-        case C_ZONE: return &f->cloud_zone;
-        default: return &f->cloud_instance;
+        case C_PROVIDER:
+                return &f->cloud_provider;
+        case C_ACCOUNT:
+                return &f->cloud_account;
+        case C_REGION:
+                return &f->cloud_region;
+        case C_ZONE:
+                return &f->cloud_zone;
+        default:
+                return &f->cloud_instance;
         }
 }
 
@@ -196,7 +220,8 @@ static enum fp_err parse_cloud(const json_t *obj, struct fp_facts *out, struct f
         if (!json_is_object(obj))
                 return bad(diag, FP_EPARSE, "facts.cloud", "expected an object, got %s",
                            type_name(obj));
-        json_object_foreach ((json_t *)obj, key, v) {
+        json_object_foreach((json_t *)obj, key, v)
+        {
                 member_path(path, sizeof(path), "facts.cloud", key);
                 int m = member_index(cloud_names, C__COUNT, key);
                 if (m < 0)
@@ -250,7 +275,8 @@ enum fp_err fp_wire_facts_parse(const json_t *obj, struct fp_facts *out, struct 
                           obj ? type_name(obj) : "nothing");
                 goto out;
         }
-        json_object_foreach ((json_t *)obj, key, v) {
+        json_object_foreach((json_t *)obj, key, v)
+        {
                 member_path(path, sizeof(path), "facts", key);
                 int m = member_index(fact_names, F__COUNT, key);
                 if (m < 0) {
@@ -362,31 +388,32 @@ static enum fp_err check_version(enum fp_scheme scheme, const char *s, const cha
         for (size_t i = 0; i < evr.version_len; i++)
                 if (!strchr(allowed, evr.version[i]))
                         return bad(diag, FP_EPARSE, path,
-                                   "not an RPM EVR: character '%c' in the version",
-                                   evr.version[i]);
+                                   "not an RPM EVR: character '%c' in the version", evr.version[i]);
         for (size_t i = 0; evr.release && i < evr.release_len; i++)
                 if (!strchr(allowed, evr.release[i]))
                         return bad(diag, FP_EPARSE, path,
-                                   "not an RPM EVR: character '%c' in the release",
-                                   evr.release[i]);
+                                   "not an RPM EVR: character '%c' in the release", evr.release[i]);
         return FP_OK;
 }
 
 enum pkg_member { P_NAME, P_ARCH, P_VERSION, P_SOURCE, P_SOURCE_VERSION, P_MODULE, P_KREL, P__N };
 static const char *const pkg_names[P__N] = {
-        [P_NAME] = "name",
-        [P_ARCH] = "arch",
-        [P_VERSION] = "version",
-        [P_SOURCE] = "source",
-        [P_SOURCE_VERSION] = "source_version",
-        [P_MODULE] = "module",
-        [P_KREL] = "kernel_release",
+    [P_NAME] = "name",
+    [P_ARCH] = "arch",
+    [P_VERSION] = "version",
+    [P_SOURCE] = "source",
+    [P_SOURCE_VERSION] = "source_version",
+    [P_MODULE] = "module",
+    [P_KREL] = "kernel_release",
 };
 static const size_t pkg_limits[P__N] = {
-        [P_NAME] = FP_MAX_NAME_LEN,        [P_ARCH] = FP_MAX_NAME_LEN,
-        [P_VERSION] = FP_MAX_VERSION_LEN,  [P_SOURCE] = FP_MAX_NAME_LEN,
-        [P_SOURCE_VERSION] = FP_MAX_VERSION_LEN, [P_MODULE] = FP_MAX_NAME_LEN,
-        [P_KREL] = FP_MAX_FACT_LEN,
+    [P_NAME] = FP_MAX_NAME_LEN,
+    [P_ARCH] = FP_MAX_NAME_LEN,
+    [P_VERSION] = FP_MAX_VERSION_LEN,
+    [P_SOURCE] = FP_MAX_NAME_LEN,
+    [P_SOURCE_VERSION] = FP_MAX_VERSION_LEN,
+    [P_MODULE] = FP_MAX_NAME_LEN,
+    [P_KREL] = FP_MAX_FACT_LEN,
 };
 
 /* A package with its index in the request, so errors found after sorting name it. */
@@ -408,7 +435,8 @@ static enum fp_err parse_pkg(const json_t *obj, size_t idx, const char *family,
         snprintf(base, sizeof(base), "inventory.packages[%zu]", idx);
         if (!json_is_object(obj))
                 return bad(diag, FP_EPARSE, base, "expected an object, got %s", type_name(obj));
-        json_object_foreach ((json_t *)obj, key, val) {
+        json_object_foreach((json_t *)obj, key, val)
+        {
                 member_path(path, sizeof(path), base, key);
                 int m = member_index(pkg_names, P__N, key);
                 if (m < 0)
@@ -435,12 +463,12 @@ static enum fp_err parse_pkg(const json_t *obj, size_t idx, const char *family,
                         return err;
         }
         *p = (struct fp_inv_pkg){
-                .name = v[P_NAME],
-                .arch = v[P_ARCH],
-                .version = v[P_VERSION],
-                .source = v[P_SOURCE] ? v[P_SOURCE] : v[P_NAME],
-                .source_version = v[P_SOURCE_VERSION] ? v[P_SOURCE_VERSION] : v[P_VERSION],
-                .module = v[P_MODULE],
+            .name = v[P_NAME],
+            .arch = v[P_ARCH],
+            .version = v[P_VERSION],
+            .source = v[P_SOURCE] ? v[P_SOURCE] : v[P_NAME],
+            .source_version = v[P_SOURCE_VERSION] ? v[P_SOURCE_VERSION] : v[P_VERSION],
+            .module = v[P_MODULE],
         };
         /* Which packages are kernels is ours to say, not the sender's: the same rule as
          * fp_inventory_load, and a stated kernel_release must agree with it. */
@@ -472,8 +500,7 @@ static int indexed_order(const void *a, const void *b)
         return x->at < y->at ? -1 : x->at > y->at;
 }
 
-static enum fp_err parse_packages(const json_t *arr, struct fp_inventory *inv,
-                                  struct fp_diag *diag)
+static enum fp_err parse_packages(const json_t *arr, struct fp_inventory *inv, struct fp_diag *diag)
 {
         size_t n = json_array_size(arr);
         enum fp_err err = FP_OK;
@@ -521,13 +548,12 @@ out:
 
 enum upd_member { U_NAME, U_ARCH, U_INSTALLED, U_CANDIDATE, U_ORIGIN, U_SECURITY, U__N };
 static const char *const upd_names[U__N] = {
-        [U_NAME] = "name",           [U_ARCH] = "arch",     [U_INSTALLED] = "installed",
-        [U_CANDIDATE] = "candidate", [U_ORIGIN] = "origin", [U_SECURITY] = "security",
+    [U_NAME] = "name",           [U_ARCH] = "arch",     [U_INSTALLED] = "installed",
+    [U_CANDIDATE] = "candidate", [U_ORIGIN] = "origin", [U_SECURITY] = "security",
 };
 
 static enum fp_err parse_update(const json_t *obj, size_t idx, enum fp_scheme scheme,
-                                struct fp_arena *a, struct fp_wire_update *u,
-                                struct fp_diag *diag)
+                                struct fp_arena *a, struct fp_wire_update *u, struct fp_diag *diag)
 {
         char base[FP_DIAG_FIELD_MAX], path[FP_DIAG_FIELD_MAX];
         const char *v[U__N] = {0};
@@ -539,7 +565,8 @@ static enum fp_err parse_update(const json_t *obj, size_t idx, enum fp_scheme sc
         if (!json_is_object(obj))
                 return bad(diag, FP_EPARSE, base, "expected an object, got %s", type_name(obj));
         memset(u, 0, sizeof(*u));
-        json_object_foreach ((json_t *)obj, key, val) {
+        json_object_foreach((json_t *)obj, key, val)
+        {
                 member_path(path, sizeof(path), base, key);
                 int m = member_index(upd_names, U__N, key);
                 if (m < 0)
@@ -551,8 +578,8 @@ static enum fp_err parse_update(const json_t *obj, size_t idx, enum fp_scheme sc
                         u->security = json_is_true(val);
                         continue;
                 }
-                size_t max = m == U_INSTALLED || m == U_CANDIDATE ? FP_MAX_VERSION_LEN
-                                                                  : FP_MAX_NAME_LEN;
+                size_t max =
+                    m == U_INSTALLED || m == U_CANDIDATE ? FP_MAX_VERSION_LEN : FP_MAX_NAME_LEN;
                 err = get_str(val, path, max, m != U_ARCH && m != U_ORIGIN, a, &v[m], diag);
                 if (err != FP_OK)
                         return err;
@@ -596,9 +623,9 @@ static enum fp_err parse_updates(const json_t *arr, struct fp_wire_inventory *w,
 
 enum inv_member { I_FAMILY, I_DISTRO, I_RELEASE, I_PRETTY, I_RUNNING, I_PACKAGES, I_UPDATES, I__N };
 static const char *const inv_names[I__N] = {
-        [I_FAMILY] = "family",   [I_DISTRO] = "distro",         [I_RELEASE] = "release",
-        [I_PRETTY] = "pretty",   [I_RUNNING] = "running_kernel", [I_PACKAGES] = "packages",
-        [I_UPDATES] = "updates",
+    [I_FAMILY] = "family",   [I_DISTRO] = "distro",          [I_RELEASE] = "release",
+    [I_PRETTY] = "pretty",   [I_RUNNING] = "running_kernel", [I_PACKAGES] = "packages",
+    [I_UPDATES] = "updates",
 };
 
 enum fp_err fp_wire_inventory_parse(const json_t *obj, struct fp_wire_inventory *out,
@@ -621,7 +648,8 @@ enum fp_err fp_wire_inventory_parse(const json_t *obj, struct fp_wire_inventory 
                 goto out;
         }
         /* Every member is looked at before the packages, whose checks need the family. */
-        json_object_foreach ((json_t *)obj, key, v) {
+        json_object_foreach((json_t *)obj, key, v)
+        {
                 member_path(path, sizeof(path), "inventory", key);
                 int m = member_index(inv_names, I__N, key);
                 if (m < 0) {
