@@ -74,7 +74,7 @@ void cli_csv_field(FILE *f, const char *s)
         fputc('"', f);
 }
 
-static int mkdirs(char *path)
+int cli_mkdirs(char *path)
 {
         for (char *p = path + 1; *p; p++) {
                 if (*p != '/')
@@ -105,7 +105,7 @@ struct fp_vulndb *cli_open_vulndb(const char *given)
                         snprintf(dir, sizeof(dir), "%s/fleetpatch", state);
                 else
                         snprintf(dir, sizeof(dir), "%s/.local/state/fleetpatch", home ? home : ".");
-                if (mkdirs(dir) != 0) {
+                if (cli_mkdirs(dir) != 0) {
                         fprintf(stderr, "fleetpatch: %s: %s\n", dir, strerror(errno));
                         return NULL;
                 }

@@ -21,6 +21,8 @@ void cli_csv_field(FILE *f, const char *s);
  * otherwise; the directory is created (0700). Prints the error and returns NULL on failure.
  */
 struct fp_vulndb *cli_open_vulndb(const char *given);
+/* mkdir -p with mode 0700 for what it creates (path is modified and restored); -1 and errno. */
+int cli_mkdirs(char *path);
 /* Value of an option that takes one: argv[*i + 1], advancing *i; NULL (and a message) if
  * missing or empty. */
 const char *cli_optarg(int argc, char **argv, int *i, const char *cmd);

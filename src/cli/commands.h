@@ -2,10 +2,14 @@
 #ifndef FP_CLI_COMMANDS_H
 #define FP_CLI_COMMANDS_H
 
+#include <stdbool.h>
+
 /*
  * Exit codes shared by all commands (documented in docs/cli.md):
  * 0 success / true, 1 false (vercmp), 2 usage error or bad argument, 3 bad or unreadable input,
- * 4 findings at or above --fail-on (vulns), 5 a feed failed to import (feeds import).
+ * 4 findings at or above --fail-on (vulns), 5 a feed failed to import (feeds import),
+ * 6 the server answered with an error, 7 the server could not be reached (connection, TLS),
+ * 8 not logged in or the credential was rejected (401).
  */
 enum {
         FP_EXIT_OK = 0,
@@ -14,6 +18,9 @@ enum {
         FP_EXIT_INPUT = 3,
         FP_EXIT_FINDINGS = 4,
         FP_EXIT_FEED = 5,
+        FP_EXIT_SERVER = 6,
+        FP_EXIT_UNREACHABLE = 7,
+        FP_EXIT_AUTH = 8,
 };
 
 int cmd_vercmp(int argc, char **argv);
@@ -22,5 +29,21 @@ int cmd_vulns(int argc, char **argv);
 int cmd_feeds(int argc, char **argv);
 int cmd_exceptions(int argc, char **argv);
 int cmd_sbom(int argc, char **argv);
+/* The server-facing commands (src/cli/client.h). */
+int cmd_login(int argc, char **argv);
+int cmd_logout(int argc, char **argv);
+int cmd_whoami(int argc, char **argv);
+int cmd_tokens(int argc, char **argv);
+int cmd_hosts(int argc, char **argv);
+int cmd_updates(int argc, char **argv);
+int cmd_summary(int argc, char **argv);
+int cmd_agents(int argc, char **argv);
+int cmd_accounts(int argc, char **argv);
+int cmd_users(int argc, char **argv);
+/* vulns --host HOST_ID: the server's findings of one host (src/cli/updates.c). Remote when a
+ * connection option is given, or --host names a host id (16 hex) with only --json besides;
+ * otherwise vulns assesses this machine (--host then names it for exceptions). */
+bool cli_vulns_is_remote(int argc, char **argv);
+int cli_remote_vulns(int argc, char **argv);
 
 #endif

@@ -30,6 +30,34 @@ static const struct command commands[] = {
 #ifdef FP_HAVE_CMD_SBOM
         {"sbom", cmd_sbom, "CycloneDX 1.5 SBOM of this host (or --root DIR) with findings"},
 #endif
+#ifdef FP_HAVE_CMD_LOGIN
+        {"login", cmd_login, "log in to a fleetpatchd server (saves URL, CA and token)"},
+        {"logout", cmd_logout, "forget the saved credential (revoking a password session)"},
+#endif
+#ifdef FP_HAVE_CMD_WHOAMI
+        {"whoami", cmd_whoami, "the user and grants of the credential in use"},
+#endif
+#ifdef FP_HAVE_CMD_TOKENS
+        {"tokens", cmd_tokens, "your API tokens: ls | create --name N | revoke ID"},
+#endif
+#ifdef FP_HAVE_CMD_HOSTS
+        {"hosts", cmd_hosts, "the server's hosts: ls | show | tag | rm | rescan"},
+#endif
+#ifdef FP_HAVE_CMD_UPDATES
+        {"updates", cmd_updates, "pending updates of an enrolled host"},
+#endif
+#ifdef FP_HAVE_CMD_SUMMARY
+        {"summary", cmd_summary, "the fleet at a glance (hosts, stale, findings, KEV)"},
+#endif
+#ifdef FP_HAVE_CMD_AGENTS
+        {"agents", cmd_agents, "enroll-token: a token with which agents join an account"},
+#endif
+#ifdef FP_HAVE_CMD_ACCOUNTS
+        {"accounts", cmd_accounts, "accounts: ls | show | create"},
+#endif
+#ifdef FP_HAVE_CMD_USERS
+        {"users", cmd_users, "users and roles: ls | create | grant | revoke"},
+#endif
 #ifdef FP_HAVE_CMD_VERCMP
         {"vercmp", cmd_vercmp, "compare two versions: vercmp [--scheme deb|rpm|apk] A OP B"},
 #endif

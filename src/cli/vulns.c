@@ -39,7 +39,10 @@ static void usage(FILE *f)
                 "  --release D:R      distribution and release when ROOT has no os-release\n"
                 "  --lists-dir DIR    Debian: apt lists for the fixing-update column\n"
                 "  --kernel UNAME_R   the running kernel (default: uname -r for /, none for a root)\n"
-                "  --no-scan          do not run the update scan (no update column)\n");
+                "  --no-scan          do not run the update scan (no update column)\n"
+                "\n"
+                "fleetpatch vulns --host HOST_ID [--json]: the server's findings of an enrolled\n"
+                "host (a 16-hex host id and no local option; see 'fleetpatch login').\n");
 }
 
 struct filter {
@@ -260,6 +263,8 @@ int cmd_vulns(int argc, char **argv)
         enum fp_severity fail_on = FP_SEV_CRITICAL;
         size_t ntags = 0;
 
+        if (cli_vulns_is_remote(argc, argv))
+                return cli_remote_vulns(argc, argv);
         for (int i = 1; i < argc; i++) {
                 const char *a = argv[i], *v = "";
                 bool takes = !strcmp(a, "--root") || !strcmp(a, "--db") || !strcmp(a, "--tag") ||
