@@ -1,0 +1,489 @@
+/* The fleet view: hosts with filters, one host, its updates and findings, tags, jobs, and the
+ * fleet summary. Every host is checked against the caller's accounts (404 when not visible). */
+#include <microhttpd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fleetpatch/wire.h"
+#include "fleetpatch/vuln.h"
+#include "server/server.h"
+#include "vuln/json.h"
+
+json_t *fp_json_stored(const char *text)
+{
+        json_t *v = text ? json_loads(text, 0, NULL) : NULL;
+        if (!v)
+                v = json_object();
+        return v;
+}
+
+json_t *fp_json_tags(const struct fp_host_rec *h)
+{
+        json_t *tags = fp_json_stored(h->agent_tags_json);
+        json_t *api = fp_json_stored(h->api_tags_json);
+        json_object_update(tags, api);
+        json_decref(api);
+        return tags;
+}
+
+json_t *fp_json_host(const struct fp_host_rec *h, int64_t now, int64_t stale_after, bool full)
+{
+        const struct fp_host_counts *c = &h->counts;
+        json_t *o = json_pack(
+                "{s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:I, s:I, s:b, s:s, s:I, s:I, s:I,"
+                " s:{s:I, s:I, s:I, s:I, s:I}, s:I, s:I}",
+                "id", h->id, "account", h->account, "hostname", h->hostname, "region", h->region,
+                "os", h->os_id, "os_release", h->os_release, "tags", fp_json_tags(h), "created",
+                (json_int_t)h->created, "last_seen", (json_int_t)h->last_seen, "stale",
+                h->last_seen < now - stale_after, "compliance",
+                fp_compliance_name(c->compliance), "packages", (json_int_t)c->packages,
+                "updates", (json_int_t)c->updates, "security_updates",
+                (json_int_t)c->security_updates, "findings", "critical",
+                (json_int_t)c->sev[5], "high", (json_int_t)c->sev[4], "medium",
+                (json_int_t)c->sev[3], "low", (json_int_t)(c->sev[2] + c->sev[1]), "unknown",
+                (json_int_t)c->sev[0], "kev", (json_int_t)c->kev, "overdue",
+                (json_int_t)c->overdue);
+        if (o && full) {
+                json_object_set_new(o, "facts", fp_json_stored(h->facts_json));
+                json_object_set_new(o, "agent_tags", fp_json_stored(h->agent_tags_json));
+                json_object_set_new(o, "api_tags", fp_json_stored(h->api_tags_json));
+                json_object_set_new(o, "machine_id", json_string(h->machine_id));
+                json_object_set_new(o, "inventory_hash", json_string(h->inventory_hash));
+                json_object_set_new(o, "inventory_at", json_integer(h->inventory_at));
+                json_object_set_new(o, "last_seq", json_integer(h->last_seq));
+                json_object_set_new(o, "seq_regressions", json_integer(h->seq_regressions));
+        }
+        return o;
+}
+
+/* "300", "30s", "15m", "2h", "7d" → seconds; -1 if malformed. */
+static int64_t duration(const char *s)
+{
+        char *end;
+        long long v = strtoll(s, &end, 10);
+        if (end == s || v < 0 || v > 100LL * 365 * 86400)
+                return -1;
+        int64_t mul = 1;
+        if (*end == 'm')
+                mul = 60;
+        else if (*end == 'h')
+                mul = 3600;
+        else if (*end == 'd')
+                mul = 86400;
+        else if (*end && *end != 's')
+                return -1;
+        if (*end && end[1])
+                return -1;
+        return (int64_t)v * mul;
+}
+
+/* Visible accounts of the caller for a filter: NULL = all (organisation-wide viewer). */
+static void visible_accounts(const struct fp_principal *p, struct fp_host_filter *f,
+                             const char **buf)
+{
+        if (fp_principal_org(p, FP_ROLE_VIEWER)) {
+                f->accounts = NULL;
+                return;
+        }
+        size_t n = 0;
+        for (size_t i = 0; i < p->grant_count; i++)
+                if (strcmp(p->grants[i].account, "*"))
+                        buf[n++] = p->grants[i].account;
+        f->accounts = buf;
+        f->account_count = n;
+}
+
+struct tag_args {
+        struct fp_tag_filter tags[FP_MAX_TAGS];
+        char text[FP_MAX_TAGS][FP_MAX_TAG_KEY + FP_MAX_TAG_VALUE + 2];
+        size_t n;
+        bool bad;
+};
+
+static enum MHD_Result tag_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+                               const char *value)
+{
+        struct tag_args *t = cls;
+        if (strcmp(key, "tag"))
+                return MHD_YES;
+        if (!value || t->n == FP_MAX_TAGS || strlen(value) >= sizeof(t->text[0]) ||
+            !strchr(value, '=')) {
+                t->bad = true;
+                return MHD_NO;
+        }
+        snprintf(t->text[t->n], sizeof(t->text[0]), "%s", value);
+        char *eq = strchr(t->text[t->n], '=');
+        *eq = 0;
+        t->tags[t->n].key = t->text[t->n];
+        t->tags[t->n].value = eq + 1;
+        t->n++;
+        return MHD_YES;
+}
+
+/* The filter of /v1/hosts and /v1/summary from the query; answers 400 on a bad one. */
+static bool host_filter(struct fp_req *r, struct fp_host_filter *f, const char **acctbuf,
+                        struct tag_args *tags)
+{
+        memset(f, 0, sizeof(*f));
+        f->compliance = -1;
+        visible_accounts(&r->who, f, acctbuf);
+        f->account = req_query(r, "account");
+        f->region = req_query(r, "region");
+        f->os = req_query(r, "os");
+        if (f->account && fp_principal_role(&r->who, f->account) == FP_ROLE_NONE) {
+                f->account_count = 0; /* a foreign account: an empty answer, nothing leaked */
+                f->accounts = acctbuf;
+        }
+        memset(tags, 0, sizeof(*tags));
+        if (r->conn)
+                MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, tag_arg, tags);
+        if (tags->bad) {
+                req_error(r, 400, "invalid_request", "tag",
+                          "tag filters are key=value, at most %d", FP_MAX_TAGS);
+                return false;
+        }
+        f->tags = tags->tags;
+        f->tag_count = tags->n;
+        const char *seen = req_query(r, "seen_within");
+        if (seen) {
+                int64_t d = duration(seen);
+                if (d < 0) {
+                        req_error(r, 400, "invalid_request", "seen_within",
+                                  "a duration: 300, 30s, 15m, 2h or 7d");
+                        return false;
+                }
+                f->seen_after = r->now - d;
+        }
+        const char *compl = req_query(r, "compliance");
+        if (compl) {
+                if (!strcmp(compl, "compliant"))
+                        f->compliance = FP_COMPL_COMPLIANT;
+                else if (!strcmp(compl, "noncompliant"))
+                        f->compliance = FP_COMPL_NONCOMPLIANT;
+                else if (!strcmp(compl, "unknown"))
+                        f->compliance = FP_COMPL_UNKNOWN;
+                else {
+                        req_error(r, 400, "invalid_request", "compliance",
+                                  "compliant, noncompliant or unknown");
+                        return false;
+                }
+        }
+        return true;
+}
+
+struct hosts_ctx {
+        struct fp_req *r;
+        json_t *arr;
+        const char *last;
+};
+
+static bool hosts_cb(void *ctx, const struct fp_host_rec *h)
+{
+        struct hosts_ctx *c = ctx;
+        json_array_append_new(c->arr,
+                              fp_json_host(h, c->r->now, c->r->srv->cfg.stale_after, false));
+        c->last = h->id;
+        return true;
+}
+
+void api_hosts_list(struct fp_req *r)
+{
+        struct fp_host_filter f;
+        const char *acct[FP_MAX_GRANTS];
+        static __thread struct tag_args tags;
+        if (!host_filter(r, &f, acct, &tags))
+                return;
+        f.limit = 100;
+        const char *limit = req_query(r, "limit");
+        if (limit) {
+                char *end;
+                long v = strtol(limit, &end, 10);
+                if (*end || v < 1 || v > FP_MAX_PAGE) {
+                        req_error(r, 400, "invalid_request", "limit", "1..%d", FP_MAX_PAGE);
+                        return;
+                }
+                f.limit = (size_t)v;
+        }
+        f.after_id = req_query(r, "after");
+        struct fp_tx *tx = req_tx(r, false);
+        if (!tx)
+                return;
+        struct hosts_ctx c = {r, json_array(), NULL};
+        struct fp_diag diag;
+        fp_diag_clear(&diag);
+        enum fp_err err = fp_store_host_list(tx, &f, hosts_cb, &c, &diag);
+        if (err != FP_OK) {
+                json_decref(c.arr);
+                req_fail(r, err, &diag);
+                return;
+        }
+        json_t *o = json_pack("{s:o}", "hosts", c.arr);
+        if (c.last && json_array_size(c.arr) == f.limit)
+                json_object_set_new(o, "next", json_string(c.last));
+        req_answer(r, 200, o);
+}
+
+/* The host of the path if the caller has role on its account; answers 404/403 otherwise. */
+static bool path_host(struct fp_req *r, bool write, enum fp_role role, struct fp_host_rec *h)
+{
+        struct fp_tx *tx = req_tx(r, write);
+        if (!tx)
+                return false;
+        struct fp_diag diag;
+        fp_diag_clear(&diag);
+        enum fp_err err = fp_store_host_get(tx, r->params[0], h, &diag);
+        if (err == FP_ENOTFOUND) {
+                req_error(r, 404, "not_found", NULL, "no such host");
+                return false;
+        }
+        if (err != FP_OK) {
+                req_fail(r, err, &diag);
+                return false;
+        }
+        return req_allow(r, h->account, role);
+}
+
+void api_hosts_get(struct fp_req *r)
+{
+        struct fp_host_rec h;
+        if (path_host(r, false, FP_ROLE_VIEWER, &h))
+                req_answer(r, 200, fp_json_host(&h, r->now, r->srv->cfg.stale_after, true));
+}
+
+void api_hosts_tags(struct fp_req *r)
+{
+        static const char *const allowed[] = {"tags", NULL};
+        struct fp_host_rec h;
+        char *tags = NULL;
+        json_t *t = json_object_get(r->json, "tags");
+        if (!req_members(r, r->json, NULL, allowed))
+                return;
+        if (!t) {
+                req_error(r, 400, "invalid_request", "tags", "required");
+                return;
+        }
+        if (!req_tags(r, t, "tags", &tags) || !path_host(r, true, FP_ROLE_OPERATOR, &h)) {
+                free(tags);
+                return;
+        }
+        struct fp_diag diag;
+        fp_diag_clear(&diag);
+        enum fp_err err = fp_store_host_set_tags(r->tx, h.id, true, tags, &diag);
+        free(tags);
+        if (err == FP_OK)
+                err = fp_store_host_get(r->tx, h.id, &h, &diag);
+        if (err != FP_OK) {
+                req_fail(r, err, &diag);
+                return;
+        }
+        req_answer(r, 200, fp_json_host(&h, r->now, r->srv->cfg.stale_after, true));
+}
+
+void api_hosts_delete(struct fp_req *r)
+{
+        struct fp_host_rec h;
+        if (!path_host(r, true, FP_ROLE_ADMIN, &h))
+                return;
+        struct fp_diag diag;
+        fp_diag_clear(&diag);
+        enum fp_err err = fp_store_token_revoke_host(r->tx, h.id, &diag);
+        if (err == FP_OK)
+                err = fp_store_host_delete(r->tx, h.id, &diag);
+        if (err != FP_OK) {
+                req_fail(r, err, &diag);
+                return;
+        }
+        fp_longpoll_wake(r->srv->longpoll, h.id);
+        req_answer(r, 200, json_pack("{s:s, s:b}", "id", h.id, "deleted", 1));
+}
+
+/* The stored inventory document of a host; NULL (answered) when there is none. */
+static json_t *stored_inventory(struct fp_req *r, const struct fp_host_rec *h)
+{
+        const char *doc = NULL;
+        struct fp_diag diag;
+        fp_diag_clear(&diag);
+        enum fp_err err = fp_store_host_inventory(r->tx, h->id, &doc, &diag);
+        if (err == FP_ENOTFOUND) {
+                req_error(r, 404, "not_found", NULL, "the host has not reported an inventory yet");
+                return NULL;
+        }
+        if (err != FP_OK) {
+                req_fail(r, err, &diag);
+                return NULL;
+        }
+        json_t *inv = json_loads(doc, 0, NULL);
+        if (!inv)
+                req_error(r, 500, "internal", NULL, "the stored inventory does not parse");
+        return inv;
+}
+
+void api_hosts_updates(struct fp_req *r)
+{
+        struct fp_host_rec h;
+        if (!path_host(r, false, FP_ROLE_VIEWER, &h))
+                return;
+        json_t *inv = stored_inventory(r, &h);
+        if (!inv)
+                return;
+        const char *sec = req_query(r, "security");
+        bool security_only = sec && (!strcmp(sec, "1") || !strcmp(sec, "true"));
+        json_t *out = json_array();
+        size_t i;
+        json_t *u;
+        json_array_foreach(json_object_get(inv, "updates"), i, u) {
+                if (!security_only || json_is_true(json_object_get(u, "security")))
+                        json_array_append(out, u);
+        }
+        json_decref(inv);
+        req_answer(r, 200, json_pack("{s:s, s:I, s:o}", "host", h.id, "inventory_at",
+                                     (json_int_t)h.inventory_at, "updates", out));
+}
+
+void api_hosts_vulns(struct fp_req *r)
+{
+        struct fp_host_rec h;
+        if (!path_host(r, false, FP_ROLE_VIEWER, &h))
+                return;
+        json_t *inv = stored_inventory(r, &h);
+        if (!inv)
+                return;
+        struct fp_wire_inventory w;
+        struct fp_diag diag;
+        fp_diag_clear(&diag);
+        enum fp_err err = fp_wire_inventory_parse(inv, &w, &diag);
+        json_decref(inv);
+        if (err != FP_OK) {
+                req_fail(r, err == FP_ENOMEM ? err : FP_EIO, &diag);
+                return;
+        }
+        char *tags = json_dumps(fp_json_tags(&h), JSON_COMPACT);
+        json_t *list = fp_findings_list(r->srv->findings, &w, h.hostname, tags, &diag);
+        free(tags);
+        fp_wire_inventory_release(&w);
+        if (!list) {
+                req_fail(r, FP_EIO, &diag);
+                return;
+        }
+        req_answer(r, 200, json_pack("{s:s, s:b, s:o}", "host", h.id, "vulnerability_database",
+                                     fp_findings_available(r->srv->findings), "findings", list));
+}
+
+/* The job types an agent knows; nothing else is ever sent (no shell text). */
+static const char *const job_types[] = {"rescan", NULL};
+
+void api_hosts_jobs_create(struct fp_req *r)
+{
+        static const char *const allowed[] = {"type", NULL};
+        const char *type = NULL;
+        if (!req_members(r, r->json, NULL, allowed) ||
+            !req_str(r, r->json, "type", true, 32, &type))
+                return;
+        bool known = false;
+        for (size_t i = 0; job_types[i]; i++)
+                known |= !strcmp(type, job_types[i]);
+        if (!known) {
+                req_error(r, 400, "invalid_request", "type", "unknown job type (known: rescan)");
+                return;
+        }
+        struct fp_host_rec h;
+        if (!path_host(r, true, FP_ROLE_OPERATOR, &h))
+                return;
+        char id[17];
+        fp_new_id(id);
+        struct fp_job_rec j = {.id = id, .host = h.id, .account = h.account, .type = type,
+                               .params_json = "{}", .created_by = r->who.user,
+                               .status = FP_JOB_QUEUED, .created = r->now};
+        struct fp_diag diag;
+        fp_diag_clear(&diag);
+        enum fp_err err = fp_store_job_create(r->tx, &j, &diag);
+        if (err != FP_OK) {
+                req_fail(r, err, &diag);
+                return;
+        }
+        /* Commit before waking the agent, so its long-poll finds the job. */
+        err = fp_tx_commit(r->tx, &diag);
+        r->tx = NULL;
+        if (err != FP_OK) {
+                req_fail(r, err, &diag);
+                return;
+        }
+        fp_longpoll_wake(r->srv->longpoll, h.id);
+        req_answer(r, 201, json_pack("{s:s, s:s, s:s, s:s, s:I}", "id", id, "host", h.id, "type",
+                                     type, "status", "queued", "created", (json_int_t)r->now));
+}
+
+struct summary_ctx {
+        struct fp_req *r;
+        int64_t hosts, stale, compl[3], sev[6], kev_hosts, kev, security_updates, overdue;
+        json_t *by_account;
+};
+
+static bool summary_cb(void *ctx, const struct fp_host_rec *h)
+{
+        struct summary_ctx *s = ctx;
+        const struct fp_host_counts *c = &h->counts;
+        s->hosts++;
+        s->stale += h->last_seen < s->r->now - s->r->srv->cfg.stale_after;
+        if ((unsigned)c->compliance < 3)
+                s->compl[c->compliance]++;
+        for (int i = 0; i < 6; i++)
+                s->sev[i] += c->sev[i];
+        s->kev += c->kev;
+        s->kev_hosts += c->kev > 0;
+        s->security_updates += c->security_updates;
+        s->overdue += c->overdue;
+        json_t *a = json_object_get(s->by_account, h->account);
+        if (!a) {
+                a = json_pack("{s:I, s:I, s:I, s:I, s:I}", "hosts", (json_int_t)0, "noncompliant",
+                              (json_int_t)0, "critical", (json_int_t)0, "high", (json_int_t)0,
+                              "kev_hosts", (json_int_t)0);
+                json_object_set_new(s->by_account, h->account, a);
+        }
+        static const char *const keys[] = {"hosts", "noncompliant", "critical", "high",
+                                           "kev_hosts"};
+        int64_t add[] = {1, c->compliance == FP_COMPL_NONCOMPLIANT, c->sev[5], c->sev[4],
+                         c->kev > 0};
+        for (int i = 0; i < 5; i++) {
+                json_t *v = json_object_get(a, keys[i]);
+                json_integer_set(v, json_integer_value(v) + add[i]);
+        }
+        return true;
+}
+
+void api_summary(struct fp_req *r)
+{
+        struct fp_host_filter f;
+        const char *acct[FP_MAX_GRANTS];
+        static __thread struct tag_args tags;
+        if (!host_filter(r, &f, acct, &tags))
+                return;
+        struct fp_tx *tx = req_tx(r, false);
+        if (!tx)
+                return;
+        struct summary_ctx s = {.r = r, .by_account = json_object()};
+        struct fp_diag diag;
+        fp_diag_clear(&diag);
+        enum fp_err err = fp_store_host_list(tx, &f, summary_cb, &s, &diag);
+        if (err != FP_OK) {
+                json_decref(s.by_account);
+                req_fail(r, err, &diag);
+                return;
+        }
+        req_answer(r, 200,
+                   json_pack("{s:I, s:I, s:{s:I, s:I, s:I}, s:{s:I, s:I, s:I, s:I, s:I}, s:I,"
+                             " s:I, s:I, s:I, s:o, s:b}",
+                             "hosts", (json_int_t)s.hosts, "stale", (json_int_t)s.stale,
+                             "compliance", "compliant", (json_int_t)s.compl[FP_COMPL_COMPLIANT],
+                             "noncompliant", (json_int_t)s.compl[FP_COMPL_NONCOMPLIANT],
+                             "unknown", (json_int_t)s.compl[FP_COMPL_UNKNOWN], "findings",
+                             "critical", (json_int_t)s.sev[5], "high", (json_int_t)s.sev[4],
+                             "medium", (json_int_t)s.sev[3], "low",
+                             (json_int_t)(s.sev[2] + s.sev[1]), "unknown", (json_int_t)s.sev[0],
+                             "kev_findings", (json_int_t)s.kev, "kev_hosts",
+                             (json_int_t)s.kev_hosts, "security_updates",
+                             (json_int_t)s.security_updates, "overdue", (json_int_t)s.overdue,
+                             "by_account", s.by_account, "vulnerability_database",
+                             fp_findings_available(r->srv->findings)));
+}

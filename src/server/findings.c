@@ -1,0 +1,245 @@
+/*
+ * Server-side findings: the host's reported packages matched against the vulnerability
+ * database with the same engine as `fleetpatch vulns` (one fp_vindex per distro/release,
+ * whose evaluated tuples are shared by every host of that release). The database file is
+ * re-opened when it changes (feeds imported by `fleetpatch feeds import --db`).
+ * One lock: the index caches evaluations as it goes, and matching a host takes milliseconds.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "fleetpatch/match.h"
+#include "fleetpatch/vulndb.h"
+#include "fleetpatch/wire.h"
+#include "server/server.h"
+
+#define MAX_INDEXES 64
+
+struct fp_findings_engine {
+        pthread_mutex_t mu;
+        char path[700];
+        struct fp_vulndb *db;
+        struct timespec mtime;
+        off_t size;
+        struct {
+                char key[128];
+                struct fp_vindex *ix;
+        } idx[MAX_INDEXES];
+        size_t nidx;
+};
+
+static void drop(struct fp_findings_engine *e)
+{
+        for (size_t i = 0; i < e->nidx; i++)
+                fp_vindex_free(e->idx[i].ix);
+        e->nidx = 0;
+        fp_vulndb_close(e->db);
+        e->db = NULL;
+}
+
+/* Open (or re-open after a change) the database; false when there is none. Lock held. */
+static bool refresh(struct fp_findings_engine *e)
+{
+        struct stat st;
+        if (stat(e->path, &st) != 0) {
+                drop(e);
+                return false;
+        }
+        if (e->db && st.st_mtim.tv_sec == e->mtime.tv_sec &&
+            st.st_mtim.tv_nsec == e->mtime.tv_nsec && st.st_size == e->size)
+                return true;
+        drop(e);
+        struct fp_diag diag;
+        fp_diag_clear(&diag);
+        if (fp_vulndb_open(e->path, &e->db, &diag) != FP_OK) {
+                char msg[600];
+                fp_diag_format(&diag, msg, sizeof(msg));
+                fprintf(stderr, "fleetpatchd: vulnerability database: %s\n", msg);
+                e->db = NULL;
+                return false;
+        }
+        e->mtime = st.st_mtim;
+        e->size = st.st_size;
+        return true;
+}
+
+enum fp_err fp_findings_engine_open(const char *vulndb_path, struct fp_findings_engine **out)
+{
+        struct fp_findings_engine *e = calloc(1, sizeof(*e));
+        if (!e)
+                return FP_ENOMEM;
+        pthread_mutex_init(&e->mu, NULL);
+        snprintf(e->path, sizeof(e->path), "%s", vulndb_path);
+        *out = e;
+        return FP_OK;
+}
+
+void fp_findings_engine_close(struct fp_findings_engine *e)
+{
+        if (!e)
+                return;
+        drop(e);
+        pthread_mutex_destroy(&e->mu);
+        free(e);
+}
+
+bool fp_findings_available(struct fp_findings_engine *e)
+{
+        pthread_mutex_lock(&e->mu);
+        bool ok = refresh(e);
+        pthread_mutex_unlock(&e->mu);
+        return ok;
+}
+
+static struct fp_vindex *index_for(struct fp_findings_engine *e, const char *distro,
+                                   const char *release)
+{
+        char key[128];
+        snprintf(key, sizeof(key), "%s/%s", distro, release);
+        for (size_t i = 0; i < e->nidx; i++)
+                if (!strcmp(e->idx[i].key, key))
+                        return e->idx[i].ix;
+        if (e->nidx == MAX_INDEXES)
+                return NULL;
+        struct fp_diag diag;
+        fp_diag_clear(&diag);
+        struct fp_vindex *ix;
+        if (fp_vindex_load(e->db, distro, release, &ix, &diag) != FP_OK)
+                return NULL;
+        snprintf(e->idx[e->nidx].key, sizeof(e->idx[e->nidx].key), "%s", key);
+        e->idx[e->nidx++].ix = ix;
+        return ix;
+}
+
+/* Host tags as "k=v" strings for the score policy and exceptions. */
+static size_t tag_list(const char *tags_json, char buf[][320], const char **out, size_t max)
+{
+        json_t *t = fp_json_stored(tags_json);
+        const char *k;
+        json_t *v;
+        size_t n = 0;
+        json_object_foreach(t, k, v) {
+                if (n == max || !json_is_string(v))
+                        continue;
+                snprintf(buf[n], 320, "%s=%s", k, json_string_value(v));
+                out[n] = buf[n];
+                n++;
+        }
+        json_decref(t);
+        return n;
+}
+
+/* Match, apply exceptions, attach fixing updates, score. Lock held; hf released by caller. */
+static enum fp_err assess(struct fp_findings_engine *e, const struct fp_wire_inventory *w,
+                          const char *hostname, const char *tags_json,
+                          struct fp_host_findings *hf, struct fp_diag *diag)
+{
+        memset(hf, 0, sizeof(*hf));
+        if (!refresh(e) || !w->inv.distro || !w->inv.release)
+                return FP_ENOTFOUND;
+        struct fp_vindex *ix = index_for(e, w->inv.distro, w->inv.release);
+        if (!ix)
+                return FP_ENOTFOUND;
+        enum fp_err err = fp_match_host(ix, &w->inv, hf, diag);
+        if (err != FP_OK)
+                return err;
+        static char tagbuf[FP_MAX_TAGS][320];
+        const char *tags[FP_MAX_TAGS];
+        size_t ntags = tag_list(tags_json, tagbuf, tags, FP_MAX_TAGS);
+        err = fp_apply_exceptions(e->db, hf, hostname, tags, ntags, diag);
+        if (err != FP_OK)
+                return err;
+        struct fp_score_policy policy;
+        fp_score_policy_default(&policy);
+        for (size_t i = 0; i < ntags; i++)
+                (void)fp_score_policy_tag(&policy, tags[i], NULL); /* bad values: defaults */
+        for (size_t i = 0; i < hf->count; i++) {
+                struct fp_finding *f = &hf->items[i];
+                if (!f->fixed)
+                        continue;
+                for (size_t u = 0; u < w->update_count; u++) {
+                        const struct fp_wire_update *up = &w->updates[u];
+                        if (strcmp(up->name, f->pkg->name) || strcmp(up->arch, f->pkg->arch))
+                                continue;
+                        if (fp_vercmp(w->inv.scheme, up->candidate, f->fixed) >= 0)
+                                f->update = up->candidate;
+                        break;
+                }
+        }
+        fp_score_findings(hf, &policy);
+        return FP_OK;
+}
+
+void fp_findings_counts(struct fp_findings_engine *e, const struct fp_wire_inventory *w,
+                        const char *hostname, const char *tags_json, struct fp_host_counts *c)
+{
+        memset(c, 0, sizeof(*c));
+        c->packages = (int64_t)w->inv.count;
+        c->updates = (int64_t)w->update_count;
+        for (size_t i = 0; i < w->update_count; i++)
+                c->security_updates += w->updates[i].security;
+        struct fp_host_findings hf;
+        struct fp_diag diag;
+        fp_diag_clear(&diag);
+        pthread_mutex_lock(&e->mu);
+        enum fp_err err = assess(e, w, hostname, tags_json, &hf, &diag);
+        int64_t now = fp_now();
+        for (size_t i = 0; err == FP_OK && i < hf.count; i++) {
+                const struct fp_finding *f = &hf.items[i];
+                if (!fp_finding_exposed(f->status))
+                        continue;
+                if ((unsigned)f->severity < 6)
+                        c->sev[f->severity]++;
+                c->kev += f->kev;
+                c->overdue += f->sla_due && f->sla_due < now;
+        }
+        fp_host_findings_release(&hf);
+        pthread_mutex_unlock(&e->mu);
+        c->compliance = c->security_updates || c->kev || c->overdue ? FP_COMPL_NONCOMPLIANT
+                                                                    : FP_COMPL_COMPLIANT;
+}
+
+json_t *fp_findings_list(struct fp_findings_engine *e, const struct fp_wire_inventory *w,
+                         const char *hostname, const char *tags_json, struct fp_diag *diag)
+{
+        json_t *arr = json_array();
+        if (!arr)
+                return NULL;
+        struct fp_host_findings hf;
+        pthread_mutex_lock(&e->mu);
+        enum fp_err err = assess(e, w, hostname, tags_json, &hf, diag);
+        if (err == FP_ENOTFOUND)
+                err = FP_OK; /* no database or release not covered: no findings */
+        for (size_t i = 0; err == FP_OK && i < hf.count; i++) {
+                const struct fp_finding *f = &hf.items[i];
+                json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:f, s:s*, s:s*, s:s*, "
+                                      "s:s*}",
+                                      "vuln", f->vuln, "package", f->pkg->name, "arch",
+                                      f->pkg->arch, "installed", f->pkg->version, "status",
+                                      fp_finding_status_name(f->status), "severity",
+                                      fp_severity_name(f->severity), "kev", f->kev, "score",
+                                      f->score, "fixed", f->fixed, "update", f->update,
+                                      "advisories", f->advisories, "reasons", f->reasons);
+                if (!o) {
+                        err = FP_ENOMEM;
+                        break;
+                }
+                if (f->cvss >= 0)
+                        json_object_set_new(o, "cvss", json_real(f->cvss));
+                if (f->epss >= 0)
+                        json_object_set_new(o, "epss", json_real(f->epss));
+                if (f->sla_due)
+                        json_object_set_new(o, "sla_due", json_integer(f->sla_due));
+                json_array_append_new(arr, o);
+        }
+        fp_host_findings_release(&hf);
+        pthread_mutex_unlock(&e->mu);
+        if (err != FP_OK) {
+                json_decref(arr);
+                return NULL;
+        }
+        return arr;
+}

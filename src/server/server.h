@@ -1,0 +1,246 @@
+/*
+ * fleetpatchd internals: the configuration, the server object, a request as the handlers see
+ * it, and the helpers every handler uses. One request = one store transaction (req_tx);
+ * router.c commits it when the answer is a success and rolls it back otherwise.
+ */
+#ifndef FP_SERVER_H
+#define FP_SERVER_H
+
+#include <jansson.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "fleetpatch/error.h"
+#include "fleetpatch/limits.h"
+#include "fleetpatch/store.h"
+
+#define FP_MAX_IDENT_BUF (FP_MAX_IDENT + 1)
+
+/* ---- configuration (config.c): one table gives file keys, flags, env names and help ---- */
+struct fp_srv_config {
+        char listen[64];
+        long port;
+        char state_dir[512];
+        char store[700];
+        char vulndb[700];
+        char tls_cert[700];
+        char tls_key[700];
+        char tls_names[512];
+        long threads;
+        long checkin_interval;
+        long jitter_percent;
+        long stale_after;
+        long max_connections;
+        long connection_timeout;
+        long login_failures;
+        long token_ttl;
+        char log_level[16];
+};
+
+/* Defaults, then the file (--config or $FLEETPATCHD_CONFIG), then $FLEETPATCHD_<NAME>, then
+ * flags (--name VALUE or --name=VALUE). false with a message naming where on error. */
+bool fp_srv_config_load(struct fp_srv_config *c, int argc, char **argv, char *err, size_t errsz);
+void fp_srv_config_help(FILE *out);
+void fp_srv_config_print(const struct fp_srv_config *c, FILE *out);
+/* Set one option by name from text (used by the loader and the tests). */
+bool fp_srv_config_set(struct fp_srv_config *c, const char *name, const char *value, char *err,
+                       size_t errsz);
+
+/* ---- TLS material (tls.c) ---- */
+/* Load cert/key from the config, or create a CA and a server certificate under
+ * STATE/tls/ on first start (names: localhost, 127.0.0.1, ::1, plus tls_names). */
+bool fp_srv_tls_prepare(const struct fp_srv_config *c, char **cert_pem, char **key_pem,
+                        char *err, size_t errsz);
+
+/* ---- metrics (metrics.c) ---- */
+void fp_metrics_observe(int route, int status, double seconds);
+void fp_metrics_count(const char *name, long long delta);
+/* Prometheus text exposition; caller frees. */
+char *fp_metrics_render(void);
+
+/* ---- the server ---- */
+struct fp_findings_engine;
+struct fp_longpoll;
+
+struct fp_server {
+        struct fp_srv_config cfg;
+        struct fp_store *store;
+        struct fp_findings_engine *findings;
+        struct fp_longpoll *longpoll;
+        struct MHD_Daemon *mhd;
+        int64_t started;
+        volatile int stopping; /* set at shutdown: long-polls answer at once */
+};
+
+/* ---- who is calling (auth.c) ---- */
+enum fp_principal_kind { FP_PRINCIPAL_NONE, FP_PRINCIPAL_USER, FP_PRINCIPAL_ENROLL,
+                         FP_PRINCIPAL_AGENT };
+struct fp_principal {
+        enum fp_principal_kind kind;
+        char token_id[17];
+        /* USER */
+        int64_t user_id;
+        char user[FP_MAX_IDENT_BUF];
+        struct {
+                char account[FP_MAX_IDENT_BUF]; /* copied: outlives the auth transaction */
+                enum fp_role role;
+        } grants[FP_MAX_GRANTS];
+        size_t grant_count;
+        /* ENROLL: the account; AGENT: the host and its account */
+        char account[FP_MAX_IDENT_BUF];
+        char host[17];
+};
+
+/* The strongest role the principal has on account ("*" grants count everywhere). */
+enum fp_role fp_principal_role(const struct fp_principal *p, const char *account);
+/* Is it granted role on every account ("*")? */
+bool fp_principal_org(const struct fp_principal *p, enum fp_role role);
+
+/* ---- a request ---- */
+#define FP_MAX_PATH_PARAMS 4
+struct fp_req {
+        struct fp_server *srv;
+        struct MHD_Connection *conn;
+        const char *method;
+        const char *path;
+        const char *params[FP_MAX_PATH_PARAMS];
+        size_t nparams;
+        const char *body;
+        size_t body_len;
+        json_t *json; /* parsed body (routes with a body), owned by the request */
+        struct fp_principal who;
+        struct fp_tx *tx;
+        bool tx_write;
+        int64_t now;
+        /* the answer */
+        int status;
+        json_t *answer;
+        char *text; /* plain-text answer (metrics), freed by the router */
+        const char *content_type;
+        /* long-poll: set by the handler to suspend the connection until woken or timed out */
+        bool suspend;
+        int64_t suspend_until;
+};
+
+/* Answer helpers. req_error formats the message; field may be NULL. */
+void req_error(struct fp_req *r, int status, const char *code, const char *field,
+               const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+void req_answer(struct fp_req *r, int status, json_t *body); /* steals body */
+/* Map a store/diag failure to an answer (NOTFOUND → 404, EXIST → 409, ...). */
+void req_fail(struct fp_req *r, enum fp_err err, const struct fp_diag *diag);
+/* The request's transaction, begun on first use; a read transaction is replaced by a write
+ * one when write is asked later (authentication reads first). NULL after answering 503. */
+struct fp_tx *req_tx(struct fp_req *r, bool write);
+/* Query parameter (NULL if absent). */
+const char *req_query(struct fp_req *r, const char *name);
+/* Role check on an account: answers 404 (no grant: existence is not leaked) or 403 (too weak)
+ * and returns false. */
+bool req_allow(struct fp_req *r, const char *account, enum fp_role role);
+
+/* ---- validation of request JSON (request.c) ---- */
+/* Object with exactly these members allowed (NULL-terminated); answers 400 on others. */
+bool req_members(struct fp_req *r, const json_t *obj, const char *where,
+                 const char *const *allowed);
+/* Typed members; absent → *out unchanged and true unless required. Answers 400 on error. */
+bool req_str(struct fp_req *r, const json_t *obj, const char *key, bool required, size_t maxlen,
+             const char **out);
+bool req_int(struct fp_req *r, const json_t *obj, const char *key, bool required, int64_t min,
+             int64_t max, int64_t *out);
+/* An identifier: [a-z0-9._-], 1..FP_MAX_IDENT, not starting with '.' or '-'. */
+bool fp_valid_ident(const char *s);
+/* A tags object {"k":"v"} within the limits → compact JSON text (in *out, malloc'd). */
+bool req_tags(struct fp_req *r, const json_t *tags, const char *field, char **out);
+/* Parse a JSON body with limits; answers 400 invalid_json on error. */
+bool req_parse_body(struct fp_req *r);
+
+/* ---- findings (findings.c) ---- */
+struct fp_wire_inventory;
+enum fp_err fp_findings_engine_open(const char *vulndb_path, struct fp_findings_engine **out);
+void fp_findings_engine_close(struct fp_findings_engine *e);
+/* Counts of an inventory (tags_json: the host's effective tags, for the risk score). */
+void fp_findings_counts(struct fp_findings_engine *e, const struct fp_wire_inventory *w,
+                        const char *hostname, const char *tags_json, struct fp_host_counts *out);
+/* The findings as a JSON array, risk first; NULL on failure (diag says why). */
+json_t *fp_findings_list(struct fp_findings_engine *e, const struct fp_wire_inventory *w,
+                         const char *hostname, const char *tags_json, struct fp_diag *diag);
+/* Is a vulnerability database loaded? (for /readyz and summaries) */
+bool fp_findings_available(struct fp_findings_engine *e);
+
+/* ---- long-poll (longpoll.c) ---- */
+struct fp_longpoll *fp_longpoll_new(void);
+void fp_longpoll_free(struct fp_longpoll *lp);
+/* Suspend conn until fp_longpoll_wake(host) or the deadline; called by the router. */
+void fp_longpoll_wait(struct fp_longpoll *lp, struct MHD_Connection *conn, const char *host,
+                      int64_t deadline_ms);
+void fp_longpoll_wake(struct fp_longpoll *lp, const char *host);
+/* Resume every waiter whose deadline passed (the timer thread calls it). */
+void fp_longpoll_tick(struct fp_longpoll *lp, int64_t now_ms);
+/* Resume all (shutdown). */
+void fp_longpoll_wake_all(struct fp_longpoll *lp);
+
+/* ---- routes (router.c) ---- */
+typedef void (*fp_handler)(struct fp_req *r);
+enum fp_auth { FP_AUTH_NONE, FP_AUTH_USER, FP_AUTH_ENROLL, FP_AUTH_AGENT };
+struct fp_route {
+        const char *method;
+        const char *pattern; /* "/v1/hosts/{id}/tags": {x} matches one segment */
+        fp_handler handler;
+        enum fp_auth auth;
+        size_t body_limit; /* 0 = no body accepted */
+};
+extern const struct fp_route fp_routes[];
+extern const size_t fp_route_count;
+/* Find the route; *method_ok false when the path matches with another method only. */
+int fp_route_match(const char *method, const char *path, const char **params, size_t *nparams,
+                   char *scratch, size_t scratchsz, bool *path_known);
+/* Authenticate the bearer token for a route's kind (auth.c); answers 401 and false. */
+bool fp_authenticate(struct fp_req *r, enum fp_auth need);
+/* Run a request end to end (auth, transaction, handler, commit/rollback). */
+void fp_route_run(struct fp_req *r, int route);
+
+/* Handlers (api_*.c). */
+void api_healthz(struct fp_req *r);
+void api_readyz(struct fp_req *r);
+void api_metrics(struct fp_req *r);
+void api_login(struct fp_req *r);
+void api_whoami(struct fp_req *r);
+void api_accounts_list(struct fp_req *r);
+void api_accounts_create(struct fp_req *r);
+void api_accounts_get(struct fp_req *r);
+void api_users_list(struct fp_req *r);
+void api_users_create(struct fp_req *r);
+void api_users_grant(struct fp_req *r);
+void api_users_ungrant(struct fp_req *r);
+void api_tokens_list(struct fp_req *r);
+void api_tokens_create(struct fp_req *r);
+void api_tokens_revoke(struct fp_req *r);
+void api_enroll_tokens_create(struct fp_req *r);
+void api_hosts_list(struct fp_req *r);
+void api_hosts_get(struct fp_req *r);
+void api_hosts_tags(struct fp_req *r);
+void api_hosts_delete(struct fp_req *r);
+void api_hosts_updates(struct fp_req *r);
+void api_hosts_vulns(struct fp_req *r);
+void api_hosts_jobs_create(struct fp_req *r);
+void api_summary(struct fp_req *r);
+void api_agent_enroll(struct fp_req *r);
+void api_agent_checkin(struct fp_req *r);
+void api_agent_jobs(struct fp_req *r);
+void api_agent_job_finish(struct fp_req *r);
+
+/* Bootstrap: the first admin and its token file, the default account. */
+bool fp_server_bootstrap(struct fp_server *s, char *err, size_t errsz);
+
+/* JSON of records, shared by handlers. */
+json_t *fp_json_host(const struct fp_host_rec *h, int64_t now, int64_t stale_after, bool full);
+/* Effective tags: agent tags overlaid with API tags (new reference). */
+json_t *fp_json_tags(const struct fp_host_rec *h);
+/* Parse stored JSON text we wrote ourselves (never fails on our own data; {} if it does). */
+json_t *fp_json_stored(const char *text);
+
+/* Milliseconds since the epoch (monotonic enough for deadlines). */
+int64_t fp_now_ms(void);
+
+#endif
