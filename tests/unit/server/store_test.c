@@ -1,0 +1,297 @@
+/* The store through its interface on the SQLite engine: rollback writes nothing, migrations
+ * refuse a newer schema, filters and effective tags, tokens, jobs, writers from many threads. */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fleetpatch/store.h"
+#include "test.h"
+
+static char dir[256], url[512];
+
+static struct fp_store *open_store(void)
+{
+        struct fp_store *s = NULL;
+        struct fp_diag d;
+        fp_diag_clear(&d);
+        if (fp_store_open(url, &s, &d) != FP_OK) {
+                fprintf(stderr, "open %s: %s\n", url, d.msg);
+                exit(1);
+        }
+        return s;
+}
+
+static struct fp_tx *begin(struct fp_store *s, bool write)
+{
+        struct fp_tx *tx = NULL;
+        if (fp_store_begin(s, write, &tx, NULL) != FP_OK) {
+                fprintf(stderr, "begin failed\n");
+                exit(1);
+        }
+        return tx;
+}
+
+static bool count_cb(void *ctx, const struct fp_host_rec *h)
+{
+        (*(int *)ctx)++;
+        return true;
+}
+
+static int count_hosts(struct fp_store *s, const struct fp_host_filter *f)
+{
+        struct fp_tx *tx = begin(s, false);
+        int n = 0;
+        CHECK(fp_store_host_list(tx, f, count_cb, &n, NULL) == FP_OK);
+        fp_tx_rollback(tx);
+        return n;
+}
+
+static void host(struct fp_tx *tx, const char *id, const char *account, const char *region,
+                 const char *tags)
+{
+        struct fp_host_rec h = {.id = id, .account = account, .hostname = id, .region = region,
+                                .agent_tags_json = tags, .created = 1, .last_seen = 100};
+        CHECK_INT_EQ(fp_store_host_create(tx, &h, NULL), FP_OK);
+}
+
+static void basics(void)
+{
+        struct fp_store *s = open_store();
+        CHECK_STR_EQ(fp_store_engine(s), "sqlite");
+        CHECK_INT_EQ(fp_store_ping(s, NULL), FP_OK);
+        struct fp_tx *tx = begin(s, true);
+        const char *regions[] = {"eu-west-1", "us-east-1"};
+        struct fp_account_rec a = {.name = "acme", .display = "Acme", .regions = regions,
+                                   .region_count = 2, .created = 5};
+        CHECK_INT_EQ(fp_store_account_create(tx, &a, NULL), FP_OK);
+        CHECK_INT_EQ(fp_store_account_create(tx, &a, NULL), FP_EEXIST);
+        a.name = "beta";
+        a.region_count = 0;
+        CHECK_INT_EQ(fp_store_account_create(tx, &a, NULL), FP_OK);
+        host(tx, "h1", "acme", "eu-west-1", "{\"env\":\"prod\",\"role\":\"web\"}");
+        host(tx, "h2", "acme", "us-east-1", "{\"env\":\"dev\"}");
+        host(tx, "h3", "beta", "", "{}");
+        CHECK_INT_EQ(fp_tx_commit(tx, NULL), FP_OK);
+
+        /* A rolled-back transaction leaves nothing. */
+        tx = begin(s, true);
+        host(tx, "h4", "acme", "", "{}");
+        CHECK_INT_EQ(fp_store_account_create(tx, &(struct fp_account_rec){.name = "gamma"}, NULL),
+                     FP_OK);
+        fp_tx_rollback(tx);
+        struct fp_host_filter all = {.compliance = -1};
+        CHECK_INT_EQ(count_hosts(s, &all), 3);
+        tx = begin(s, false);
+        struct fp_account_rec got;
+        CHECK_INT_EQ(fp_store_account_get(tx, "gamma", &got, NULL), FP_ENOTFOUND);
+        CHECK_INT_EQ(fp_store_account_get(tx, "acme", &got, NULL), FP_OK);
+        CHECK_INT_EQ(got.region_count, 2);
+        CHECK_STR_EQ(got.regions[1], "us-east-1");
+        fp_tx_rollback(tx);
+
+        /* Filters: visible accounts, account, region, tags (agent overlaid by API). */
+        const char *only_beta[] = {"beta"};
+        struct fp_host_filter f = {.accounts = only_beta, .account_count = 1, .compliance = -1};
+        CHECK_INT_EQ(count_hosts(s, &f), 1);
+        f = (struct fp_host_filter){.accounts = only_beta, .account_count = 1,
+                                    .account = "acme", .compliance = -1};
+        CHECK_INT_EQ(count_hosts(s, &f), 0); /* asking for a foreign account gives nothing */
+        f = (struct fp_host_filter){.region = "eu-west-1", .compliance = -1};
+        CHECK_INT_EQ(count_hosts(s, &f), 1);
+        struct fp_tag_filter prod = {"env", "prod"};
+        f = (struct fp_host_filter){.tags = &prod, .tag_count = 1, .compliance = -1};
+        CHECK_INT_EQ(count_hosts(s, &f), 1);
+        tx = begin(s, true);
+        CHECK_INT_EQ(fp_store_host_set_tags(tx, "h1", true, "{\"env\":\"staging\"}", NULL), FP_OK);
+        CHECK_INT_EQ(fp_store_host_set_tags(tx, "nope", true, "{}", NULL), FP_ENOTFOUND);
+        CHECK_INT_EQ(fp_tx_commit(tx, NULL), FP_OK);
+        CHECK_INT_EQ(count_hosts(s, &f), 0); /* the API tag wins over the agent's */
+        struct fp_tag_filter web = {"role", "web"};
+        f.tags = &web;
+        CHECK_INT_EQ(count_hosts(s, &f), 1); /* the agent's other tags stay */
+        f = (struct fp_host_filter){.after_id = "h1", .limit = 1, .compliance = -1};
+        CHECK_INT_EQ(count_hosts(s, &f), 1);
+        f = (struct fp_host_filter){.seen_after = 101, .compliance = -1};
+        CHECK_INT_EQ(count_hosts(s, &f), 0);
+
+        /* Check-in, inventory, counts, compliance filter. */
+        tx = begin(s, true);
+        CHECK_INT_EQ(fp_store_host_checkin(tx, "h2", NULL, NULL, "{\"hostname\":\"x\"}", 7, 200,
+                                           NULL),
+                     FP_OK);
+        struct fp_host_counts c = {.packages = 10, .security_updates = 2,
+                                   .compliance = FP_COMPL_NONCOMPLIANT};
+        c.sev[5] = 3;
+        CHECK_INT_EQ(fp_store_host_set_inventory(tx, "h2", "debian", "bookworm",
+                                                 "ab", "{\"packages\":[]}", &c, 200, NULL),
+                     FP_OK);
+        CHECK_INT_EQ(fp_tx_commit(tx, NULL), FP_OK);
+        tx = begin(s, false);
+        struct fp_host_rec h;
+        CHECK_INT_EQ(fp_store_host_get(tx, "h2", &h, NULL), FP_OK);
+        CHECK_INT_EQ(h.last_seq, 7);
+        CHECK_INT_EQ(h.counts.sev[5], 3);
+        CHECK_STR_EQ(h.os_release, "bookworm");
+        CHECK_STR_EQ(h.hostname, "h2"); /* NULL keeps the stored value */
+        const char *doc;
+        CHECK_INT_EQ(fp_store_host_inventory(tx, "h2", &doc, NULL), FP_OK);
+        CHECK_STR_EQ(doc, "{\"packages\":[]}");
+        CHECK_INT_EQ(fp_store_host_inventory(tx, "h1", &doc, NULL), FP_ENOTFOUND);
+        fp_tx_rollback(tx);
+        f = (struct fp_host_filter){.compliance = FP_COMPL_NONCOMPLIANT};
+        CHECK_INT_EQ(count_hosts(s, &f), 1);
+        f = (struct fp_host_filter){.os = "debian:bookworm", .compliance = -1};
+        CHECK_INT_EQ(count_hosts(s, &f), 1);
+
+        /* Tokens: hashed secrets, enrollment uses, revocation with the host. */
+        char id[17], token[88], hash[65], prefix[4], id2[17], hash2[65];
+        fp_new_token("fpe", id, token, hash);
+        CHECK(fp_token_split(token, prefix, id2, hash2));
+        CHECK_STR_EQ(prefix, "fpe");
+        CHECK_STR_EQ(id2, id);
+        CHECK(fp_hash_equal(hash, hash2));
+        token[30] = token[30] == 'a' ? 'b' : 'a';
+        CHECK(fp_token_split(token, prefix, id2, hash2));
+        CHECK(!fp_hash_equal(hash, hash2));
+        CHECK(!fp_token_split("fpe_short", prefix, id2, hash2));
+        tx = begin(s, true);
+        struct fp_token_rec t = {.id = id, .kind = FP_TOKEN_ENROLL, .hash = hash,
+                                 .account = "acme", .created = 1, .uses_left = 1};
+        CHECK_INT_EQ(fp_store_token_create(tx, &t, NULL), FP_OK);
+        CHECK_INT_EQ(fp_store_token_use(tx, id, NULL), FP_OK);
+        CHECK_INT_EQ(fp_store_token_use(tx, id, NULL), FP_ELIMIT);
+        char aid[17], atok[88], ahash[65];
+        fp_new_token("fpa", aid, atok, ahash);
+        struct fp_token_rec at = {.id = aid, .kind = FP_TOKEN_AGENT, .hash = ahash, .host = "h3",
+                                  .created = 1};
+        CHECK_INT_EQ(fp_store_token_create(tx, &at, NULL), FP_OK);
+        CHECK_INT_EQ(fp_store_token_revoke_host(tx, "h3", NULL), FP_OK);
+        struct fp_token_rec back;
+        CHECK_INT_EQ(fp_store_token_get(tx, aid, &back, NULL), FP_OK);
+        CHECK(back.revoked);
+        CHECK_INT_EQ(fp_store_host_delete(tx, "h3", NULL), FP_OK);
+        CHECK_INT_EQ(fp_store_token_get(tx, aid, &back, NULL), FP_ENOTFOUND); /* cascaded */
+        CHECK_INT_EQ(fp_tx_commit(tx, NULL), FP_OK);
+
+        /* Users and grants. */
+        tx = begin(s, true);
+        int64_t uid;
+        CHECK_INT_EQ(fp_store_user_create(tx, "ann", NULL, &uid, NULL), FP_OK);
+        CHECK_INT_EQ(fp_store_user_create(tx, "ann", NULL, NULL, NULL), FP_EEXIST);
+        CHECK_INT_EQ(fp_store_grant_set(tx, uid, "acme", FP_ROLE_VIEWER, NULL), FP_OK);
+        CHECK_INT_EQ(fp_store_grant_set(tx, uid, "acme", FP_ROLE_OPERATOR, NULL), FP_OK);
+        CHECK_INT_EQ(fp_store_grant_set(tx, uid, "*", FP_ROLE_VIEWER, NULL), FP_OK);
+        struct fp_user_rec u;
+        CHECK_INT_EQ(fp_store_user_get(tx, "ann", &u, NULL), FP_OK);
+        CHECK_INT_EQ(u.grant_count, 2);
+        CHECK_STR_EQ(u.grants[0].account, "*");
+        CHECK_INT_EQ(u.grants[1].role, FP_ROLE_OPERATOR);
+        CHECK_INT_EQ(fp_store_grant_delete(tx, uid, "beta", NULL), FP_ENOTFOUND);
+        CHECK_INT_EQ(fp_tx_commit(tx, NULL), FP_OK);
+
+        /* Jobs: queued → delivered → finished once. */
+        tx = begin(s, true);
+        struct fp_job_rec j = {.id = "j1", .host = "h1", .account = "acme", .type = "rescan",
+                               .created = 3};
+        CHECK_INT_EQ(fp_store_job_create(tx, &j, NULL), FP_OK);
+        CHECK_INT_EQ(fp_store_job_mark_delivered(tx, "j1", 4, NULL), FP_OK);
+        CHECK_INT_EQ(fp_store_job_finish(tx, "j1", FP_JOB_SUCCEEDED, "ok", 5, NULL), FP_OK);
+        CHECK_INT_EQ(fp_store_job_finish(tx, "j1", FP_JOB_FAILED, "again", 6, NULL), FP_ENOTFOUND);
+        struct fp_job_rec jb;
+        CHECK_INT_EQ(fp_store_job_get(tx, "j1", &jb, NULL), FP_OK);
+        CHECK_INT_EQ(jb.status, FP_JOB_SUCCEEDED);
+        CHECK_INT_EQ(jb.delivered, 4);
+        CHECK_INT_EQ(fp_tx_commit(tx, NULL), FP_OK);
+        fp_store_close(s);
+}
+
+/* Many threads checking in at once: every write lands, none fails with "busy". */
+struct worker {
+        struct fp_store *s;
+        int n, failures;
+};
+
+static void *worker_run(void *arg)
+{
+        struct worker *w = arg;
+        for (int i = 0; i < w->n; i++) {
+                struct fp_tx *tx = NULL;
+                if (fp_store_begin(w->s, true, &tx, NULL) != FP_OK) {
+                        w->failures++;
+                        continue;
+                }
+                struct fp_host_rec h;
+                if (fp_store_host_get(tx, "h1", &h, NULL) != FP_OK ||
+                    fp_store_host_checkin(tx, "h1", NULL, NULL, NULL, h.last_seq + 1, 1000,
+                                          NULL) != FP_OK ||
+                    fp_tx_commit(tx, NULL) != FP_OK) {
+                        w->failures++;
+                        if (tx)
+                                fp_tx_rollback(tx);
+                }
+        }
+        return NULL;
+}
+
+static void concurrency(void)
+{
+        struct fp_store *s = open_store();
+        struct fp_tx *tx = begin(s, false);
+        struct fp_host_rec h;
+        CHECK_INT_EQ(fp_store_host_get(tx, "h1", &h, NULL), FP_OK);
+        int64_t before = h.last_seq;
+        fp_tx_rollback(tx);
+        enum { THREADS = 8, EACH = 200 };
+        pthread_t th[THREADS];
+        struct worker w[THREADS];
+        for (int i = 0; i < THREADS; i++) {
+                w[i] = (struct worker){s, EACH, 0};
+                pthread_create(&th[i], NULL, worker_run, &w[i]);
+        }
+        int failures = 0;
+        for (int i = 0; i < THREADS; i++) {
+                pthread_join(th[i], NULL);
+                failures += w[i].failures;
+        }
+        CHECK_INT_EQ(failures, 0);
+        tx = begin(s, false);
+        CHECK_INT_EQ(fp_store_host_get(tx, "h1", &h, NULL), FP_OK);
+        CHECK_INT_EQ(h.last_seq, before + THREADS * EACH); /* no lost update */
+        fp_tx_rollback(tx);
+        fp_store_close(s);
+}
+
+static void newer_schema_refused(void)
+{
+        char cmd[700];
+        snprintf(cmd, sizeof(cmd), "sqlite3 '%s/store.db' 'PRAGMA user_version = 999'", dir);
+        if (system(cmd) != 0) {
+                fprintf(stderr, "sqlite3 not available; skipping the schema check\n");
+                return;
+        }
+        struct fp_store *s = NULL;
+        struct fp_diag d;
+        fp_diag_clear(&d);
+        CHECK_INT_EQ(fp_store_open(url, &s, &d), FP_EUNSUPPORTED);
+        CHECK_MSG(strstr(d.msg, "newer"), "msg: %s", d.msg);
+        CHECK_INT_EQ(fp_store_open("postgresql://x/y", &s, &d), FP_EUNSUPPORTED);
+        CHECK_INT_EQ(fp_store_open("sqlite:", &s, &d), FP_EINVAL);
+}
+
+int main(void)
+{
+        snprintf(dir, sizeof(dir), "%s/fpstore.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+        if (!mkdtemp(dir))
+                return 1;
+        snprintf(url, sizeof(url), "sqlite:%s/store.db", dir);
+        basics();
+        concurrency();
+        newer_schema_refused();
+        char cmd[300];
+        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+        if (system(cmd) != 0)
+                fprintf(stderr, "could not remove %s\n", dir);
+        return fp_test_finish();
+}
