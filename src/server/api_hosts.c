@@ -234,7 +234,8 @@ static bool path_host(struct fp_req *r, bool write, enum fp_role role, struct fp
         fp_diag_clear(&diag);
         enum fp_err err = fp_store_host_get(tx, r->params[0], h, &diag);
         if (err == FP_ENOTFOUND) {
-                req_error(r, 404, "not_found", NULL, "no such host");
+                /* the same answer as req_allow's for another account's host */
+                req_error(r, 404, "not_found", NULL, "not found");
                 return false;
         }
         if (err != FP_OK) {
@@ -402,15 +403,18 @@ void api_hosts_jobs_create(struct fp_req *r)
                 req_fail(r, err, &diag);
                 return;
         }
-        /* Commit before waking the agent, so its long-poll finds the job. */
+        /* Commit before waking the agent, so its long-poll finds the job. The host's strings
+         * live in the transaction's arena: copy the id before the commit frees them. */
+        char host[17];
+        snprintf(host, sizeof(host), "%s", h.id);
         err = fp_tx_commit(r->tx, &diag);
         r->tx = NULL;
         if (err != FP_OK) {
                 req_fail(r, err, &diag);
                 return;
         }
-        fp_longpoll_wake(r->srv->longpoll, h.id);
-        req_answer(r, 201, json_pack("{s:s, s:s, s:s, s:s, s:I}", "id", id, "host", h.id, "type",
+        fp_longpoll_wake(r->srv->longpoll, host);
+        req_answer(r, 201, json_pack("{s:s, s:s, s:s, s:s, s:I}", "id", id, "host", host, "type",
                                      type, "status", "queued", "created", (json_int_t)r->now));
 }
 
