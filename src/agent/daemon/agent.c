@@ -153,7 +153,7 @@ static enum agent_rc request_as(struct agent *a, const char *bearer, const char 
                                  res.status, je.text);
         }
         http_response_release(&res);
-        if (res.status == 401 || res.status == 410)
+        if (*status == 401 || *status == 410)
                 return AGENT_AUTH;
         return AGENT_OK;
 }
