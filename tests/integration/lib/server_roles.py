@@ -1,0 +1,384 @@
+"""Roles and tenant isolation of a running fleetpatchd (driven by server_roles.sh).
+
+usage: server_roles.py STATE_DIR WORK_DIR
+
+Every route of fp_routes[] (parsed from src/server/router.c) is called by every kind of caller;
+each answer's status and error code is compared with the expectation table below, which must
+name every route (a new route fails the test until its row is added here).
+"""
+import json
+import os
+import sys
+import uuid
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import fpapi  # noqa: E402
+
+STATE, WORK = sys.argv[1], sys.argv[2]
+SRC = os.environ["FP_SOURCE_ROOT"]
+AGENT = os.environ["FLEETPATCH_AGENT"]
+DPKG_STATUS = os.path.join(os.environ["FP_SHARED_DATA"], "inventory", "debian12-dpkg-status")
+PASSWORD = "correct horse battery"
+
+s = fpapi.Server(STATE)
+ADMIN = s.admin
+
+# ---- setup: accounts, users with passwords, tokens by login, agents ----
+s.must("account a", "POST", "/v1/accounts", ADMIN, body={"name": "a", "regions": ["eu-1"]})
+s.must("account b", "POST", "/v1/accounts", ADMIN, body={"name": "b"})
+USERS = {
+    "a-viewer": [("a", "viewer")],
+    "a-operator": [("a", "operator")],
+    "a-approver": [("a", "approver")],
+    "a-admin": [("a", "admin")],
+    "b-admin": [("b", "admin")],
+    "org-viewer": [("*", "viewer")],
+    "both-viewer": [("a", "viewer"), ("b", "viewer")],  # seen by B's admin with B's grant only
+    "target": [("a", "viewer")],                        # the object of the grant routes
+}
+for name, grants in USERS.items():
+    s.must("user " + name, "POST", "/v1/users", ADMIN,
+           body={"name": name, "password": PASSWORD,
+                 "grants": [{"account": a, "role": r} for a, r in grants]})
+tok = {}
+for name in ("a-viewer", "a-operator", "a-approver", "a-admin", "b-admin", "org-viewer"):
+    doc = s.must("login " + name, "POST", "/v1/auth/login", None,
+                 body={"user": name, "password": PASSWORD})
+    tok[name] = doc["token"]
+s.expect("login with a wrong password", "POST", "/v1/auth/login", None, 401, "unauthenticated",
+         body={"user": "a-admin", "password": "wrong password"})
+s.expect("login of an unknown user", "POST", "/v1/auth/login", None, 401, "unauthenticated",
+         body={"user": "nobody", "password": PASSWORD})
+
+enroll_a = s.must("enroll token a", "POST", "/v1/accounts/a/enroll-tokens", ADMIN,
+                  body={"uses": 2, "tags": {"tier": "a"}})["token"]
+enroll_b = s.must("enroll token b", "POST", "/v1/accounts/b/enroll-tokens", ADMIN,
+                  body={"uses": 1})["token"]
+state_a = fpapi.run_agent(AGENT, s, WORK, "host-a", enroll_a, DPKG_STATUS,
+                          "a" * 32)
+state_b = fpapi.run_agent(AGENT, s, WORK, "host-b", enroll_b, DPKG_STATUS,
+                          "b" * 32)
+cred_a = fpapi.agent_credential(state_a)
+cred_b = fpapi.agent_credential(state_b)
+hosts = s.must("hosts", "GET", "/v1/hosts", ADMIN)["hosts"]
+by_name = {h["hostname"]: h for h in hosts}
+if set(by_name) != {"host-a", "host-b"} or by_name["host-a"]["account"] != "a" or \
+        by_name["host-b"]["account"] != "b" or by_name["host-a"]["packages"] < 100:
+    print("FAIL: setup: the agents did not make one host in a and one in b: " + json.dumps(hosts))
+    sys.exit(1)
+HOST_A, HOST_B = by_name["host-a"]["id"], by_name["host-b"]["id"]
+print("ok: setup (2 accounts, %d users, 2 real agents enrolled)" % len(USERS))
+
+# A many-use enrollment token of A for API-made hosts, and one such host whose credential is
+# the "agent" caller of the matrix (the real agents' persisted sequence stays untouched).
+MATRIX_ENROLL = s.must("matrix enroll token", "POST", "/v1/accounts/a/enroll-tokens", ADMIN,
+                       body={"uses": 1000})["token"]
+
+
+def api_host(name):
+    doc = s.must("enroll " + name, "POST", "/v1/agent/enroll", MATRIX_ENROLL,
+                 body={"hostname": name, "facts": {"hostname": name,
+                                                   "machine_id": uuid.uuid4().hex}})
+    return doc["host_id"], doc["credential"]
+
+
+AGENT_HOST, AGENT_CRED = api_host("matrix-agent")
+
+# ---- tenant isolation: B's admin against A's objects ----
+B = tok["b-admin"]
+st, doc = s.expect("b-admin lists hosts", "GET", "/v1/hosts", B, 200)
+s.ok([h["id"] for h in doc["hosts"]] == [HOST_B], "b-admin's /v1/hosts shows only B's host: "
+     + json.dumps(doc)[:400])
+st, doc = s.expect("b-admin lists hosts of a", "GET", "/v1/hosts?account=a", B, 200)
+s.ok(doc["hosts"] == [], "b-admin's /v1/hosts?account=a is not empty")
+st, doc = s.expect("b-admin filters hosts by a's tag", "GET", "/v1/hosts?tag=tier=a", B, 200)
+s.ok(doc["hosts"] == [], "b-admin's /v1/hosts?tag=tier=a shows A's host")
+st, doc = s.expect("b-admin lists accounts", "GET", "/v1/accounts", B, 200)
+s.ok([a["name"] for a in doc["accounts"]] == ["b"], "b-admin's /v1/accounts: "
+     + json.dumps(doc))
+st, doc = s.expect("b-admin lists users", "GET", "/v1/users", B, 200)
+seen = {u["name"]: u for u in doc["users"]}
+s.ok(set(seen) == {"b-admin", "both-viewer"}, "b-admin's /v1/users shows %s" % sorted(seen))
+for u in doc["users"]:
+    s.ok(all(g["account"] == "b" for g in u["grants"]),
+         "b-admin's /v1/users shows a grant outside b: " + json.dumps(u))
+st, doc = s.expect("b-admin summary", "GET", "/v1/summary", B, 200)
+s.ok(list(doc["by_account"]) == ["b"] and doc["hosts"] == 1,
+     "b-admin's summary: " + json.dumps(doc)[:400])
+st, doc = s.expect("b-admin summary of a", "GET", "/v1/summary?account=a", B, 200)
+s.ok(doc["hosts"] == 0 and doc["by_account"] == {}, "b-admin's summary?account=a: "
+     + json.dumps(doc)[:400])
+st, doc = s.expect("b-admin whoami", "GET", "/v1/whoami", B, 200)
+s.ok(doc["grants"] == [{"account": "b", "role": "admin"}], "b-admin whoami: " + json.dumps(doc))
+
+# A foreign host is answered exactly like a host that does not exist.
+_, d1 = s.expect("b-admin gets A's host", "GET", "/v1/hosts/" + HOST_A, B, 404, "not_found")
+_, d2 = s.expect("b-admin gets a missing host", "GET", "/v1/hosts/fedcba9876543210", B, 404,
+                 "not_found")
+s.ok(d1 == d2, "a foreign host and a missing host answer differently: %s vs %s" % (d1, d2))
+_, d1 = s.expect("b-admin gets account a", "GET", "/v1/accounts/a", B, 404, "not_found")
+_, d2 = s.expect("b-admin gets a missing account", "GET", "/v1/accounts/zz", B, 404, "not_found")
+s.ok(d1 == d2, "a foreign account and a missing account answer differently: %s vs %s" % (d1, d2))
+
+before_host = s.must("host a before", "GET", "/v1/hosts/" + HOST_A, tok["a-admin"])
+before_users = s.must("users before", "GET", "/v1/users", tok["a-admin"])
+a_admin_tokens = s.must("a-admin tokens", "GET", "/v1/tokens", tok["a-admin"])["tokens"]
+attacks = [
+    ("tag A's host", "PUT", "/v1/hosts/%s/tags" % HOST_A, {"tags": {"owned": "by-b"}}),
+    ("queue a job on A's host", "POST", "/v1/hosts/%s/jobs" % HOST_A, {"type": "rescan"}),
+    ("delete A's host", "DELETE", "/v1/hosts/" + HOST_A, None),
+    ("A's host updates", "GET", "/v1/hosts/%s/updates" % HOST_A, None),
+    ("A's host vulns", "GET", "/v1/hosts/%s/vulns" % HOST_A, None),
+    ("grant on a to an A user", "PUT", "/v1/users/a-viewer/grants",
+     {"account": "a", "role": "admin"}),
+    ("grant itself admin on a", "PUT", "/v1/users/b-admin/grants",
+     {"account": "a", "role": "admin"}),
+    ("revoke an A user's grant", "DELETE", "/v1/users/a-viewer/grants/a", None),
+    ("revoke a's grant of a shared user", "DELETE", "/v1/users/both-viewer/grants/a", None),
+    ("enroll token for a", "POST", "/v1/accounts/a/enroll-tokens", {"uses": 5}),
+    ("create a user with a grant on a", "POST", "/v1/users",
+     {"name": "b-made", "grants": [{"account": "a", "role": "viewer"}]}),
+]
+MISSING = "0123456789abcdef"
+for what, method, path, body in attacks:
+    _, d1 = s.expect("b-admin: " + what, method, path, B, 404, "not_found", body=body)
+    if HOST_A in path:  # the same answer as for a host that does not exist
+        _, d2 = s.expect("b-admin: " + what + " (missing host)", method,
+                         path.replace(HOST_A, MISSING), B, 404, "not_found", body=body)
+        s.ok(d1 == d2, "b-admin: %s: a foreign host answers %s, a missing one %s" % (what, d1, d2))
+_, d2 = s.expect("b-admin revokes a missing token", "DELETE", "/v1/tokens/" + MISSING, B, 404,
+                 "not_found")
+for t in a_admin_tokens:
+    _, d1 = s.expect("b-admin revokes a-admin's token", "DELETE", "/v1/tokens/" + t["id"], B,
+                     404, "not_found")
+    s.ok(d1 == d2, "another user's token answers %s, a missing one %s" % (d1, d2))
+s.expect("b-admin grants on '*'", "PUT", "/v1/users/b-admin/grants", B, 403, "forbidden",
+         body={"account": "*", "role": "viewer"})
+s.expect("b-admin creates a user on '*'", "POST", "/v1/users", B, 403, "forbidden",
+         body={"name": "b-star", "grants": [{"account": "*", "role": "viewer"}]})
+s.expect("a-admin grants on '*'", "PUT", "/v1/users/a-viewer/grants", tok["a-admin"], 403,
+         "forbidden", body={"account": "*", "role": "admin"})
+s.expect("a-admin grants on b", "PUT", "/v1/users/a-viewer/grants", tok["a-admin"], 404,
+         "not_found", body={"account": "b", "role": "admin"})
+s.expect("a-operator makes itself admin", "PUT", "/v1/users/a-operator/grants",
+         tok["a-operator"], 403, "forbidden", body={"account": "a", "role": "admin"})
+s.expect("a-admin revokes the org admin's '*'", "DELETE", "/v1/users/admin/grants/*",
+         tok["a-admin"], 403, "forbidden")
+s.expect("b's agent reads A's job", "POST", "/v1/agent/jobs/0123456789abcdef", cred_b, 404,
+         "not_found", body={"status": "failed"})
+
+# A queued job names its host (the answer is built after the job's own commit).
+for i in range(20):
+    _, doc = s.expect("queue job %d" % i, "POST", "/v1/hosts/%s/jobs" % HOST_B, ADMIN, 201,
+                      body={"type": "rescan"})
+    s.ok(doc and doc.get("host") == HOST_B and doc.get("status") == "queued",
+         "job answer: " + json.dumps(doc))
+st, doc = s.expect("B's agent takes the jobs", "GET", "/v1/agent/jobs", cred_b, 200)
+s.ok(len(doc["jobs"]) == 20, "B's agent got %d jobs, want 20" % len(doc["jobs"]))
+
+# Nothing of it took effect (checked as A's admin).
+after_host = s.must("host a after", "GET", "/v1/hosts/" + HOST_A, tok["a-admin"])
+for k in ("tags", "api_tags", "agent_tags", "account", "hostname"):
+    s.ok(after_host[k] == before_host[k], "A's host %s changed: %s -> %s"
+         % (k, before_host[k], after_host[k]))
+after_users = s.must("users after", "GET", "/v1/users", tok["a-admin"])
+s.ok(after_users == before_users, "A's users changed:\n%s\n%s"
+     % (json.dumps(before_users), json.dumps(after_users)))
+s.ok("b-made" not in [u["name"] for u in
+                      s.must("all users", "GET", "/v1/users", ADMIN)["users"]],
+     "a refused POST /v1/users still created the user")
+st, doc = s.expect("A's agent after B's attempts", "GET", "/v1/agent/jobs", cred_a, 200)
+s.ok(doc["jobs"] == [], "B queued a job on A's host: " + json.dumps(doc))
+s.expect("a-admin's token still works", "GET", "/v1/whoami", tok["a-admin"], 200)
+st, doc = s.expect("org view", "GET", "/v1/summary", ADMIN, 200)
+s.ok(sorted(doc["by_account"]) == ["a", "b"], "org summary by_account: " + json.dumps(doc))
+print("ok: tenant isolation (%d checks so far)" % s.checks)
+
+# ---- the route matrix ----
+ROLE = {"viewer": 1, "operator": 2, "approver": 3, "admin": 4}
+CALLERS = {
+    # name: (Authorization value or None, kind, role on a, role on b)
+    "none": (None, "none", 0, 0),
+    "malformed": ("Bearer fpu_notatoken", "bad", 0, 0),
+    "not-bearer": ("Basic YWRtaW46YWRtaW4=", "bad", 0, 0),
+    "unknown": ("Bearer fpu_0123456789abcdef_" + "0" * 64, "bad", 0, 0),
+    "wrong-secret": ("Bearer " + ADMIN[:21] + "f" * 64, "bad", 0, 0),
+    "agent": (AGENT_CRED, "agent", 0, 0),
+    "enroll": (MATRIX_ENROLL, "enroll", 0, 0),
+    "a-viewer": (tok["a-viewer"], "user", 1, 0),
+    "a-operator": (tok["a-operator"], "user", 2, 0),
+    "a-approver": (tok["a-approver"], "user", 3, 0),
+    "a-admin": (tok["a-admin"], "user", 4, 0),
+    "b-admin": (tok["b-admin"], "user", 0, 4),
+    "org-viewer": (tok["org-viewer"], "user", 1, 1),
+    "org-admin": (ADMIN, "user", 4, 4),
+}
+ORG = {"org-viewer": 1, "org-admin": 4}
+counter = [0]
+
+
+def fresh(prefix):
+    counter[0] += 1
+    return "%s-%d" % (prefix, counter[0])
+
+
+def on_a(need, ok):
+    """A user route on an object of account a that needs role `need`."""
+    def rule(c):
+        kind, ra = CALLERS[c][1], CALLERS[c][2]
+        if kind != "user":
+            return 401, "unauthenticated"
+        if ra == 0:
+            return 404, "not_found"
+        return (ok, None) if ra >= ROLE[need] else (403, "forbidden")
+    return rule
+
+
+def any_user(ok):
+    return lambda c: (ok, None) if CALLERS[c][1] == "user" else (401, "unauthenticated")
+
+
+def admin_somewhere(ok, foreign=None):
+    """Routes that need role admin on some account; foreign: answer for an admin of b only."""
+    def rule(c):
+        kind, ra, rb = CALLERS[c][1:]
+        if kind != "user":
+            return 401, "unauthenticated"
+        if ra >= 4:
+            return ok, None
+        if rb >= 4:
+            return foreign or (ok, None)
+        return 403, "forbidden"
+    return rule
+
+
+def org_admin(ok):
+    def rule(c):
+        if CALLERS[c][1] != "user":
+            return 401, "unauthenticated"
+        return (ok, None) if ORG.get(c) == 4 else (403, "forbidden")
+    return rule
+
+
+def kind_only(kind, ok):
+    return lambda c: (ok, None) if CALLERS[c][1] == kind else (401, "unauthenticated")
+
+
+def everyone(ok):
+    return lambda c: (ok, None)
+
+
+def prep_token_revoke(c):
+    if CALLERS[c][1] == "user":  # one of the caller's own tokens
+        t = s.must("token of " + c, "POST", "/v1/tokens", CALLERS[c][0], body={"name": "m"})
+    else:
+        t = s.must("token to revoke", "POST", "/v1/tokens", tok["a-admin"], body={"name": "m"})
+    return "/v1/tokens/" + t["id"], None
+
+
+def prep_ungrant(c):
+    s.must("regrant", "PUT", "/v1/users/target/grants", ADMIN,
+           body={"account": "a", "role": "viewer"})
+    return "/v1/users/target/grants/a", None
+
+
+def prep_host_delete(c):
+    return "/v1/hosts/" + api_host(fresh("doomed"))[0], None
+
+
+def prep_checkin(c):
+    last = s.must("agent host", "GET", "/v1/hosts/" + AGENT_HOST, ADMIN)["last_seq"]
+    return "/v1/agent/checkin", {"seq": last + 1, "inventory_hash": "0" * 64}
+
+
+def prep_job_finish(c):
+    j = s.must("job", "POST", "/v1/hosts/%s/jobs" % AGENT_HOST, ADMIN, body={"type": "rescan"})
+    return "/v1/agent/jobs/" + j["id"], {"status": "succeeded", "detail": "done"}
+
+
+def fixed(path, body=None):
+    return lambda c: (path, body)
+
+
+H = "/v1/hosts/" + HOST_A
+TABLE = {
+    ("GET", "/healthz"): ("FP_AUTH_NONE", fixed("/healthz"), everyone(200)),
+    ("GET", "/readyz"): ("FP_AUTH_NONE", fixed("/readyz"), everyone(200)),
+    ("GET", "/metrics"): ("FP_AUTH_NONE", fixed("/metrics"), everyone(200)),
+    ("POST", "/v1/auth/login"): ("FP_AUTH_NONE", fixed("/v1/auth/login", {
+        "user": "a-viewer", "password": PASSWORD}), everyone(201)),
+    ("GET", "/v1/whoami"): ("FP_AUTH_USER", fixed("/v1/whoami"), any_user(200)),
+    ("GET", "/v1/accounts"): ("FP_AUTH_USER", fixed("/v1/accounts"), any_user(200)),
+    ("POST", "/v1/accounts"): ("FP_AUTH_USER", lambda c: ("/v1/accounts", {
+        "name": fresh("acct")}), org_admin(201)),
+    ("GET", "/v1/accounts/{account}"): ("FP_AUTH_USER", fixed("/v1/accounts/a"),
+                                        on_a("viewer", 200)),
+    ("POST", "/v1/accounts/{account}/enroll-tokens"): (
+        "FP_AUTH_USER", fixed("/v1/accounts/a/enroll-tokens", {"uses": 1}),
+        on_a("operator", 201)),
+    ("GET", "/v1/users"): ("FP_AUTH_USER", fixed("/v1/users"), admin_somewhere(200)),
+    ("POST", "/v1/users"): ("FP_AUTH_USER", lambda c: ("/v1/users", {
+        "name": fresh("u"), "grants": [{"account": "a", "role": "viewer"}]}),
+        admin_somewhere(201, (404, "not_found"))),
+    ("PUT", "/v1/users/{user}/grants"): ("FP_AUTH_USER", fixed(
+        "/v1/users/target/grants", {"account": "a", "role": "viewer"}), on_a("admin", 200)),
+    ("DELETE", "/v1/users/{user}/grants/{account}"): ("FP_AUTH_USER", prep_ungrant,
+                                                      on_a("admin", 200)),
+    ("GET", "/v1/tokens"): ("FP_AUTH_USER", fixed("/v1/tokens"), any_user(200)),
+    ("POST", "/v1/tokens"): ("FP_AUTH_USER", fixed("/v1/tokens", {"name": "m", "ttl": 3600}),
+                             any_user(201)),
+    ("DELETE", "/v1/tokens/{id}"): ("FP_AUTH_USER", prep_token_revoke, any_user(200)),
+    ("GET", "/v1/hosts"): ("FP_AUTH_USER", fixed("/v1/hosts"), any_user(200)),
+    ("GET", "/v1/hosts/{id}"): ("FP_AUTH_USER", fixed(H), on_a("viewer", 200)),
+    ("DELETE", "/v1/hosts/{id}"): ("FP_AUTH_USER", prep_host_delete, on_a("admin", 200)),
+    ("PUT", "/v1/hosts/{id}/tags"): ("FP_AUTH_USER", fixed(H + "/tags", {"tags": {"env": "t"}}),
+                                     on_a("operator", 200)),
+    ("GET", "/v1/hosts/{id}/updates"): ("FP_AUTH_USER", fixed(H + "/updates"),
+                                        on_a("viewer", 200)),
+    ("GET", "/v1/hosts/{id}/vulns"): ("FP_AUTH_USER", fixed(H + "/vulns"), on_a("viewer", 200)),
+    ("POST", "/v1/hosts/{id}/jobs"): ("FP_AUTH_USER", fixed(H + "/jobs", {"type": "rescan"}),
+                                      on_a("operator", 201)),
+    ("GET", "/v1/summary"): ("FP_AUTH_USER", fixed("/v1/summary"), any_user(200)),
+    ("POST", "/v1/agent/enroll"): ("FP_AUTH_ENROLL", lambda c: ("/v1/agent/enroll", {
+        "hostname": fresh("enrolled"), "facts": {"hostname": "x", "machine_id":
+                                                 uuid.uuid4().hex}}), kind_only("enroll", 201)),
+    ("POST", "/v1/agent/checkin"): ("FP_AUTH_AGENT", prep_checkin, kind_only("agent", 200)),
+    ("GET", "/v1/agent/jobs"): ("FP_AUTH_AGENT", fixed("/v1/agent/jobs"),
+                                kind_only("agent", 200)),
+    ("POST", "/v1/agent/jobs/{id}"): ("FP_AUTH_AGENT", prep_job_finish, kind_only("agent", 200)),
+}
+
+routes = fpapi.parse_routes(os.path.join(SRC, "src", "server", "router.c"))
+served = {(m, p) for m, p, _ in routes}
+for m, p, auth in routes:
+    if (m, p) not in TABLE:
+        s.fail("route %s %s is not in the expectation table of %s: add a row" % (m, p, __file__))
+        continue
+    if TABLE[(m, p)][0] != auth:
+        s.fail("route %s %s: the router says %s, the table %s" % (m, p, auth, TABLE[(m, p)][0]))
+for key in TABLE:
+    s.ok(key in served, "the table names %s %s, which the router does not serve" % key)
+
+calls = 0
+for m, p, _ in routes:
+    if (m, p) not in TABLE:
+        continue
+    _, prep, rule = TABLE[(m, p)]
+    for c, (cred, _, _, _) in CALLERS.items():
+        path, body = prep(c)
+        want, code = rule(c)
+        st, doc, _, _ = s.call(m, path, cred, body=body)
+        calls += 1
+        s.check("%s %s as %s" % (m, p, c), st, doc, want, code)
+print("ok: route matrix (%d routes x %d callers = %d calls)" % (len(routes), len(CALLERS), calls))
+
+# The matrix's own writes that must not have happened.
+names = [u["name"] for u in s.must("all users", "GET", "/v1/users", ADMIN)["users"]]
+made = [n for n in names if n.startswith("u-")]
+s.ok(len(made) == 2, "POST /v1/users by the matrix made %d users, want 2 (a-admin, org-admin): %s"
+     % (len(made), made))
+accts = [a["name"] for a in s.must("accounts", "GET", "/v1/accounts", ADMIN)["accounts"]]
+s.ok(len([a for a in accts if a.startswith("acct-")]) == 1,
+     "POST /v1/accounts by the matrix made other than 1 account: %s" % accts)
+s.ok(s.call("GET", "/readyz")[0] == 200, "readyz after the matrix")
+s.done("server_roles")
