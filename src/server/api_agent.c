@@ -92,6 +92,7 @@ void api_agent_enroll(struct fp_req *r)
         const char *region = facts.cloud_region ? facts.cloud_region
                                                 : tok.region ? tok.region : "";
         struct fp_host_rec h;
+        memset(&h, 0, sizeof(h));
         bool reenroll = false;
         if (facts.machine_id && *facts.machine_id) {
                 err = fp_store_host_by_machine(tx, tok.account, facts.machine_id, &h, &diag);

@@ -41,7 +41,7 @@ json_t *fp_json_host(const struct fp_host_rec *h, int64_t now, int64_t stale_aft
                 "updates", (json_int_t)c->updates, "security_updates",
                 (json_int_t)c->security_updates, "findings", "critical",
                 (json_int_t)c->sev[5], "high", (json_int_t)c->sev[4], "medium",
-                (json_int_t)c->sev[3], "low", (json_int_t)(c->sev[2] + c->sev[1]), "unknown",
+                (json_int_t)c->sev[3], "low", (json_int_t)c->sev[2] + (json_int_t)c->sev[1], "unknown",
                 (json_int_t)c->sev[0], "kev", (json_int_t)c->kev, "overdue",
                 (json_int_t)c->overdue);
         if (o && full) {
@@ -484,7 +484,7 @@ void api_summary(struct fp_req *r)
                              "unknown", (json_int_t)s.compl[FP_COMPL_UNKNOWN], "findings",
                              "critical", (json_int_t)s.sev[5], "high", (json_int_t)s.sev[4],
                              "medium", (json_int_t)s.sev[3], "low",
-                             (json_int_t)(s.sev[2] + s.sev[1]), "unknown", (json_int_t)s.sev[0],
+                             (json_int_t)s.sev[2] + (json_int_t)s.sev[1], "unknown", (json_int_t)s.sev[0],
                              "kev_findings", (json_int_t)s.kev, "kev_hosts",
                              (json_int_t)s.kev_hosts, "security_updates",
                              (json_int_t)s.security_updates, "overdue", (json_int_t)s.overdue,

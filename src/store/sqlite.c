@@ -43,7 +43,8 @@ static const char *const migrations[] = {
         "  security_updates INTEGER NOT NULL DEFAULT 0,"
         "  sev0 INTEGER NOT NULL DEFAULT 0, sev1 INTEGER NOT NULL DEFAULT 0,"
         "  sev2 INTEGER NOT NULL DEFAULT 0, sev3 INTEGER NOT NULL DEFAULT 0,"
-        "  sev4 INTEGER NOT NULL DEFAULT 0, kev INTEGER NOT NULL DEFAULT 0,"
+        "  sev4 INTEGER NOT NULL DEFAULT 0, sev5 INTEGER NOT NULL DEFAULT 0,"
+        "  kev INTEGER NOT NULL DEFAULT 0,"
         "  overdue INTEGER NOT NULL DEFAULT 0, compliance INTEGER NOT NULL DEFAULT 0);"
         "CREATE INDEX hosts_by_account ON hosts (account, id);"
         "CREATE INDEX hosts_by_machine ON hosts (account, machine_id);"
@@ -176,6 +177,7 @@ static void conn_free(struct conn *c)
 
 static enum fp_err conn_open(struct fp_store *s, struct conn **out, struct fp_diag *diag)
 {
+        *out = NULL;
         struct conn *c = calloc(1, sizeof(*c));
         if (!c)
                 return FP_ENOMEM;
@@ -224,11 +226,11 @@ static enum fp_err sqlite_open(const char *target, struct fp_store **out, struct
         snprintf(s->path, sizeof(s->path), "%s", target);
         pthread_mutex_init(&s->pool_mu, NULL);
         pthread_mutex_init(&s->write_mu, NULL);
-        struct conn *c;
+        struct conn *c = NULL;
         enum fp_err err = conn_open(s, &c, diag);
-        if (err != FP_OK) {
+        if (err != FP_OK || !c) {
                 sqlite_close(s);
-                return err;
+                return err != FP_OK ? err : FP_ENOMEM;
         }
         err = exec_sql(c->db, s->path, "PRAGMA journal_mode = WAL", diag);
         if (err == FP_OK)
@@ -262,9 +264,9 @@ static enum fp_err sqlite_begin(struct fp_store *s, bool write, struct fp_tx **o
         enum fp_err err = FP_OK;
         if (!tx->c)
                 err = conn_open(s, &tx->c, diag);
-        if (err != FP_OK) {
+        if (err != FP_OK || !tx->c) {
                 free(tx);
-                return err;
+                return err != FP_OK ? err : FP_ENOMEM;
         }
         if (write)
                 pthread_mutex_lock(&s->write_mu);
@@ -825,7 +827,7 @@ static enum fp_err token_use(struct fp_tx *tx, const char *id, struct fp_diag *d
         "h.id, h.account, h.hostname, h.region, h.machine_id, h.os_id, h.os_release, h.facts,"     \
         " h.agent_tags, h.api_tags, h.inventory_hash, h.created, h.last_seen, h.inventory_at,"     \
         " h.last_seq, h.seq_regressions, h.packages, h.updates, h.security_updates, h.sev0,"       \
-        " h.sev1, h.sev2, h.sev3, h.sev4, h.kev, h.overdue, h.compliance"
+        " h.sev1, h.sev2, h.sev3, h.sev4, h.sev5, h.kev, h.overdue, h.compliance"
 
 static void host_row(struct fp_tx *tx, sqlite3_stmt *st, struct fp_host_rec *h)
 {
@@ -849,11 +851,11 @@ static void host_row(struct fp_tx *tx, sqlite3_stmt *st, struct fp_host_rec *h)
         h->counts.packages = sqlite3_column_int64(st, 16);
         h->counts.updates = sqlite3_column_int64(st, 17);
         h->counts.security_updates = sqlite3_column_int64(st, 18);
-        for (int i = 0; i < 5; i++)
+        for (int i = 0; i < 6; i++)
                 h->counts.sev[i] = sqlite3_column_int64(st, 19 + i);
-        h->counts.kev = sqlite3_column_int64(st, 24);
-        h->counts.overdue = sqlite3_column_int64(st, 25);
-        h->counts.compliance = (enum fp_compliance)sqlite3_column_int(st, 26);
+        h->counts.kev = sqlite3_column_int64(st, 25);
+        h->counts.overdue = sqlite3_column_int64(st, 26);
+        h->counts.compliance = (enum fp_compliance)sqlite3_column_int(st, 27);
 }
 
 static enum fp_err host_one(struct fp_tx *tx, sqlite3_stmt *st, struct fp_host_rec *out,
@@ -966,12 +968,13 @@ static enum fp_err host_set_counts(struct fp_tx *tx, const char *id,
 {
         static const char up[] =
                 "UPDATE hosts SET packages = ?, updates = ?, security_updates = ?, sev0 = ?,"
-                " sev1 = ?, sev2 = ?, sev3 = ?, sev4 = ?, kev = ?, overdue = ?, compliance = ?"
+                " sev1 = ?, sev2 = ?, sev3 = ?, sev4 = ?, sev5 = ?, kev = ?, overdue = ?,"
+                " compliance = ?"
                 " WHERE id = ?";
         int n = 0;
-        enum fp_err err = run(tx, stmt(tx, up, true, "iiiiiiiiiiis", c->packages, c->updates,
+        enum fp_err err = run(tx, stmt(tx, up, true, "iiiiiiiiiiiis", c->packages, c->updates,
                                        c->security_updates, c->sev[0], c->sev[1], c->sev[2],
-                                       c->sev[3], c->sev[4], c->kev, c->overdue,
+                                       c->sev[3], c->sev[4], c->sev[5], c->kev, c->overdue,
                                        (int64_t)c->compliance, id),
                               &n, diag, "host counts");
         return err == FP_OK && n == 0 ? FP_ENOTFOUND : err;
