@@ -129,7 +129,7 @@ const char *fp_compliance_name(enum fp_compliance c);
 /* Per-host counts the server derives from an inventory (kept for lists and summaries). */
 struct fp_host_counts {
         int64_t packages, updates, security_updates;
-        int64_t sev[5]; /* exposed findings by enum fp_severity: none/low/medium/high/critical */
+        int64_t sev[6]; /* exposed findings by enum fp_severity (unknown .. critical) */
         int64_t kev, overdue;
         enum fp_compliance compliance;
 };
