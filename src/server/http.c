@@ -112,11 +112,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                                  limit);
                         return send_error(conn, c->route, c, 413, "body_too_large", msg);
                 }
+                /* Judged when a body arrived: a chunked body has no Content-Length. The type
+                 * is application/json, optionally with parameters ("; charset=utf-8"). */
                 const char *type = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
                                                                MHD_HTTP_HEADER_CONTENT_TYPE);
-                if (c->route >= 0 && limit && cl && strcmp(cl, "0") &&
-                    (!type || strncmp(type, "application/json", 16)))
-                        c->bad_type = true;
+                c->bad_type = !type || strncmp(type, "application/json", 16) ||
+                              (type[16] && type[16] != ';' && type[16] != ' ');
                 return MHD_YES;
         }
         if (*upload_size) {
@@ -145,7 +146,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                 return send_error(conn, c->route, c, limit ? 413 : 400,
                                   limit ? "body_too_large" : "invalid_request", msg);
         }
-        if (c->bad_type)
+        if (c->bad_type && c->body.len)
                 return send_error(conn, c->route, c, 415, "unsupported_media_type",
                                   "the body must be application/json");
 
