@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "fleetpatch/wire.h"
 #include "fleetpatch/vuln.h"
@@ -16,6 +17,23 @@ static bool is_hex64(const char *s)
                 if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
                         return false;
         return true;
+}
+
+/* docs/api.md: the timezone is a zone of the server's zoneinfo. The wire parser checked the
+ * name's shape (a relative path without "." components); without a zoneinfo here, that is all
+ * that can be checked. */
+static bool zone_known(const char *tz)
+{
+        const char *dir = getenv("TZDIR");
+        if (!dir || !*dir)
+                dir = "/usr/share/zoneinfo";
+        struct stat st;
+        if (stat(dir, &st) != 0)
+                return true;
+        char path[512];
+        if (snprintf(path, sizeof(path), "%s/%s", dir, tz) >= (int)sizeof(path))
+                return false;
+        return stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
 /* Validated facts as stored text (malloc'd) and parsed; answers 400 on bad facts. */
@@ -32,6 +50,12 @@ static bool read_facts(struct fp_req *r, struct fp_facts *facts, char **text)
         if (err != FP_OK) {
                 req_error(r, 400, "invalid_request", diag.field[0] ? diag.field : "facts", "%s",
                           diag.msg[0] ? diag.msg : fp_strerror(err));
+                return false;
+        }
+        if (facts->timezone && !zone_known(facts->timezone)) {
+                req_error(r, 400, "invalid_request", "facts.timezone",
+                          "'%.64s' is not a time zone of the server's zoneinfo", facts->timezone);
+                fp_facts_release(facts);
                 return false;
         }
         *text = json_dumps(f, JSON_COMPACT | JSON_SORT_KEYS);
