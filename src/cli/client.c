@@ -316,8 +316,10 @@ void cli_error_text(long status, const char *body, char *out, size_t outsz)
                 printable(code ? code : "error", c, sizeof(c));
                 printable(msg ? msg : "", m, sizeof(m));
                 printable(field ? field : "", f, sizeof(f));
-                snprintf(out, outsz, "%ld %s: %s%s%s%s", status, c, m, *f ? " (field " : "", f,
-                         *f ? ")" : "");
+                /* Said once: some messages name their field already. */
+                bool named = !*f || strstr(m, f);
+                snprintf(out, outsz, "%ld %s: %s%s%s%s", status, c, m, named ? "" : " (field ",
+                         named ? "" : f, named ? "" : ")");
         } else {
                 printable(body ? body : "", start, sizeof(start));
                 snprintf(out, outsz, "HTTP status %ld%s%s", status, *start ? ": " : "", start);

@@ -408,20 +408,36 @@ static size_t width(const char *s)
         return w;
 }
 
+/* A UTC seconds value as "YYYY-MM-DD HH:MM" (nothing for 0, "never" in the API). */
+static void add_time(struct fp_buf *b, const json_t *v)
+{
+        char when[32] = "";
+        time_t t = (time_t)json_integer_value(v);
+        struct tm tm;
+        if (t > 0 && gmtime_r(&t, &tm))
+                strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm);
+        fp_buf_addstr(b, when);
+}
+
+/* Members of the API's objects that hold UTC seconds (docs/api.md). */
+static bool time_key(const char *key)
+{
+        static const char *const keys[] = {"created",   "expires",  "last_seen", "inventory_at",
+                                           "delivered", "finished", "sla_due"};
+        for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+                if (!strcmp(key, keys[i]))
+                        return true;
+        return false;
+}
+
 static void cell(const json_t *row, const struct cli_col *col, struct fp_buf *b)
 {
         const json_t *v = lookup(row, col->key);
         fp_buf_reset(b);
-        if (col->time && json_is_integer(v)) {
-                char when[32] = "";
-                time_t t = (time_t)json_integer_value(v);
-                struct tm tm;
-                if (t > 0 && gmtime_r(&t, &tm))
-                        strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm);
-                fp_buf_addstr(b, when);
-        } else {
+        if (col->time && json_is_integer(v))
+                add_time(b, v);
+        else
                 cli_value_text(v, b);
-        }
         if (b->len == 0)
                 fp_buf_addc(b, '-');
 }
@@ -476,7 +492,10 @@ static void flatten(const json_t *obj, const char *prefix, struct fp_buf *lines)
                 } else {
                         fp_buf_addf(lines, "%s\t", fp_buf_str(&name));
                         size_t before = lines->len;
-                        cli_value_text(v, lines);
+                        if (json_is_integer(v) && time_key(keys[i]))
+                                add_time(lines, v);
+                        else
+                                cli_value_text(v, lines);
                         if (lines->len == before)
                                 fp_buf_addc(lines, '-');
                         fp_buf_addc(lines, '\n');
@@ -493,15 +512,18 @@ void cli_print_record(const json_t *obj)
 
         fp_buf_init(&lines, 64L * 1024 * 1024);
         flatten(obj, "", &lines);
-        for (const char *p = fp_buf_str(&lines); *p; p = strchr(p, '\n') + 1) {
-                size_t k = strcspn(p, "\t");
-                w = k > w ? k : w;
-        }
-        for (const char *p = fp_buf_str(&lines); *p; p = strchr(p, '\n') + 1) {
-                int k = (int)strcspn(p, "\t");
-                const char *val = p + k + 1;
-                printf("%.*s:%*s%.*s\n", k, p, (int)(w - (size_t)k + 1), "",
-                       (int)strcspn(val, "\n"), val);
+        /* Only whole "key\tvalue\n" lines count (a record past the limit is cut). */
+        for (int pass = 0; pass < 2; pass++) {
+                const char *p = fp_buf_str(&lines), *nl, *tab;
+                for (; (nl = strchr(p, '\n')) && (tab = memchr(p, '\t', (size_t)(nl - p)));
+                     p = nl + 1) {
+                        size_t k = (size_t)(tab - p);
+                        if (pass == 0)
+                                w = k > w ? k : w;
+                        else
+                                printf("%.*s:%*s%.*s\n", (int)k, p, (int)(w - k + 1), "",
+                                       (int)(nl - tab - 1), tab + 1);
+                }
         }
         fp_buf_release(&lines);
 }
