@@ -262,6 +262,15 @@ for what, body in (
     st, doc, _, _ = s.call("POST", "/v1/agent/enroll", tok1, body=body)
     s.check("enrollment with " + what, st, doc, 400, "invalid_request")
 s.ok(counts()[0] == n0, "a refused enrollment made a host")
+for tz in ("America", "../../etc/passwd", "Europe/Nowhere"):
+    st, doc, _, _ = s.call("POST", "/v1/agent/enroll", tok1,
+                           body={"hostname": "e1", "facts": {"hostname": "e1", "timezone": tz}})
+    s.check("enrollment with timezone " + tz, st, doc, 400, "invalid_request")
+if os.path.exists("/usr/share/zoneinfo/Europe/Berlin"):
+    d = s.must("timezone Europe/Berlin", "POST", "/v1/agent/enroll", many,
+               body={"hostname": "tz", "facts": {"hostname": "tz", "timezone": "Europe/Berlin"}})
+    s.expect("delete tz", "DELETE", "/v1/hosts/" + d["host_id"], ADMIN, 200)
+    n0 = counts()[0]
 st, doc = s.expect("the one-use token still works", "POST", "/v1/agent/enroll", tok1, 201,
                    body={"hostname": "e1", "facts": {"hostname": "e1"}})
 s.expect("used up", "POST", "/v1/agent/enroll", tok1, 410, "enrollment_exhausted",
