@@ -125,6 +125,30 @@ static char *trim(char *s)
         return s;
 }
 
+/* One line of a config file (comments, blanks, name = value); where names the source. */
+static bool parse_line(struct fp_srv_config *c, char *line, const char *where,
+                       unsigned long lineno, char *err, size_t errsz)
+{
+        char *s = trim(line);
+        if (!*s || *s == '#')
+                return true;
+        char *eq = strchr(s, '=');
+        if (!eq) {
+                snprintf(err, errsz, "%s:%lu: expected 'name = value'", where, lineno);
+                return false;
+        }
+        *eq = 0;
+        char *key = trim(s), *value = trim(eq + 1);
+        char inner[512];
+        if (!fp_srv_config_set(c, key, value, inner, sizeof(inner))) {
+                snprintf(err, errsz, "%s:%lu: %s", where, lineno, inner);
+                return false;
+        }
+        return true;
+}
+
+#define MAX_LINE 2048
+
 static bool load_file(struct fp_srv_config *c, const char *path, char *err, size_t errsz)
 {
         FILE *f = fopen(path, "r");
@@ -132,7 +156,7 @@ static bool load_file(struct fp_srv_config *c, const char *path, char *err, size
                 snprintf(err, errsz, "%s: %s", path, strerror(errno));
                 return false;
         }
-        char line[2048];
+        char line[MAX_LINE];
         unsigned long lineno = 0;
         bool ok = true;
         while (ok && fgets(line, sizeof(line), f)) {
@@ -143,22 +167,7 @@ static bool load_file(struct fp_srv_config *c, const char *path, char *err, size
                         ok = false;
                         break;
                 }
-                char *s = trim(line);
-                if (!*s || *s == '#')
-                        continue;
-                char *eq = strchr(s, '=');
-                if (!eq) {
-                        snprintf(err, errsz, "%s:%lu: expected 'name = value'", path, lineno);
-                        ok = false;
-                        break;
-                }
-                *eq = 0;
-                char *key = trim(s), *value = trim(eq + 1);
-                char inner[512];
-                if (!fp_srv_config_set(c, key, value, inner, sizeof(inner))) {
-                        snprintf(err, errsz, "%s:%lu: %s", path, lineno, inner);
-                        ok = false;
-                }
+                ok = parse_line(c, line, path, lineno, err, errsz);
         }
         if (ok && ferror(f)) {
                 snprintf(err, errsz, "%s: read error", path);
@@ -166,6 +175,30 @@ static bool load_file(struct fp_srv_config *c, const char *path, char *err, size
         }
         fclose(f);
         return ok;
+}
+
+bool fp_srv_config_parse_text(struct fp_srv_config *c, const char *text, size_t len,
+                              const char *where, char *err, size_t errsz)
+{
+        char line[MAX_LINE];
+        unsigned long lineno = 0;
+        size_t i = 0;
+        while (i < len) {
+                const char *nl = memchr(text + i, '\n', len - i);
+                size_t n = nl ? (size_t)(nl - (text + i)) : len - i;
+                lineno++;
+                if (n > sizeof(line) - 2) {
+                        snprintf(err, errsz, "%s:%lu: line longer than %zu bytes", where, lineno,
+                                 sizeof(line) - 2);
+                        return false;
+                }
+                memcpy(line, text + i, n);
+                line[n] = 0; /* a NUL inside the line ends it, as with fgets */
+                if (!parse_line(c, line, where, lineno, err, errsz))
+                        return false;
+                i += n + 1;
+        }
+        return true;
 }
 
 bool fp_srv_config_load(struct fp_srv_config *c, int argc, char **argv, char *err, size_t errsz)

@@ -44,6 +44,10 @@ struct fp_srv_config {
 bool fp_srv_config_load(struct fp_srv_config *c, int argc, char **argv, char *err, size_t errsz);
 void fp_srv_config_help(FILE *out);
 void fp_srv_config_print(const struct fp_srv_config *c, FILE *out);
+/* The config file's format from memory (name = value lines, # comments); where names the
+ * source in messages. Options not named keep their values. */
+bool fp_srv_config_parse_text(struct fp_srv_config *c, const char *text, size_t len,
+                              const char *where, char *err, size_t errsz);
 /* Set one option by name from text (used by the loader and the tests). */
 bool fp_srv_config_set(struct fp_srv_config *c, const char *name, const char *value, char *err,
                        size_t errsz);
