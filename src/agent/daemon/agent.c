@@ -646,6 +646,13 @@ int agent_daemon(struct agent *a)
                 if (rc == AGENT_OK)
                         rc = agent_run_jobs(a, jobs);
                 json_decref(jobs);
+                if (rc == AGENT_AUTH && agent_enrolled(a)) {
+                        /* an operator may have removed the credential to enroll again */
+                        char buf[STATE_MAX_FILE];
+                        if (state_read(a->cfg->state_dir, "credential", buf, sizeof(buf), NULL) ==
+                            FP_ENOENT)
+                                a->credential[0] = '\0';
+                }
                 if (rc != AGENT_OK) {
                         if (!back_off(a, &failures))
                                 break;

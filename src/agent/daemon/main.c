@@ -66,7 +66,7 @@ int main(int argc, char **argv)
         } flags[16];
         size_t nflags = 0;
         const char *config = AGENT_DEFAULT_CONFIG;
-        bool once = false;
+        bool once = false, config_given = false;
         int c;
 
         while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -74,6 +74,7 @@ int main(int argc, char **argv)
                 switch (c) {
                 case 'c':
                         config = optarg;
+                        config_given = true;
                         break;
                 case '1':
                         once = true;
@@ -126,6 +127,11 @@ int main(int argc, char **argv)
                 return AGENT_EXIT_FAIL;
         }
         enum fp_err err = agent_config_load(&cfg, config, &d);
+        /* without --config, flags alone may configure the agent */
+        if (err == FP_ENOENT && !config_given) {
+                fp_diag_clear(&d);
+                err = FP_OK;
+        }
         for (size_t i = 0; err == FP_OK && i < nflags; i++)
                 err = agent_config_set(&cfg, flags[i].key, flags[i].value, "command line", 0, &d);
         if (err == FP_OK)
