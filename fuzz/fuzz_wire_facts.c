@@ -50,7 +50,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 check_str(all[i]);
         for (size_t i = 0; i < f.kernel_count; i++)
                 check_str(f.kernels_installed[i]);
-        if (f.timezone && (f.timezone[0] == '/' || strstr(f.timezone, "..")))
+        /* a zone name is a path below zoneinfo: never absolute, no "." or ".." component */
+        if (f.timezone && (f.timezone[0] == '/' || strcmp(f.timezone, "..") == 0 ||
+                           strncmp(f.timezone, "../", 3) == 0 || strstr(f.timezone, "/../") ||
+                           strstr(f.timezone, "/./") || strncmp(f.timezone, "./", 2) == 0))
+                abort();
+        if (f.timezone && strlen(f.timezone) >= 3 &&
+            strcmp(f.timezone + strlen(f.timezone) - 3, "/..") == 0)
                 abort();
         json_t *b = fp_wire_facts_build(&f);
         if (b) {
