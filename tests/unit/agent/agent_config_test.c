@@ -7,7 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "agent/daemon/config.c"
+/* the daemon is not a library: its configuration parser is compiled into this test */
+#include "agent/daemon/config.c" // NOLINT(bugprone-suspicious-include)
 #include "test.h"
 
 static char dir[] = "/tmp/fp-agentconf-XXXXXX";
