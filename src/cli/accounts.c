@@ -21,31 +21,13 @@ static int accounts_ls(int argc, char **argv)
             {"REGIONS", "regions", false},
             {"CREATED", "created", true},
         };
-        const struct cli_opt opts[] = {{NULL, CLI_FLAG, NULL}};
-        struct cli_remote r = {0};
-        json_t *answer;
-
-        int rc = cli_parse(argc, argv, "accounts ls", opts, &r, NULL, 0, 0, usage);
-        if (rc != CLI_GO_ON)
-                return rc;
-        if ((rc = cli_request(&r, "GET", "/v1/accounts", NULL, &answer)) != FP_EXIT_OK)
-                return rc;
-        return cli_show_list(&r, answer, NULL, cols, sizeof(cols) / sizeof(cols[0]));
+        return cli_list_cmd(argc, argv, "accounts ls", "/v1/accounts", cols,
+                            sizeof(cols) / sizeof(cols[0]), usage);
 }
 
 static int accounts_show(int argc, char **argv)
 {
-        const struct cli_opt opts[] = {{NULL, CLI_FLAG, NULL}};
-        const char *name = NULL;
-        struct cli_remote r = {0};
-        json_t *answer;
-
-        int rc = cli_parse(argc, argv, "accounts show", opts, &r, &name, 1, 1, usage);
-        if (rc != CLI_GO_ON)
-                return rc;
-        if ((rc = cli_requestf(&r, "GET", NULL, &answer, "/v1/accounts/%s", name)) != FP_EXIT_OK)
-                return rc;
-        return cli_show_record(&r, answer);
+        return cli_show_cmd(argc, argv, "accounts show", "/v1/accounts/%s", usage);
 }
 
 static int accounts_create(int argc, char **argv)

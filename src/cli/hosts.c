@@ -160,17 +160,7 @@ static int hosts_ls(int argc, char **argv)
 
 static int hosts_show(int argc, char **argv)
 {
-        const struct cli_opt opts[] = {{NULL, CLI_FLAG, NULL}};
-        const char *id = NULL;
-        struct cli_remote r = {0};
-        json_t *host;
-
-        int rc = cli_parse(argc, argv, "hosts show", opts, &r, &id, 1, 1, usage);
-        if (rc != CLI_GO_ON)
-                return rc;
-        if ((rc = cli_requestf(&r, "GET", NULL, &host, "/v1/hosts/%s", id)) != FP_EXIT_OK)
-                return rc;
-        return cli_show_record(&r, host);
+        return cli_show_cmd(argc, argv, "hosts show", "/v1/hosts/%s", usage);
 }
 
 /* The tags set through the API: the host's "api_tags" (else its "tags"), with sets and removals

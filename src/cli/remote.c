@@ -640,3 +640,33 @@ int cli_dispatch(int argc, char **argv, const char *cmd, const struct cli_sub *s
         usage(stderr);
         return FP_EXIT_USAGE;
 }
+
+int cli_list_cmd(int argc, char **argv, const char *cmd, const char *path,
+                 const struct cli_col *cols, size_t ncols, void (*usage)(FILE *))
+{
+        const struct cli_opt opts[] = {{NULL, CLI_FLAG, NULL}};
+        struct cli_remote r = {0};
+        json_t *answer;
+
+        int rc = cli_parse(argc, argv, cmd, opts, &r, NULL, 0, 0, usage);
+        if (rc != CLI_GO_ON)
+                return rc;
+        if ((rc = cli_request(&r, "GET", path, NULL, &answer)) != FP_EXIT_OK)
+                return rc;
+        return cli_show_list(&r, answer, NULL, cols, ncols);
+}
+
+int cli_show_cmd(int argc, char **argv, const char *cmd, const char *fmt, void (*usage)(FILE *))
+{
+        const struct cli_opt opts[] = {{NULL, CLI_FLAG, NULL}};
+        const char *name = NULL;
+        struct cli_remote r = {0};
+        json_t *answer;
+
+        int rc = cli_parse(argc, argv, cmd, opts, &r, &name, 1, 1, usage);
+        if (rc != CLI_GO_ON)
+                return rc;
+        if ((rc = cli_requestf(&r, "GET", NULL, &answer, fmt, name)) != FP_EXIT_OK)
+                return rc;
+        return cli_show_record(&r, answer);
+}

@@ -86,6 +86,12 @@ int cli_show_list(const struct cli_remote *r, json_t *answer, const char *member
 /* Print the answer: as JSON (--json), else as a record. Decrefs answer. */
 int cli_show_record(const struct cli_remote *r, json_t *answer);
 
+/* A command with no option of its own that lists GET path (its only array) as a table. */
+int cli_list_cmd(int argc, char **argv, const char *cmd, const char *path,
+                 const struct cli_col *cols, size_t ncols, void (*usage)(FILE *));
+/* A command with one argument NAME that shows GET fmt (fmt has one %s, NAME) as a record. */
+int cli_show_cmd(int argc, char **argv, const char *cmd, const char *fmt, void (*usage)(FILE *));
+
 /* "fleetpatch CMD: unknown option 'X'" plus the usage, for the commands' option loops. */
 int cli_bad_option(const char *cmd, const char *opt, void (*usage)(FILE *));
 

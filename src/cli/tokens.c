@@ -25,16 +25,8 @@ static int tokens_ls(int argc, char **argv)
             {"CREATED", "created", true},  {"EXPIRES", "expires", true},
             {"REVOKED", "revoked", false},
         };
-        const struct cli_opt opts[] = {{NULL, CLI_FLAG, NULL}};
-        struct cli_remote r = {0};
-        json_t *answer;
-
-        int rc = cli_parse(argc, argv, "tokens ls", opts, &r, NULL, 0, 0, usage);
-        if (rc != CLI_GO_ON)
-                return rc;
-        if ((rc = cli_request(&r, "GET", "/v1/tokens", NULL, &answer)) != FP_EXIT_OK)
-                return rc;
-        return cli_show_list(&r, answer, NULL, cols, sizeof(cols) / sizeof(cols[0]));
+        return cli_list_cmd(argc, argv, "tokens ls", "/v1/tokens", cols,
+                            sizeof(cols) / sizeof(cols[0]), usage);
 }
 
 static int tokens_create(int argc, char **argv)
