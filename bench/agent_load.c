@@ -467,16 +467,13 @@ static int measure_main(char **argv)
 
 static struct agent_run agent_once(const char *exe, const char *conf)
 {
-        char log[400], out[400], self[4096];
+        char log[400], out[400];
         snprintf(log, sizeof(log), "%s/agent.log", state_dir);
         snprintf(out, sizeof(out), "%s/measure.out", state_dir);
-        ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
         struct agent_run r = {0, 0, -1, 0};
-        if (n <= 0)
-                return r;
-        self[n] = '\0';
         unlink(out);
-        char *const argv[] = {self, "--measure", (char *)exe, (char *)conf, log, NULL};
+        /* /proc/self/exe: this very binary, even if it was rebuilt while running */
+        char *const argv[] = {"/proc/self/exe", "--measure", (char *)exe, (char *)conf, log, NULL};
         pid_t pid = spawn(argv, out);
         int status = 0;
         waitpid(pid, &status, 0);
@@ -583,6 +580,7 @@ static void bench_agent(const char *shared, const char *exe, struct conn *c)
         json_decref(ans);
         printf("(d) the real fleetpatch-agent --once against this server (823 packages):\n");
         struct agent_run worst = {0, 0, 0, 0};
+        bool all_ran = true;
         for (int lists = 0; lists < 2; lists++) {
                 char conf[500];
                 if (!agent_root(shared, lists ? "agent-lists" : "agent-status", lists, token_file,
@@ -595,6 +593,7 @@ static void bench_agent(const char *shared, const char *exe, struct conn *c)
                                        : "root with the dpkg status only (no apt lists)");
                 report_agent("enroll + first check-in (inventory sent)", first);
                 report_agent("unchanged check-in (hash only)", again);
+                all_ran &= first.status == 0 && again.status == 0;
                 if (again.cpu_ms > worst.cpu_ms)
                         worst.cpu_ms = again.cpu_ms;
                 if (again.maxrss_kib > worst.maxrss_kib)
@@ -622,6 +621,10 @@ static void bench_agent(const char *shared, const char *exe, struct conn *c)
         waitpid(pid, NULL, 0);
         printf("  agent daemon idle in its long poll: VmRSS %.1f MiB (after check-in %s)\n",
                (double)idle / 1024.0, seq[0] ? seq : "?");
+        if (!all_ran) {
+                printf("  the agent runs failed (see %s/agent.log): no goal verdict\n", state_dir);
+                return;
+        }
         printf("  goal: agent RSS <= 10 MiB: idle %.1f MiB (%s), peak of an unchanged check-in "
                "%.1f MiB (%s)\n",
                (double)idle / 1024.0, idle <= 10240 ? "met" : "NOT met",
