@@ -117,5 +117,12 @@
 #define FP_MAX_LONGPOLL 60
 /* A job's detail text. */
 #define FP_MAX_JOB_DETAIL 4096
+/* Patch jobs (docs/jobs.md). */
+#define FP_MAX_JOB_PACKAGES 5000   /* exact pairs in one install/upgrade/rollback job */
+#define FP_MAX_JOB_LOG (1024 * 1024) /* bytes of a job's log kept by the server */
+#define FP_MAX_JOB_LOG_CHUNK (64 * 1024) /* bytes of log in one progress report */
+#define FP_MAX_JOB_RESULT (4 * 1024 * 1024) /* bytes of a job's result object */
+#define FP_MAX_HOOK_NAME 32
+#define FP_MAX_LIFECYCLE_EVENTS 16
 
 #endif
