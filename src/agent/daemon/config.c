@@ -28,6 +28,9 @@ static const struct option_def {
     {"imds_url", OPT_URL, offsetof(struct agent_config, imds_url)},
     {"hostname", OPT_STR, offsetof(struct agent_config, hostname)},
     {"log_level", OPT_LEVEL, offsetof(struct agent_config, log_level)},
+    {"hooks_dir", OPT_PATH, offsetof(struct agent_config, hooks_dir)},
+    {"hook_timeout", OPT_INTERVAL, offsetof(struct agent_config, hook_timeout)},
+    {"reboot_command", OPT_STR, offsetof(struct agent_config, reboot_command)},
 };
 
 bool agent_config_init(struct agent_config *c)
@@ -36,7 +39,10 @@ bool agent_config_init(struct agent_config *c)
         c->log_level = LOG_LVL_INFO;
         c->state_dir = strdup(AGENT_DEFAULT_STATE_DIR);
         c->root = strdup("/");
-        return c->state_dir && c->root;
+        c->hooks_dir = strdup("/etc/fleetpatch/hooks.d");
+        c->hook_timeout = 600;
+        c->reboot_command = strdup("systemctl reboot");
+        return c->state_dir && c->root && c->hooks_dir && c->reboot_command;
 }
 
 void agent_config_release(struct agent_config *c)

@@ -33,6 +33,9 @@ struct agent_config {
         char *imds_url;          /* base URL of the metadata service (tests) */
         char *hostname;          /* overrides gethostname(2) (tests) */
         enum agent_log_level log_level;
+        char *hooks_dir;      /* hooks (docs/jobs.md "Hooks"); default /etc/fleetpatch/hooks.d */
+        long hook_timeout;    /* seconds a hook may run; default 600 */
+        char *reboot_command; /* argv split on spaces, never a shell; default "systemctl reboot" */
 };
 
 /* Defaults (state_dir and root set, the rest empty). false on ENOMEM. */
