@@ -17,13 +17,14 @@
 #define RUN_MAX_LINE 4096
 
 struct run_opts {
-        const char *const *argv;  /* argv[0] is searched in PATH when it has no '/' */
-        const char *const *env;   /* extra "NAME=value" entries, NULL-terminated; may be NULL */
-        long timeout;             /* seconds; 0 = no limit */
-        be_log_fn log;            /* every output line, without its newline; may be NULL */
+        const char *const *argv; /* argv[0] is searched in PATH when it has no '/' */
+        const char *const *env;  /* extra "NAME=value" entries, NULL-terminated; may be NULL */
+        const char *cwd;         /* working directory of the child; NULL = ours */
+        long timeout;            /* seconds; 0 = no limit */
+        be_log_fn log;           /* every output line, without its newline; may be NULL */
         void *log_ctx;
-        struct fp_buf *out;       /* may be NULL: the whole merged output; when it would exceed
-                                     out->max, the start is kept and the rest is dropped */
+        struct fp_buf *out; /* may be NULL: the whole merged output; when it would exceed
+                               out->max, the start is kept and the rest is dropped */
 };
 
 struct run_result {

@@ -11,11 +11,9 @@
 
 #include "agent/inventory/exec.h"
 
-#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 #define STDERR_KEEP 400
 
-/* The program's full path: argv[0] itself if it has a '/', else the first PATH hit. */
-static bool resolve(const char *prog, char *out, size_t outsz)
+bool fp_exec_resolve(const char *prog, char *out, size_t outsz)
 {
         const char *path = getenv("PATH");
 
@@ -24,7 +22,7 @@ static bool resolve(const char *prog, char *out, size_t outsz)
                 return access(out, X_OK) == 0;
         }
         if (!path || !*path)
-                path = DEFAULT_PATH;
+                path = FP_EXEC_DEFAULT_PATH;
         while (*path) {
                 size_t n = strcspn(path, ":");
                 if (n > 0 && (size_t)snprintf(out, outsz, "%.*s/%s", (int)n, path, prog) < outsz &&
@@ -48,11 +46,11 @@ enum fp_err fp_exec_capture(const char *const argv[], struct fp_buf *out, struct
         int status = 0;
         const char *path = getenv("PATH");
 
-        if (!resolve(argv[0], prog, sizeof(prog))) {
+        if (!fp_exec_resolve(argv[0], prog, sizeof(prog))) {
                 fp_diag_set(diag, argv[0], 0, NULL, "program not found in PATH");
                 return FP_ENOENT;
         }
-        snprintf(pathenv, sizeof(pathenv), "PATH=%s", path && *path ? path : DEFAULT_PATH);
+        snprintf(pathenv, sizeof(pathenv), "PATH=%s", path && *path ? path : FP_EXEC_DEFAULT_PATH);
         char *const envp[] = {pathenv, "LC_ALL=C", NULL};
         if (pipe2(outp, O_CLOEXEC) != 0 || pipe2(errp, O_CLOEXEC) != 0) {
                 fp_diag_set(diag, argv[0], 0, NULL, "pipe: %s", strerror(errno));

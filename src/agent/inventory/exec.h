@@ -7,6 +7,15 @@
 #include "fleetpatch/error.h"
 #include "fleetpatch/util.h"
 
+#include <stdbool.h>
+
+/* PATH for children when ours has none. */
+#define FP_EXEC_DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+/* The program's full path into out: prog itself if it has a '/', else the first executable
+ * hit in PATH (FP_EXEC_DEFAULT_PATH when unset). false when there is none. */
+bool fp_exec_resolve(const char *prog, char *out, size_t outsz);
+
 /*
  * Run argv[0] (searched in PATH when it has no '/') with argv via fork/execve, stdin from
  * /dev/null, environment reduced to PATH and LC_ALL=C. Standard output goes into out (whose
