@@ -17,6 +17,20 @@
 /* Extra environment entries beyond PATH and LC_ALL. */
 #define RUN_MAX_ENV 30
 
+static uint64_t total_ns;
+
+uint64_t run_total_ns(void)
+{
+        return total_ns;
+}
+
+static uint64_t now_ns(void)
+{
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 static int64_t now_ms(void)
 {
         struct timespec ts;
@@ -107,6 +121,7 @@ enum fp_err run_program(const struct run_opts *o, struct run_result *res, struct
         acc = calloc(1, sizeof(*acc));
         if (!acc)
                 return FP_ENOMEM;
+        uint64_t started = now_ns();
         acc->o = o;
         if (pipe2(pfd, O_CLOEXEC) != 0) {
                 fp_diag_set(d, o->argv[0], 0, NULL, "pipe: %s", strerror(errno));
@@ -187,6 +202,7 @@ enum fp_err run_program(const struct run_opts *o, struct run_result *res, struct
                 }
         }
         free(acc);
+        total_ns += now_ns() - started;
         if (WIFEXITED(status))
                 res->status = WEXITSTATUS(status);
         else if (WIFSIGNALED(status))

@@ -8,6 +8,7 @@
 #define FP_AGENT_RUN_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "agent/backend/backend.h"
 #include "fleetpatch/error.h"
@@ -35,5 +36,9 @@ struct run_result {
 /* FP_OK when the program ran, whatever its exit status (in res); FP_ENOENT when it is not
  * found, FP_EEXEC when it could not be started; diag says which program and why. */
 enum fp_err run_program(const struct run_opts *o, struct run_result *res, struct fp_diag *d);
+
+/* Nanoseconds spent inside run_program since the process started: the package manager's (and
+ * hooks') own time, which the agent's overhead measurement (bench/agent_jobs) subtracts. */
+uint64_t run_total_ns(void);
 
 #endif
