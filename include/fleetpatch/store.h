@@ -107,6 +107,7 @@ struct fp_token_rec {
         int64_t created, expires; /* expires 0 = never */
         int64_t uses_left;        /* ENROLL */
         bool revoked;
+        const char *clone_of; /* ENROLL made by a clone detection: the original host, else "" */
 };
 enum fp_err fp_store_token_create(struct fp_tx *tx, const struct fp_token_rec *t,
                                   struct fp_diag *diag);
@@ -143,6 +144,14 @@ struct fp_host_rec {
         const char *inventory_hash;      /* "" until the first inventory */
         int64_t created, last_seen, inventory_at, last_seq, seq_regressions;
         struct fp_host_counts counts;
+        /* Catch-up (docs/jobs.md): a JSON array of reason strings, "[]" = none, and when the
+         * first of them was set (0 = none). */
+        const char *catchup_json;
+        int64_t catchup_since;
+        /* Identity as last reported (clone and reboot detection), "" when unknown. */
+        const char *boot_id, *instance_id;
+        const char *regress_boot; /* boot id of the last check-in that regressed its seq */
+        const char *cloned_from;  /* the host this one was enrolled as a clone of, or "" */
 };
 enum fp_err fp_store_host_create(struct fp_tx *tx, const struct fp_host_rec *h,
                                  struct fp_diag *diag);
@@ -152,6 +161,28 @@ enum fp_err fp_store_host_get(struct fp_tx *tx, const char *id, struct fp_host_r
 enum fp_err fp_store_host_by_machine(struct fp_tx *tx, const char *account,
                                      const char *machine_id, struct fp_host_rec *out,
                                      struct fp_diag *diag);
+/* Identity as reported; NULL keeps a value. */
+enum fp_err fp_store_host_set_identity(struct fp_tx *tx, const char *id, const char *machine_id,
+                                       const char *boot_id, const char *instance_id,
+                                       const char *regress_boot, struct fp_diag *diag);
+/* The catch-up reasons (a JSON array, "[]" clears) and since when (0 with "[]"). */
+enum fp_err fp_store_host_set_catchup(struct fp_tx *tx, const char *id, const char *catchup_json,
+                                      int64_t since, struct fp_diag *diag);
+/* Versions that succeeded, verified jobs installed on a host (catch-up checks them). */
+struct fp_installed_rec {
+        const char *host, *name, *arch, *version, *job;
+        int64_t at;
+};
+/* Insert or replace the record of (host, name, arch). */
+enum fp_err fp_store_installed_put(struct fp_tx *tx, const struct fp_installed_rec *r,
+                                   struct fp_diag *diag);
+/* Forget what one job installed (a rollback replaces those records). */
+enum fp_err fp_store_installed_drop_job(struct fp_tx *tx, const char *host, const char *job,
+                                        struct fp_diag *diag);
+typedef bool (*fp_installed_cb)(void *ctx, const struct fp_installed_rec *r);
+/* A host's records ordered by name, arch. */
+enum fp_err fp_store_installed_list(struct fp_tx *tx, const char *host, fp_installed_cb cb,
+                                    void *ctx, struct fp_diag *diag);
 /* Check-in: facts, region, hostname, seq, last_seen. */
 enum fp_err fp_store_host_checkin(struct fp_tx *tx, const char *id, const char *hostname,
                                   const char *region, const char *facts_json, int64_t seq,
@@ -184,6 +215,7 @@ struct fp_host_filter {
         size_t tag_count;
         int64_t seen_after;   /* 0 = any */
         int compliance;       /* -1 = any, else enum fp_compliance */
+        int catchup;          /* 0 = any, 1 = needs catch-up, 2 = does not */
         const char *after_id; /* paging: ids greater than this */
         size_t limit;         /* 0 = no limit */
 };
@@ -193,13 +225,27 @@ enum fp_err fp_store_host_list(struct fp_tx *tx, const struct fp_host_filter *f,
                                void *ctx, struct fp_diag *diag);
 
 /* ---- jobs ---- */
-enum fp_job_status { FP_JOB_QUEUED, FP_JOB_DELIVERED, FP_JOB_SUCCEEDED, FP_JOB_FAILED };
+/* Finished is SUCCEEDED or FAILED (>= FP_JOB_SUCCEEDED); the others are still pending. */
+enum fp_job_status {
+        FP_JOB_QUEUED,
+        FP_JOB_DELIVERED,
+        FP_JOB_RUNNING,
+        FP_JOB_SUCCEEDED,
+        FP_JOB_FAILED
+};
 const char *fp_job_status_name(enum fp_job_status s);
 struct fp_job_rec {
         const char *id, *host, *account, *type, *params_json, *detail, *created_by;
         enum fp_job_status status;
         int64_t created, delivered, finished;
+        int64_t updated;         /* last progress report, 0 = none */
+        const char *phase;       /* "" until the agent reports one */
+        const char *result_json; /* NULL until finished with a result */
+        const char *log;         /* "" when none; lists leave it "" (get reads it) */
+        bool log_truncated;      /* the log reached FP_MAX_JOB_LOG and ends with the marker */
 };
+/* What a truncated log ends with; the log with it is at most FP_MAX_JOB_LOG bytes. */
+#define FP_JOB_LOG_MARKER "\n[fleetpatchd: log truncated, the first part is kept]\n"
 enum fp_err fp_store_job_create(struct fp_tx *tx, const struct fp_job_rec *j,
                                 struct fp_diag *diag);
 enum fp_err fp_store_job_get(struct fp_tx *tx, const char *id, struct fp_job_rec *out,
@@ -210,8 +256,19 @@ enum fp_err fp_store_job_pending(struct fp_tx *tx, const char *host, fp_job_cb c
                                  struct fp_diag *diag);
 enum fp_err fp_store_job_mark_delivered(struct fp_tx *tx, const char *id, int64_t now,
                                         struct fp_diag *diag);
+/* Finish a pending job (result_json may be NULL); FP_ENOTFOUND when absent or finished. */
 enum fp_err fp_store_job_finish(struct fp_tx *tx, const char *id, enum fp_job_status st,
-                                const char *detail, int64_t now, struct fp_diag *diag);
+                                const char *detail, const char *result_json, int64_t now,
+                                struct fp_diag *diag);
+/* A progress report: the job becomes RUNNING with this phase (NULL keeps it) and the chunk is
+ * appended to its log, which keeps its first FP_MAX_JOB_LOG bytes and then the marker.
+ * FP_ENOTFOUND when absent or finished. */
+enum fp_err fp_store_job_progress(struct fp_tx *tx, const char *id, const char *phase,
+                                  const char *log_chunk, int64_t now, struct fp_diag *diag);
+/* A host's jobs, newest first (created, then id), without their logs; after_id: the page
+ * starts below that job (FP_ENOTFOUND when it is not a job of the host); limit 0 = 100. */
+enum fp_err fp_store_job_list_host(struct fp_tx *tx, const char *host, const char *after_id,
+                                   size_t limit, fp_job_cb cb, void *ctx, struct fp_diag *diag);
 
 /* ---- identifiers and secrets (store.c) ---- */
 /* 16 lowercase hex characters from the CSPRNG. */

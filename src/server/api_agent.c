@@ -425,7 +425,7 @@ void api_agent_job_finish(struct fp_req *r)
                         return;
                 }
         } else {
-                err = fp_store_job_finish(tx, j.id, st, detail, r->now, &diag);
+                err = fp_store_job_finish(tx, j.id, st, detail, NULL, r->now, &diag);
                 if (err != FP_OK) {
                         req_fail(r, err, &diag);
                         return;

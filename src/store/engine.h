@@ -93,8 +93,31 @@
                                struct fp_diag *diag),                                              \
           (tx, id, now, diag))                                                                     \
         X(job_finish, (struct fp_tx * tx, const char *id, enum fp_job_status st,                   \
-                       const char *detail, int64_t now, struct fp_diag *diag),                     \
-          (tx, id, st, detail, now, diag))
+                       const char *detail, const char *result_json, int64_t now,                   \
+                       struct fp_diag *diag),                                                      \
+          (tx, id, st, detail, result_json, now, diag))                                            \
+        X(job_progress, (struct fp_tx * tx, const char *id, const char *phase,                     \
+                         const char *log_chunk, int64_t now, struct fp_diag *diag),                \
+          (tx, id, phase, log_chunk, now, diag))                                                   \
+        X(job_list_host, (struct fp_tx * tx, const char *host, const char *after_id, size_t limit, \
+                          fp_job_cb cb, void *ctx, struct fp_diag *diag),                          \
+          (tx, host, after_id, limit, cb, ctx, diag))                                              \
+        X(host_set_identity, (struct fp_tx * tx, const char *id, const char *machine_id,           \
+                              const char *boot_id, const char *instance_id,                        \
+                              const char *regress_boot, struct fp_diag *diag),                     \
+          (tx, id, machine_id, boot_id, instance_id, regress_boot, diag))                          \
+        X(host_set_catchup, (struct fp_tx * tx, const char *id, const char *catchup_json,          \
+                             int64_t since, struct fp_diag *diag),                                 \
+          (tx, id, catchup_json, since, diag))                                                     \
+        X(installed_put, (struct fp_tx * tx, const struct fp_installed_rec *r,                     \
+                          struct fp_diag *diag),                                                   \
+          (tx, r, diag))                                                                           \
+        X(installed_drop_job, (struct fp_tx * tx, const char *host, const char *job,               \
+                               struct fp_diag *diag),                                              \
+          (tx, host, job, diag))                                                                   \
+        X(installed_list, (struct fp_tx * tx, const char *host, fp_installed_cb cb, void *ctx,     \
+                           struct fp_diag *diag),                                                  \
+          (tx, host, cb, ctx, diag))
 
 struct fp_store_engine {
         const char *name;

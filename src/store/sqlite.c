@@ -20,61 +20,83 @@
 #include "store/engine.h"
 
 static const char *const migrations[] = {
-        "CREATE TABLE accounts (name TEXT PRIMARY KEY, display TEXT NOT NULL,"
-        "  created INTEGER NOT NULL);"
-        "CREATE TABLE account_regions ("
-        "  account TEXT NOT NULL REFERENCES accounts(name) ON DELETE CASCADE,"
-        "  region TEXT NOT NULL, PRIMARY KEY (account, region));"
-        "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, pwhash TEXT,"
-        "  created INTEGER NOT NULL);"
-        "CREATE TABLE grants ("
-        "  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
-        "  account TEXT NOT NULL, role INTEGER NOT NULL, PRIMARY KEY (user_id, account));"
-        "CREATE TABLE hosts ("
-        "  id TEXT PRIMARY KEY, account TEXT NOT NULL REFERENCES accounts(name),"
-        "  hostname TEXT NOT NULL, region TEXT NOT NULL DEFAULT '',"
-        "  machine_id TEXT NOT NULL DEFAULT '', os_id TEXT NOT NULL DEFAULT '',"
-        "  os_release TEXT NOT NULL DEFAULT '', facts TEXT NOT NULL DEFAULT '{}',"
-        "  agent_tags TEXT NOT NULL DEFAULT '{}', api_tags TEXT NOT NULL DEFAULT '{}',"
-        "  inventory_hash TEXT NOT NULL DEFAULT '', created INTEGER NOT NULL,"
-        "  last_seen INTEGER NOT NULL DEFAULT 0, inventory_at INTEGER NOT NULL DEFAULT 0,"
-        "  last_seq INTEGER NOT NULL DEFAULT 0, seq_regressions INTEGER NOT NULL DEFAULT 0,"
-        "  packages INTEGER NOT NULL DEFAULT 0, updates INTEGER NOT NULL DEFAULT 0,"
-        "  security_updates INTEGER NOT NULL DEFAULT 0,"
-        "  sev0 INTEGER NOT NULL DEFAULT 0, sev1 INTEGER NOT NULL DEFAULT 0,"
-        "  sev2 INTEGER NOT NULL DEFAULT 0, sev3 INTEGER NOT NULL DEFAULT 0,"
-        "  sev4 INTEGER NOT NULL DEFAULT 0, sev5 INTEGER NOT NULL DEFAULT 0,"
-        "  kev INTEGER NOT NULL DEFAULT 0,"
-        "  overdue INTEGER NOT NULL DEFAULT 0, compliance INTEGER NOT NULL DEFAULT 0);"
-        "CREATE INDEX hosts_by_account ON hosts (account, id);"
-        "CREATE INDEX hosts_by_machine ON hosts (account, machine_id);"
-        /* The inventory apart from the host row: a check-in rewrites the row, not this. */
-        "CREATE TABLE host_inventory ("
-        "  host TEXT PRIMARY KEY REFERENCES hosts(id) ON DELETE CASCADE,"
-        "  document TEXT NOT NULL);"
-        /* Effective tags (agent tags overlaid with API tags), for filtering. */
-        "CREATE TABLE host_tags ("
-        "  host TEXT NOT NULL REFERENCES hosts(id) ON DELETE CASCADE,"
-        "  key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (host, key));"
-        "CREATE INDEX host_tags_by_kv ON host_tags (key, value);"
-        "CREATE TABLE tokens ("
-        "  id TEXT PRIMARY KEY, kind INTEGER NOT NULL, hash TEXT NOT NULL,"
-        "  name TEXT NOT NULL DEFAULT '',"
-        "  user_id INTEGER REFERENCES users(id) ON DELETE CASCADE,"
-        "  account TEXT REFERENCES accounts(name),"
-        "  host TEXT REFERENCES hosts(id) ON DELETE CASCADE,"
-        "  region TEXT, tags TEXT NOT NULL DEFAULT '{}', created INTEGER NOT NULL,"
-        "  expires INTEGER NOT NULL DEFAULT 0, uses_left INTEGER NOT NULL DEFAULT 0,"
-        "  revoked INTEGER NOT NULL DEFAULT 0);"
-        "CREATE INDEX tokens_by_user ON tokens (user_id);"
-        "CREATE INDEX tokens_by_host ON tokens (host);"
-        "CREATE TABLE jobs ("
-        "  id TEXT PRIMARY KEY, host TEXT NOT NULL REFERENCES hosts(id) ON DELETE CASCADE,"
-        "  account TEXT NOT NULL, type TEXT NOT NULL, params TEXT NOT NULL DEFAULT '{}',"
-        "  status INTEGER NOT NULL, detail TEXT, created_by TEXT NOT NULL DEFAULT '',"
-        "  created INTEGER NOT NULL, delivered INTEGER NOT NULL DEFAULT 0,"
-        "  finished INTEGER NOT NULL DEFAULT 0);"
-        "CREATE INDEX jobs_by_host ON jobs (host, status, created);",
+    "CREATE TABLE accounts (name TEXT PRIMARY KEY, display TEXT NOT NULL,"
+    "  created INTEGER NOT NULL);"
+    "CREATE TABLE account_regions ("
+    "  account TEXT NOT NULL REFERENCES accounts(name) ON DELETE CASCADE,"
+    "  region TEXT NOT NULL, PRIMARY KEY (account, region));"
+    "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, pwhash TEXT,"
+    "  created INTEGER NOT NULL);"
+    "CREATE TABLE grants ("
+    "  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+    "  account TEXT NOT NULL, role INTEGER NOT NULL, PRIMARY KEY (user_id, account));"
+    "CREATE TABLE hosts ("
+    "  id TEXT PRIMARY KEY, account TEXT NOT NULL REFERENCES accounts(name),"
+    "  hostname TEXT NOT NULL, region TEXT NOT NULL DEFAULT '',"
+    "  machine_id TEXT NOT NULL DEFAULT '', os_id TEXT NOT NULL DEFAULT '',"
+    "  os_release TEXT NOT NULL DEFAULT '', facts TEXT NOT NULL DEFAULT '{}',"
+    "  agent_tags TEXT NOT NULL DEFAULT '{}', api_tags TEXT NOT NULL DEFAULT '{}',"
+    "  inventory_hash TEXT NOT NULL DEFAULT '', created INTEGER NOT NULL,"
+    "  last_seen INTEGER NOT NULL DEFAULT 0, inventory_at INTEGER NOT NULL DEFAULT 0,"
+    "  last_seq INTEGER NOT NULL DEFAULT 0, seq_regressions INTEGER NOT NULL DEFAULT 0,"
+    "  packages INTEGER NOT NULL DEFAULT 0, updates INTEGER NOT NULL DEFAULT 0,"
+    "  security_updates INTEGER NOT NULL DEFAULT 0,"
+    "  sev0 INTEGER NOT NULL DEFAULT 0, sev1 INTEGER NOT NULL DEFAULT 0,"
+    "  sev2 INTEGER NOT NULL DEFAULT 0, sev3 INTEGER NOT NULL DEFAULT 0,"
+    "  sev4 INTEGER NOT NULL DEFAULT 0, sev5 INTEGER NOT NULL DEFAULT 0,"
+    "  kev INTEGER NOT NULL DEFAULT 0,"
+    "  overdue INTEGER NOT NULL DEFAULT 0, compliance INTEGER NOT NULL DEFAULT 0);"
+    "CREATE INDEX hosts_by_account ON hosts (account, id);"
+    "CREATE INDEX hosts_by_machine ON hosts (account, machine_id);"
+    /* The inventory apart from the host row: a check-in rewrites the row, not this. */
+    "CREATE TABLE host_inventory ("
+    "  host TEXT PRIMARY KEY REFERENCES hosts(id) ON DELETE CASCADE,"
+    "  document TEXT NOT NULL);"
+    /* Effective tags (agent tags overlaid with API tags), for filtering. */
+    "CREATE TABLE host_tags ("
+    "  host TEXT NOT NULL REFERENCES hosts(id) ON DELETE CASCADE,"
+    "  key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (host, key));"
+    "CREATE INDEX host_tags_by_kv ON host_tags (key, value);"
+    "CREATE TABLE tokens ("
+    "  id TEXT PRIMARY KEY, kind INTEGER NOT NULL, hash TEXT NOT NULL,"
+    "  name TEXT NOT NULL DEFAULT '',"
+    "  user_id INTEGER REFERENCES users(id) ON DELETE CASCADE,"
+    "  account TEXT REFERENCES accounts(name),"
+    "  host TEXT REFERENCES hosts(id) ON DELETE CASCADE,"
+    "  region TEXT, tags TEXT NOT NULL DEFAULT '{}', created INTEGER NOT NULL,"
+    "  expires INTEGER NOT NULL DEFAULT 0, uses_left INTEGER NOT NULL DEFAULT 0,"
+    "  revoked INTEGER NOT NULL DEFAULT 0);"
+    "CREATE INDEX tokens_by_user ON tokens (user_id);"
+    "CREATE INDEX tokens_by_host ON tokens (host);"
+    "CREATE TABLE jobs ("
+    "  id TEXT PRIMARY KEY, host TEXT NOT NULL REFERENCES hosts(id) ON DELETE CASCADE,"
+    "  account TEXT NOT NULL, type TEXT NOT NULL, params TEXT NOT NULL DEFAULT '{}',"
+    "  status INTEGER NOT NULL, detail TEXT, created_by TEXT NOT NULL DEFAULT '',"
+    "  created INTEGER NOT NULL, delivered INTEGER NOT NULL DEFAULT 0,"
+    "  finished INTEGER NOT NULL DEFAULT 0);"
+    "CREATE INDEX jobs_by_host ON jobs (host, status, created);",
+    /* 2: patch execution (docs/jobs.md). RUNNING comes between delivered and succeeded, so
+     * the finished states move up by one. */
+    "UPDATE jobs SET status = status + 1 WHERE status >= 2;"
+    "ALTER TABLE jobs ADD COLUMN phase TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE jobs ADD COLUMN result TEXT;"
+    "ALTER TABLE jobs ADD COLUMN log TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE jobs ADD COLUMN log_truncated INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE jobs ADD COLUMN updated INTEGER NOT NULL DEFAULT 0;"
+    "CREATE INDEX jobs_by_host_newest ON jobs (host, created DESC, id DESC);"
+    "ALTER TABLE hosts ADD COLUMN catchup TEXT NOT NULL DEFAULT '[]';"
+    "ALTER TABLE hosts ADD COLUMN catchup_since INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE hosts ADD COLUMN boot_id TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE hosts ADD COLUMN instance_id TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE hosts ADD COLUMN regress_boot TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE hosts ADD COLUMN cloned_from TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE tokens ADD COLUMN clone_of TEXT NOT NULL DEFAULT '';"
+    /* What succeeded, verified jobs installed: catch-up checks inventories against it. */
+    "CREATE TABLE host_installed ("
+    "  host TEXT NOT NULL REFERENCES hosts(id) ON DELETE CASCADE,"
+    "  name TEXT NOT NULL, arch TEXT NOT NULL, version TEXT NOT NULL, job TEXT NOT NULL,"
+    "  at INTEGER NOT NULL, PRIMARY KEY (host, name, arch));"
+    "CREATE INDEX host_installed_by_job ON host_installed (host, job);",
 };
 
 #define STMT_CACHE 64
@@ -711,13 +733,14 @@ static enum fp_err token_create(struct fp_tx *tx, const struct fp_token_rec *t,
                                 struct fp_diag *diag)
 {
         static const char ins[] =
-                "INSERT INTO tokens (id, kind, hash, name, user_id, account, host, region, tags,"
-                " created, expires, uses_left, revoked) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,0)";
-        sqlite3_stmt *st = stmt(tx, ins, true, "sissussssiii", t->id, (int64_t)t->kind, t->hash,
-                                t->name ? t->name : "",
-                                t->kind == FP_TOKEN_USER ? t->user : (int64_t)0, t->account,
-                                t->host, t->region, t->tags_json ? t->tags_json : "{}",
-                                t->created, t->expires, t->uses_left);
+            "INSERT INTO tokens (id, kind, hash, name, user_id, account, host, region, tags,"
+            " created, expires, uses_left, revoked, clone_of)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,0,?)";
+        sqlite3_stmt *st =
+            stmt(tx, ins, true, "sissussssiiis", t->id, (int64_t)t->kind, t->hash,
+                 t->name ? t->name : "", t->kind == FP_TOKEN_USER ? t->user : (int64_t)0,
+                 t->account, t->host, t->region, t->tags_json ? t->tags_json : "{}", t->created,
+                 t->expires, t->uses_left, t->clone_of ? t->clone_of : "");
         return run(tx, st, NULL, diag, "token insert");
 }
 
@@ -725,8 +748,8 @@ static enum fp_err token_get(struct fp_tx *tx, const char *id, struct fp_token_r
                              struct fp_diag *diag)
 {
         static const char sel[] =
-                "SELECT id, kind, hash, name, user_id, account, host, region, tags, created,"
-                " expires, uses_left, revoked FROM tokens WHERE id = ?";
+            "SELECT id, kind, hash, name, user_id, account, host, region, tags, created,"
+            " expires, uses_left, revoked, clone_of FROM tokens WHERE id = ?";
         sqlite3_stmt *st = stmt(tx, sel, true, "s", id);
         if (!st)
                 return fail(tx, diag, "token");
@@ -751,6 +774,7 @@ static enum fp_err token_get(struct fp_tx *tx, const char *id, struct fp_token_r
         out->expires = sqlite3_column_int64(st, 10);
         out->uses_left = sqlite3_column_int64(st, 11);
         out->revoked = sqlite3_column_int(st, 12) != 0;
+        out->clone_of = col_str0(tx, st, 13);
         done(tx, st);
         return FP_OK;
 }
@@ -827,7 +851,8 @@ static enum fp_err token_use(struct fp_tx *tx, const char *id, struct fp_diag *d
         "h.id, h.account, h.hostname, h.region, h.machine_id, h.os_id, h.os_release, h.facts,"     \
         " h.agent_tags, h.api_tags, h.inventory_hash, h.created, h.last_seen, h.inventory_at,"     \
         " h.last_seq, h.seq_regressions, h.packages, h.updates, h.security_updates, h.sev0,"       \
-        " h.sev1, h.sev2, h.sev3, h.sev4, h.sev5, h.kev, h.overdue, h.compliance"
+        " h.sev1, h.sev2, h.sev3, h.sev4, h.sev5, h.kev, h.overdue, h.compliance, h.catchup,"      \
+        " h.catchup_since, h.boot_id, h.instance_id, h.regress_boot, h.cloned_from"
 
 static void host_row(struct fp_tx *tx, sqlite3_stmt *st, struct fp_host_rec *h)
 {
@@ -856,6 +881,12 @@ static void host_row(struct fp_tx *tx, sqlite3_stmt *st, struct fp_host_rec *h)
         h->counts.kev = sqlite3_column_int64(st, 25);
         h->counts.overdue = sqlite3_column_int64(st, 26);
         h->counts.compliance = (enum fp_compliance)sqlite3_column_int(st, 27);
+        h->catchup_json = col_str0(tx, st, 28);
+        h->catchup_since = sqlite3_column_int64(st, 29);
+        h->boot_id = col_str0(tx, st, 30);
+        h->instance_id = col_str0(tx, st, 31);
+        h->regress_boot = col_str0(tx, st, 32);
+        h->cloned_from = col_str0(tx, st, 33);
 }
 
 static enum fp_err host_one(struct fp_tx *tx, sqlite3_stmt *st, struct fp_host_rec *out,
@@ -928,14 +959,16 @@ static enum fp_err host_create(struct fp_tx *tx, const struct fp_host_rec *h,
                                struct fp_diag *diag)
 {
         static const char ins[] =
-                "INSERT INTO hosts (id, account, hostname, region, machine_id, facts, agent_tags,"
-                " api_tags, created, last_seen) VALUES (?,?,?,?,?,?,?,?,?,?)";
-        sqlite3_stmt *st = stmt(tx, ins, true, "ssssssssii", h->id, h->account, h->hostname,
-                                h->region ? h->region : "", h->machine_id ? h->machine_id : "",
-                                h->facts_json ? h->facts_json : "{}",
-                                h->agent_tags_json ? h->agent_tags_json : "{}",
-                                h->api_tags_json ? h->api_tags_json : "{}", h->created,
-                                h->last_seen);
+            "INSERT INTO hosts (id, account, hostname, region, machine_id, facts, agent_tags,"
+            " api_tags, created, last_seen, boot_id, instance_id, cloned_from)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)";
+        sqlite3_stmt *st = stmt(
+            tx, ins, true, "ssssssssiisss", h->id, h->account, h->hostname,
+            h->region ? h->region : "", h->machine_id ? h->machine_id : "",
+            h->facts_json ? h->facts_json : "{}", h->agent_tags_json ? h->agent_tags_json : "{}",
+            h->api_tags_json ? h->api_tags_json : "{}", h->created, h->last_seen,
+            h->boot_id ? h->boot_id : "", h->instance_id ? h->instance_id : "",
+            h->cloned_from ? h->cloned_from : "");
         enum fp_err err = run(tx, st, NULL, diag, "host insert");
         if (err == FP_OK)
                 err = host_effective_tags(tx, h->id, diag);
@@ -954,6 +987,76 @@ static enum fp_err host_checkin(struct fp_tx *tx, const char *id, const char *ho
                                        now, id),
                               &n, diag, "check-in");
         return err == FP_OK && n == 0 ? FP_ENOTFOUND : err;
+}
+
+static enum fp_err host_set_identity(struct fp_tx *tx, const char *id, const char *machine_id,
+                                     const char *boot_id, const char *instance_id,
+                                     const char *regress_boot, struct fp_diag *diag)
+{
+        static const char up[] =
+            "UPDATE hosts SET machine_id = coalesce(?, machine_id), boot_id = coalesce(?, boot_id),"
+            " instance_id = coalesce(?, instance_id),"
+            " regress_boot = coalesce(?, regress_boot) WHERE id = ?";
+        int n = 0;
+        enum fp_err err =
+            run(tx, stmt(tx, up, true, "sssss", machine_id, boot_id, instance_id, regress_boot, id),
+                &n, diag, "host identity");
+        return err == FP_OK && n == 0 ? FP_ENOTFOUND : err;
+}
+
+static enum fp_err host_set_catchup(struct fp_tx *tx, const char *id, const char *catchup_json,
+                                    int64_t since, struct fp_diag *diag)
+{
+        static const char up[] = "UPDATE hosts SET catchup = ?, catchup_since = ? WHERE id = ?";
+        int n = 0;
+        enum fp_err err =
+            run(tx, stmt(tx, up, true, "sis", catchup_json ? catchup_json : "[]", since, id), &n,
+                diag, "host catch-up");
+        return err == FP_OK && n == 0 ? FP_ENOTFOUND : err;
+}
+
+static enum fp_err installed_put(struct fp_tx *tx, const struct fp_installed_rec *r,
+                                 struct fp_diag *diag)
+{
+        static const char ins[] = "INSERT OR REPLACE INTO host_installed"
+                                  " (host, name, arch, version, job, at) VALUES (?,?,?,?,?,?)";
+        return run(tx,
+                   stmt(tx, ins, true, "sssssi", r->host, r->name, r->arch ? r->arch : "",
+                        r->version, r->job ? r->job : "", r->at),
+                   NULL, diag, "installed versions");
+}
+
+static enum fp_err installed_drop_job(struct fp_tx *tx, const char *host, const char *job,
+                                      struct fp_diag *diag)
+{
+        static const char del[] = "DELETE FROM host_installed WHERE host = ? AND job = ?";
+        return run(tx, stmt(tx, del, true, "ss", host, job), NULL, diag, "installed versions");
+}
+
+static enum fp_err installed_list(struct fp_tx *tx, const char *host, fp_installed_cb cb, void *ctx,
+                                  struct fp_diag *diag)
+{
+        static const char sel[] = "SELECT host, name, arch, version, job, at FROM host_installed"
+                                  " WHERE host = ? ORDER BY name, arch";
+        sqlite3_stmt *st = stmt(tx, sel, false, "s", host);
+        if (!st)
+                return fail(tx, diag, "installed versions");
+        int rc;
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+                struct fp_installed_rec r = {.host = col_str0(tx, st, 0),
+                                             .name = col_str0(tx, st, 1),
+                                             .arch = col_str0(tx, st, 2),
+                                             .version = col_str0(tx, st, 3),
+                                             .job = col_str0(tx, st, 4),
+                                             .at = sqlite3_column_int64(st, 5)};
+                if (!cb(ctx, &r)) {
+                        rc = SQLITE_DONE;
+                        break;
+                }
+        }
+        enum fp_err err = rc == SQLITE_DONE ? FP_OK : fail(tx, diag, "installed versions");
+        sqlite3_finalize(st);
+        return err;
 }
 
 static enum fp_err host_seq_regressed(struct fp_tx *tx, const char *id, struct fp_diag *diag)
@@ -1087,6 +1190,9 @@ static enum fp_err host_list(struct fp_tx *tx, const struct fp_host_filter *f, f
                 err = fp_buf_addf(&q, " AND h.last_seen >= %lld", (long long)f->seen_after);
         if (err == FP_OK && f->compliance >= 0)
                 err = fp_buf_addf(&q, " AND h.compliance = %d", f->compliance);
+        if (err == FP_OK && f->catchup)
+                err = fp_buf_addstr(&q, f->catchup == 1 ? " AND h.catchup <> '[]'"
+                                                        : " AND h.catchup = '[]'");
         if (err == FP_OK)
                 err = fp_buf_addstr(&q, " ORDER BY h.id");
         if (err == FP_OK && f->limit > 0)
@@ -1119,8 +1225,12 @@ static enum fp_err host_list(struct fp_tx *tx, const struct fp_host_filter *f, f
 
 /* ---- jobs ---- */
 
-#define JOB_COLS                                                                                   \
-        "id, host, account, type, params, detail, created_by, status, created, delivered, finished"
+/* Lists leave the log out (up to FP_MAX_JOB_LOG per job): JOB_COLS_LIST selects '' for it. */
+#define JOB_COLS_BASE                                                                              \
+        "id, host, account, type, params, detail, created_by, status, created, delivered,"         \
+        " finished, updated, phase, result, log_truncated"
+#define JOB_COLS JOB_COLS_BASE ", log"
+#define JOB_COLS_LIST JOB_COLS_BASE ", ''"
 
 static void job_row(struct fp_tx *tx, sqlite3_stmt *st, struct fp_job_rec *j)
 {
@@ -1136,6 +1246,11 @@ static void job_row(struct fp_tx *tx, sqlite3_stmt *st, struct fp_job_rec *j)
         j->created = sqlite3_column_int64(st, 8);
         j->delivered = sqlite3_column_int64(st, 9);
         j->finished = sqlite3_column_int64(st, 10);
+        j->updated = sqlite3_column_int64(st, 11);
+        j->phase = col_str0(tx, st, 12);
+        j->result_json = col_str(tx, st, 13);
+        j->log_truncated = sqlite3_column_int(st, 14) != 0;
+        j->log = col_str0(tx, st, 15);
 }
 
 static enum fp_err job_create(struct fp_tx *tx, const struct fp_job_rec *j, struct fp_diag *diag)
@@ -1164,12 +1279,10 @@ static enum fp_err job_get(struct fp_tx *tx, const char *id, struct fp_job_rec *
         return rc == SQLITE_DONE ? FP_ENOTFOUND : fail(tx, diag, "job");
 }
 
-static enum fp_err job_pending(struct fp_tx *tx, const char *host, fp_job_cb cb, void *ctx,
-                               struct fp_diag *diag)
+/* Step st to the end, one job record per row to cb; finalizes st. */
+static enum fp_err job_rows(struct fp_tx *tx, sqlite3_stmt *st, fp_job_cb cb, void *ctx,
+                            struct fp_diag *diag)
 {
-        static const char sel[] = "SELECT " JOB_COLS " FROM jobs WHERE host = ? AND status < 2"
-                                  " ORDER BY created, id LIMIT 100";
-        sqlite3_stmt *st = stmt(tx, sel, false, "s", host);
         if (!st)
                 return fail(tx, diag, "jobs");
         int rc;
@@ -1186,6 +1299,44 @@ static enum fp_err job_pending(struct fp_tx *tx, const char *host, fp_job_cb cb,
         return err;
 }
 
+static enum fp_err job_pending(struct fp_tx *tx, const char *host, fp_job_cb cb, void *ctx,
+                               struct fp_diag *diag)
+{
+        static const char sel[] = "SELECT " JOB_COLS_LIST " FROM jobs WHERE host = ? AND status < 3"
+                                  " ORDER BY created, id LIMIT 100";
+        return job_rows(tx, stmt(tx, sel, false, "s", host), cb, ctx, diag);
+}
+
+static enum fp_err job_list_host(struct fp_tx *tx, const char *host, const char *after_id,
+                                 size_t limit, fp_job_cb cb, void *ctx, struct fp_diag *diag)
+{
+        static const char first[] = "SELECT " JOB_COLS_LIST " FROM jobs WHERE host = ?"
+                                    " ORDER BY created DESC, id DESC LIMIT ?";
+        static const char next[] =
+            "SELECT " JOB_COLS_LIST " FROM jobs j WHERE host = ?1 AND (created, id) <"
+            " (SELECT created, id FROM jobs WHERE id = ?2 AND host = ?1)"
+            " ORDER BY created DESC, id DESC LIMIT ?3";
+        static const char known[] = "SELECT 1 FROM jobs WHERE id = ? AND host = ?";
+        if (limit == 0 || limit > FP_MAX_PAGE)
+                limit = limit ? FP_MAX_PAGE : 100;
+        if (!after_id)
+                return job_rows(tx, stmt(tx, first, false, "si", host, (int64_t)limit), cb, ctx,
+                                diag);
+        sqlite3_stmt *st = stmt(tx, known, true, "ss", after_id, host);
+        if (!st)
+                return fail(tx, diag, "jobs");
+        int rc = sqlite3_step(st);
+        done(tx, st);
+        if (rc == SQLITE_DONE) {
+                fp_diag_set(diag, NULL, 0, "after", "no job '%.16s' on this host", after_id);
+                return FP_ENOTFOUND;
+        }
+        if (rc != SQLITE_ROW)
+                return fail(tx, diag, "jobs");
+        return job_rows(tx, stmt(tx, next, false, "ssi", host, after_id, (int64_t)limit), cb, ctx,
+                        diag);
+}
+
 static enum fp_err job_mark_delivered(struct fp_tx *tx, const char *id, int64_t now,
                                       struct fp_diag *diag)
 {
@@ -1195,14 +1346,79 @@ static enum fp_err job_mark_delivered(struct fp_tx *tx, const char *id, int64_t 
 }
 
 static enum fp_err job_finish(struct fp_tx *tx, const char *id, enum fp_job_status s,
-                              const char *detail, int64_t now, struct fp_diag *diag)
+                              const char *detail, const char *result_json, int64_t now,
+                              struct fp_diag *diag)
 {
-        static const char up[] =
-                "UPDATE jobs SET status = ?, detail = ?, finished = ? WHERE id = ? AND status < 2";
+        static const char up[] = "UPDATE jobs SET status = ?, detail = ?, result = ?, finished = ?"
+                                 " WHERE id = ? AND status < 3";
         int n = 0;
         enum fp_err err =
-                run(tx, stmt(tx, up, true, "isis", (int64_t)s, detail, now, id), &n, diag, "job");
+            run(tx, stmt(tx, up, true, "issis", (int64_t)s, detail, result_json, now, id), &n, diag,
+                "job");
         return err == FP_OK && n == 0 ? FP_ENOTFOUND : err;
+}
+
+/* Bytes of s[0..n) that end on a UTF-8 character boundary (a log is JSON text: a cut inside
+ * a character would make it invalid). */
+static size_t utf8_cut(const char *s, size_t n)
+{
+        size_t i = n;
+        while (i > 0 && ((unsigned char)s[i - 1] & 0xC0) == 0x80)
+                i--;
+        if (i == 0)
+                return 0;
+        unsigned char lead = (unsigned char)s[i - 1];
+        size_t want = lead < 0x80 ? 1 : lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+        return n - (i - 1) >= want ? n : i - 1;
+}
+
+static enum fp_err job_progress(struct fp_tx *tx, const char *id, const char *phase,
+                                const char *log_chunk, int64_t now, struct fp_diag *diag)
+{
+        static const char sel[] = "SELECT length(CAST(log AS BLOB)), log_truncated FROM jobs"
+                                  " WHERE id = ? AND status < 3";
+        static const char up[] = "UPDATE jobs SET status = 2, phase = coalesce(?, phase),"
+                                 " updated = ?, log = log || ?, log_truncated = ? WHERE id = ?";
+        sqlite3_stmt *st = stmt(tx, sel, true, "s", id);
+        if (!st)
+                return fail(tx, diag, "job");
+        int rc = sqlite3_step(st);
+        int64_t have = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+        bool truncated = rc == SQLITE_ROW && sqlite3_column_int(st, 1) != 0;
+        done(tx, st);
+        if (rc == SQLITE_DONE)
+                return FP_ENOTFOUND;
+        if (rc != SQLITE_ROW)
+                return fail(tx, diag, "job");
+        size_t len = log_chunk ? strlen(log_chunk) : 0;
+        const size_t marker = sizeof(FP_JOB_LOG_MARKER) - 1;
+        char *add = NULL;
+        if (!truncated && len > 0) {
+                /* An untruncated log stays below FP_MAX_JOB_LOG - marker, so the log with
+                 * its marker never exceeds FP_MAX_JOB_LOG. */
+                size_t room = FP_MAX_JOB_LOG - marker > (size_t)have
+                                  ? FP_MAX_JOB_LOG - marker - (size_t)have
+                                  : 0;
+                if (len <= room) {
+                        add = strdup(log_chunk);
+                } else {
+                        /* Keep the start: what fits before the marker, then the marker. */
+                        room = utf8_cut(log_chunk, room);
+                        add = malloc(room + marker + 1);
+                        if (add) {
+                                memcpy(add, log_chunk, room);
+                                memcpy(add + room, FP_JOB_LOG_MARKER, marker + 1);
+                        }
+                        truncated = true;
+                }
+                if (!add)
+                        return FP_ENOMEM;
+        }
+        enum fp_err err =
+            run(tx, stmt(tx, up, true, "sisis", phase, now, add ? add : "", (int64_t)truncated, id),
+                NULL, diag, "job progress");
+        free(add);
+        return err;
 }
 
 const struct fp_store_engine fp_store_sqlite_engine = {

@@ -112,8 +112,9 @@ const char *fp_compliance_name(enum fp_compliance c)
 
 const char *fp_job_status_name(enum fp_job_status s)
 {
-        static const char *const names[] = {"queued", "delivered", "succeeded", "failed"};
-        return (unsigned)s < 4 ? names[s] : "unknown";
+        static const char *const names[] = {"queued", "delivered", "running", "succeeded",
+                                            "failed"};
+        return (unsigned)s < sizeof(names) / sizeof(names[0]) ? names[s] : "unknown";
 }
 
 /* ---- identifiers and secrets ---- */

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fleetpatch/limits.h"
 #include "fleetpatch/store.h"
 #include "test.h"
 
@@ -197,12 +198,231 @@ static void basics(void)
                                .created = 3};
         CHECK_INT_EQ(fp_store_job_create(tx, &j, NULL), FP_OK);
         CHECK_INT_EQ(fp_store_job_mark_delivered(tx, "j1", 4, NULL), FP_OK);
-        CHECK_INT_EQ(fp_store_job_finish(tx, "j1", FP_JOB_SUCCEEDED, "ok", 5, NULL), FP_OK);
-        CHECK_INT_EQ(fp_store_job_finish(tx, "j1", FP_JOB_FAILED, "again", 6, NULL), FP_ENOTFOUND);
+        CHECK_INT_EQ(fp_store_job_finish(tx, "j1", FP_JOB_SUCCEEDED, "ok", NULL, 5, NULL), FP_OK);
+        CHECK_INT_EQ(fp_store_job_finish(tx, "j1", FP_JOB_FAILED, "again", NULL, 6, NULL),
+                     FP_ENOTFOUND);
         struct fp_job_rec jb;
         CHECK_INT_EQ(fp_store_job_get(tx, "j1", &jb, NULL), FP_OK);
         CHECK_INT_EQ(jb.status, FP_JOB_SUCCEEDED);
         CHECK_INT_EQ(jb.delivered, 4);
+        CHECK_INT_EQ(fp_tx_commit(tx, NULL), FP_OK);
+        fp_store_close(s);
+}
+
+static bool job_ids_cb(void *ctx, const struct fp_job_rec *j)
+{
+        char *out = ctx;
+        if (*out)
+                strcat(out, " ");
+        strcat(out, j->id);
+        CHECK_STR_EQ(j->log, ""); /* lists never carry logs */
+        return true;
+}
+
+/* Jobs of issue 6: running with a phase, a log bounded at FP_MAX_JOB_LOG that keeps its start,
+ * a result kept with the finished job, lists newest first with paging. */
+static void jobs(void)
+{
+        struct fp_store *s = open_store();
+        struct fp_tx *tx = begin(s, true);
+        host(tx, "jh1", "acme", "", "{}");
+        host(tx, "jh2", "acme", "", "{}");
+        /* created times: j-a oldest, j-c and j-d the same second (the id orders them) */
+        const char *ids[] = {"ja", "jb", "jc", "jd"};
+        const int64_t at[] = {10, 20, 30, 30};
+        for (int i = 0; i < 4; i++) {
+                struct fp_job_rec j = {.id = ids[i],
+                                       .host = "jh1",
+                                       .account = "acme",
+                                       .type = "install",
+                                       .params_json = "{}",
+                                       .created = at[i]};
+                CHECK_INT_EQ(fp_store_job_create(tx, &j, NULL), FP_OK);
+        }
+        struct fp_job_rec other = {
+            .id = "jx", .host = "jh2", .account = "acme", .type = "scan", .created = 40};
+        CHECK_INT_EQ(fp_store_job_create(tx, &other, NULL), FP_OK);
+        char got[256] = "";
+        CHECK_INT_EQ(fp_store_job_list_host(tx, "jh1", NULL, 0, job_ids_cb, got, NULL), FP_OK);
+        CHECK_STR_EQ(got, "jd jc jb ja");
+        got[0] = 0;
+        CHECK_INT_EQ(fp_store_job_list_host(tx, "jh1", NULL, 2, job_ids_cb, got, NULL), FP_OK);
+        CHECK_STR_EQ(got, "jd jc");
+        got[0] = 0;
+        CHECK_INT_EQ(fp_store_job_list_host(tx, "jh1", "jc", 2, job_ids_cb, got, NULL), FP_OK);
+        CHECK_STR_EQ(got, "jb ja");
+        got[0] = 0;
+        CHECK_INT_EQ(fp_store_job_list_host(tx, "jh1", "ja", 2, job_ids_cb, got, NULL), FP_OK);
+        CHECK_STR_EQ(got, "");
+        /* a cursor of another host's job is not a page of this host */
+        CHECK_INT_EQ(fp_store_job_list_host(tx, "jh1", "jx", 2, job_ids_cb, got, NULL),
+                     FP_ENOTFOUND);
+
+        /* progress: running, phase, log appended */
+        CHECK_INT_EQ(fp_store_job_progress(tx, "ja", "planning", "line 1\n", 50, NULL), FP_OK);
+        CHECK_INT_EQ(fp_store_job_progress(tx, "ja", NULL, "line 2\n", 51, NULL), FP_OK);
+        struct fp_job_rec j;
+        CHECK_INT_EQ(fp_store_job_get(tx, "ja", &j, NULL), FP_OK);
+        CHECK_INT_EQ(j.status, FP_JOB_RUNNING);
+        CHECK_STR_EQ(j.phase, "planning");
+        CHECK_STR_EQ(j.log, "line 1\nline 2\n");
+        CHECK_INT_EQ(j.updated, 51);
+        CHECK(!j.log_truncated);
+        CHECK(j.result_json == NULL);
+        CHECK_STR_EQ(fp_job_status_name(j.status), "running");
+        CHECK_INT_EQ(fp_store_job_progress(tx, "nope", "planning", "x", 52, NULL), FP_ENOTFOUND);
+
+        /* the log: fill it to the limit in chunks; the start stays, the marker ends it */
+        size_t chunk = 64 * 1024;
+        char *big = malloc(chunk + 1);
+        memset(big, 'a', chunk);
+        big[chunk] = 0;
+        big[0] = 'S'; /* the start of every chunk, to see which were kept */
+        for (int i = 0; i < 20; i++)
+                CHECK_INT_EQ(fp_store_job_progress(tx, "jb", "applying", big, 60 + i, NULL), FP_OK);
+        CHECK_INT_EQ(fp_store_job_get(tx, "jb", &j, NULL), FP_OK);
+        size_t len = strlen(j.log);
+        CHECK_MSG(len <= FP_MAX_JOB_LOG, "log of %zu bytes", len);
+        CHECK_MSG(len > FP_MAX_JOB_LOG - 2 * sizeof(FP_JOB_LOG_MARKER), "log of %zu bytes", len);
+        CHECK(j.log_truncated);
+        CHECK(!strncmp(j.log, big, 100));
+        CHECK_STR_EQ(j.log + len - (sizeof(FP_JOB_LOG_MARKER) - 1), FP_JOB_LOG_MARKER);
+        /* later chunks are dropped, the phase still moves */
+        CHECK_INT_EQ(fp_store_job_progress(tx, "jb", "verifying", "late\n", 90, NULL), FP_OK);
+        struct fp_job_rec j2;
+        CHECK_INT_EQ(fp_store_job_get(tx, "jb", &j2, NULL), FP_OK);
+        CHECK_INT_EQ(strlen(j2.log), len);
+        CHECK_STR_EQ(j2.phase, "verifying");
+        /* a cut never splits a UTF-8 character: fill with 3-byte characters */
+        size_t n3 = (FP_MAX_JOB_LOG / 3 + 10) * 3;
+        char *u = malloc(n3 + 1);
+        for (size_t i = 0; i < n3; i += 3)
+                memcpy(u + i, "\xe2\x82\xac", 3); /* € */
+        u[n3] = 0;
+        CHECK_INT_EQ(fp_store_job_progress(tx, "jc", "applying", u, 91, NULL), FP_OK);
+        CHECK_INT_EQ(fp_store_job_get(tx, "jc", &j, NULL), FP_OK);
+        len = strlen(j.log) - (sizeof(FP_JOB_LOG_MARKER) - 1);
+        CHECK_INT_EQ(len % 3, 0);
+        CHECK(!memcmp(j.log + len - 3, "\xe2\x82\xac", 3));
+        free(u);
+        free(big);
+
+        /* finish keeps the result; a finished job takes no progress and no second finish */
+        CHECK_INT_EQ(fp_store_job_finish(tx, "ja", FP_JOB_SUCCEEDED, "done",
+                                         "{\"verdict\":\"verified\"}", 95, NULL),
+                     FP_OK);
+        CHECK_INT_EQ(fp_store_job_progress(tx, "ja", "applying", "x", 96, NULL), FP_ENOTFOUND);
+        CHECK_INT_EQ(fp_store_job_finish(tx, "ja", FP_JOB_FAILED, "x", NULL, 97, NULL),
+                     FP_ENOTFOUND);
+        CHECK_INT_EQ(fp_store_job_get(tx, "ja", &j, NULL), FP_OK);
+        CHECK_INT_EQ(j.status, FP_JOB_SUCCEEDED);
+        CHECK_STR_EQ(j.result_json, "{\"verdict\":\"verified\"}");
+        CHECK_STR_EQ(j.log, "line 1\nline 2\n");
+        CHECK_INT_EQ(fp_tx_commit(tx, NULL), FP_OK);
+        fp_store_close(s);
+}
+
+static bool installed_cb(void *ctx, const struct fp_installed_rec *r)
+{
+        char *out = ctx;
+        char one[128];
+        snprintf(one, sizeof(one), "%s%s/%s=%s@%s", *out ? " " : "", r->name, r->arch, r->version,
+                 r->job);
+        strcat(out, one);
+        return true;
+}
+
+/* Catch-up state, identity, and what jobs installed (the rollback replaces a job's records). */
+static void catchup_and_installed(void)
+{
+        struct fp_store *s = open_store();
+        struct fp_tx *tx = begin(s, true);
+        struct fp_host_rec nh = {.id = "ch1",
+                                 .account = "acme",
+                                 .hostname = "ch1",
+                                 .machine_id = "m1",
+                                 .instance_id = "i-1",
+                                 .cloned_from = "h1",
+                                 .created = 1,
+                                 .last_seen = 1};
+        CHECK_INT_EQ(fp_store_host_create(tx, &nh, NULL), FP_OK);
+        struct fp_host_rec h;
+        CHECK_INT_EQ(fp_store_host_get(tx, "ch1", &h, NULL), FP_OK);
+        CHECK_STR_EQ(h.catchup_json, "[]");
+        CHECK_INT_EQ(h.catchup_since, 0);
+        CHECK_STR_EQ(h.instance_id, "i-1");
+        CHECK_STR_EQ(h.cloned_from, "h1");
+        CHECK_STR_EQ(h.boot_id, "");
+        CHECK_INT_EQ(fp_store_host_set_identity(tx, "ch1", NULL, "b1", NULL, "b0", NULL), FP_OK);
+        CHECK_INT_EQ(fp_store_host_set_catchup(tx, "ch1", "[\"offline\"]", 77, NULL), FP_OK);
+        CHECK_INT_EQ(fp_store_host_set_catchup(tx, "nope", "[]", 0, NULL), FP_ENOTFOUND);
+        CHECK_INT_EQ(fp_store_host_get(tx, "ch1", &h, NULL), FP_OK);
+        CHECK_STR_EQ(h.machine_id, "m1");
+        CHECK_STR_EQ(h.boot_id, "b1");
+        CHECK_STR_EQ(h.regress_boot, "b0");
+        CHECK_STR_EQ(h.catchup_json, "[\"offline\"]");
+        CHECK_INT_EQ(h.catchup_since, 77);
+        struct fp_host_filter f = {.compliance = -1, .catchup = 1};
+        int n = 0;
+        CHECK_INT_EQ(fp_store_host_list(tx, &f, count_cb, &n, NULL), FP_OK);
+        CHECK_INT_EQ(n, 1);
+        f.catchup = 2;
+        int m = 0;
+        CHECK_INT_EQ(fp_store_host_list(tx, &f, count_cb, &m, NULL), FP_OK);
+        f.catchup = 0;
+        int all = 0;
+        CHECK_INT_EQ(fp_store_host_list(tx, &f, count_cb, &all, NULL), FP_OK);
+        CHECK_INT_EQ(m + n, all);
+
+        struct fp_installed_rec r = {.host = "ch1",
+                                     .name = "openssl",
+                                     .arch = "amd64",
+                                     .version = "3.0.15",
+                                     .job = "j1",
+                                     .at = 5};
+        CHECK_INT_EQ(fp_store_installed_put(tx, &r, NULL), FP_OK);
+        r.name = "curl";
+        r.version = "7.88";
+        CHECK_INT_EQ(fp_store_installed_put(tx, &r, NULL), FP_OK);
+        r.name = "zlib";
+        r.job = "j2";
+        CHECK_INT_EQ(fp_store_installed_put(tx, &r, NULL), FP_OK);
+        char got[256] = "";
+        CHECK_INT_EQ(fp_store_installed_list(tx, "ch1", installed_cb, got, NULL), FP_OK);
+        CHECK_STR_EQ(got, "curl/amd64=7.88@j1 openssl/amd64=3.0.15@j1 zlib/amd64=7.88@j2");
+        /* a newer job's version replaces the record of the same package */
+        r.name = "openssl";
+        r.version = "3.0.16";
+        r.job = "j3";
+        CHECK_INT_EQ(fp_store_installed_put(tx, &r, NULL), FP_OK);
+        /* a rollback of j1 drops what j1 installed, and nothing else */
+        CHECK_INT_EQ(fp_store_installed_drop_job(tx, "ch1", "j1", NULL), FP_OK);
+        got[0] = 0;
+        CHECK_INT_EQ(fp_store_installed_list(tx, "ch1", installed_cb, got, NULL), FP_OK);
+        CHECK_STR_EQ(got, "openssl/amd64=3.0.16@j3 zlib/amd64=7.88@j2");
+        /* the records go with the host */
+        CHECK_INT_EQ(fp_store_host_delete(tx, "ch1", NULL), FP_OK);
+        got[0] = 0;
+        CHECK_INT_EQ(fp_store_installed_list(tx, "ch1", installed_cb, got, NULL), FP_OK);
+        CHECK_STR_EQ(got, "");
+
+        /* an enrollment token issued by a clone detection names the original */
+        struct fp_token_rec t = {.id = "t1",
+                                 .kind = FP_TOKEN_ENROLL,
+                                 .hash = "x",
+                                 .account = "acme",
+                                 .created = 1,
+                                 .uses_left = 1,
+                                 .clone_of = "h1"};
+        CHECK_INT_EQ(fp_store_token_create(tx, &t, NULL), FP_OK);
+        t.id = "t2";
+        t.clone_of = NULL;
+        CHECK_INT_EQ(fp_store_token_create(tx, &t, NULL), FP_OK);
+        struct fp_token_rec tg;
+        CHECK_INT_EQ(fp_store_token_get(tx, "t1", &tg, NULL), FP_OK);
+        CHECK_STR_EQ(tg.clone_of, "h1");
+        CHECK_INT_EQ(fp_store_token_get(tx, "t2", &tg, NULL), FP_OK);
+        CHECK_STR_EQ(tg.clone_of, "");
         CHECK_INT_EQ(fp_tx_commit(tx, NULL), FP_OK);
         fp_store_close(s);
 }
@@ -287,6 +507,8 @@ int main(void)
                 return 1;
         snprintf(url, sizeof(url), "sqlite:%s/store.db", dir);
         basics();
+        jobs();
+        catchup_and_installed();
         concurrency();
         newer_schema_refused();
         char cmd[300];
