@@ -124,5 +124,12 @@
 #define FP_MAX_JOB_RESULT (4 * 1024 * 1024) /* bytes of a job's result object */
 #define FP_MAX_HOOK_NAME 32
 #define FP_MAX_LIFECYCLE_EVENTS 16
+/* Body of a job request (an install of FP_MAX_JOB_PACKAGES pairs) or of a finish (a result of
+ * FP_MAX_JOB_RESULT bytes, its detail and the JSON around them). */
+#define FP_MAX_JOB_BODY (FP_MAX_JOB_RESULT + 64 * 1024)
+/* Entries of a result's plan, missing and unexpected lists: no more than a host has packages. */
+#define FP_MAX_JOB_RESULT_ITEMS FP_MAX_WIRE_PACKAGES
+/* Reboot reasons in one result (one per kernel, core package or service). */
+#define FP_MAX_JOB_REBOOT_REASONS 1024
 
 #endif
