@@ -229,6 +229,15 @@ enum fp_err agent_facts_collect(const struct agent_facts_opts *o, struct fp_fact
                          o->proc_dir ? o->proc_dir : "/proc");
                 if (first_line(path, buf, sizeof(buf)))
                         out->boot_id = keep(a, buf);
+        } else {
+                /* the sandbox test hook (docs/agent.md): a sandbox root simulates the kernel
+                 * it runs and its boot id, so reboots can be tested without rebooting */
+                under(path, sizeof(path), root, "/.fleetpatch-sandbox/kernel_running");
+                if (first_line(path, buf, sizeof(buf)) && fact_ok(buf))
+                        out->kernel_running = keep(a, buf);
+                under(path, sizeof(path), root, "/.fleetpatch-sandbox/boot_id");
+                if (first_line(path, buf, sizeof(buf)) && fact_ok(buf))
+                        out->boot_id = keep(a, buf);
         }
         under(path, sizeof(path), root, "/etc/machine-id");
         if (first_line(path, buf, sizeof(buf)) && strlen(buf) == 32 &&

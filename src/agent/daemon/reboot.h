@@ -43,7 +43,7 @@ struct reboot_info {
         size_t pkg_count;
         char *newest_kernel;  /* newest installed kernel_release, NULL when none */
         char *running_kernel; /* as used for the comparison, NULL when unknown */
-        struct fp_arena arena; /* owns everything above */
+        struct fp_arena arena; /* owns the strings; the arrays are malloc(3)ed */
 };
 
 /*
