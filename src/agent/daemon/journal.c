@@ -1,0 +1,349 @@
+/* The per-job journal (journal.h). */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent/daemon/journal.h"
+#include "agent/daemon/state.h"
+
+static const char *const phase_names[] = {
+    [J_RECEIVED] = "received", [J_PLANNED] = "planned",     [J_APPLYING] = "applying",
+    [J_APPLIED] = "applied",   [J_VERIFYING] = "verifying", [J_REBOOTING] = "rebooting",
+    [J_FINISHED] = "finished",
+};
+#define PHASES (sizeof(phase_names) / sizeof(phase_names[0]))
+
+const char *journal_phase_name(enum journal_phase p)
+{
+        return (size_t)p < PHASES ? phase_names[p] : "?";
+}
+
+bool journal_phase_parse(const char *s, enum journal_phase *out)
+{
+        for (size_t i = 0; s && i < PHASES; i++) {
+                if (strcmp(s, phase_names[i]) == 0) {
+                        *out = (enum journal_phase)i;
+                        return true;
+                }
+        }
+        return false;
+}
+
+enum journal_phase journal_phase_of(const json_t *j)
+{
+        enum journal_phase p = J_RECEIVED;
+        (void)journal_phase_parse(json_string_value(json_object_get(j, "phase")), &p);
+        return p;
+}
+
+json_t *journal_new(const char *id, const char *type, const json_t *params)
+{
+        json_t *j = json_pack("{s:s,s:s,s:s}", "id", id, "type", type, "phase", "received");
+        if (j && json_object_set_new(j, "params",
+                                     params ? json_deep_copy(params) : json_object()) != 0) {
+                json_decref(j);
+                return NULL;
+        }
+        return j;
+}
+
+static bool id_ok(const char *id)
+{
+        return id && strlen(id) == 16 && strspn(id, "0123456789abcdef") == 16;
+}
+
+static bool same_id(const json_t *j, const char *id)
+{
+        const char *jid = json_string_value(json_object_get(j, "id"));
+        return jid && strcmp(jid, id) == 0;
+}
+
+static void jobs_dir(const char *state_dir, char *out, size_t outsz)
+{
+        snprintf(out, outsz, "%s/jobs", state_dir);
+}
+
+enum fp_err journal_write(const char *state_dir, json_t *j, enum journal_phase phase, int64_t now,
+                          struct fp_diag *d)
+{
+        char dir[4096], name[32];
+        const char *id = json_string_value(json_object_get(j, "id"));
+        if (!id_ok(id)) {
+                /* the id becomes a file name: nothing else may get there */
+                fp_diag_set(d, state_dir, 0, "id", "not a job id");
+                return FP_EINVAL;
+        }
+        jobs_dir(state_dir, dir, sizeof(dir));
+        enum fp_err err = state_open(dir, d);
+        if (err != FP_OK)
+                return err;
+        if (json_object_set_new(j, "phase", json_string(journal_phase_name(phase))) != 0 ||
+            json_object_set_new(j, "updated", json_integer(now)) != 0)
+                return FP_ENOMEM;
+        char *text = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
+        if (!text) {
+                fp_diag_set(d, dir, 0, id, "out of memory");
+                return FP_ENOMEM;
+        }
+        snprintf(name, sizeof(name), "%s.json", id);
+        err = state_write(dir, name, text, d);
+        free(text);
+        return err;
+}
+
+enum fp_err journal_read(const char *state_dir, const char *id, json_t **out, struct fp_diag *d)
+{
+        char path[4200];
+        json_error_t e;
+        *out = NULL;
+        if (!id_ok(id)) {
+                fp_diag_set(d, state_dir, 0, "id", "not a job id");
+                return FP_EINVAL;
+        }
+        snprintf(path, sizeof(path), "%s/jobs/%s.json", state_dir, id);
+        FILE *f = fopen(path, "re");
+        if (!f) {
+                int errsv = errno;
+                fp_diag_set(d, path, 0, NULL, "cannot open: %s", strerror(errsv));
+                return errsv == ENOENT ? FP_ENOENT : FP_EIO;
+        }
+        json_t *j = json_loadf(f, JSON_REJECT_DUPLICATES, &e);
+        fclose(f);
+        if (!j || !json_is_object(j) || !same_id(j, id)) {
+                fp_diag_set(d, path, (unsigned long)e.line, NULL, "not a job journal: %s",
+                            j ? "wrong shape" : e.text);
+                json_decref(j);
+                return FP_ECORRUPT;
+        }
+        *out = j;
+        return FP_OK;
+}
+
+/* Every journal id in STATE/jobs, sorted (the file name is the id). */
+static enum fp_err list_ids(const char *state_dir, char (**ids)[17], size_t *n, struct fp_diag *d)
+{
+        char dir[4096];
+        *ids = NULL;
+        *n = 0;
+        jobs_dir(state_dir, dir, sizeof(dir));
+        DIR *dh = opendir(dir);
+        if (!dh) {
+                if (errno == ENOENT)
+                        return FP_OK;
+                fp_diag_set(d, dir, 0, NULL, "cannot list: %s", strerror(errno));
+                return FP_EIO;
+        }
+        size_t cap = 0;
+        struct dirent *de;
+        enum fp_err err = FP_OK;
+        while ((de = readdir(dh)) != NULL) {
+                size_t len = strlen(de->d_name);
+                if (len != 21 || strcmp(de->d_name + 16, ".json") != 0)
+                        continue;
+                char id[17];
+                memcpy(id, de->d_name, 16);
+                id[16] = '\0';
+                if (!id_ok(id))
+                        continue;
+                if (*n == cap) {
+                        cap = cap ? cap * 2 : 16;
+                        char(*grown)[17] = realloc(*ids, cap * sizeof(**ids));
+                        if (!grown) {
+                                err = FP_ENOMEM;
+                                break;
+                        }
+                        *ids = grown;
+                }
+                memcpy((*ids)[(*n)++], id, 17);
+        }
+        closedir(dh);
+        if (err != FP_OK) {
+                free(*ids);
+                *ids = NULL;
+                *n = 0;
+                return err;
+        }
+        if (*n > 1)
+                qsort(*ids, *n, sizeof(**ids), (int (*)(const void *, const void *))strcmp);
+        return FP_OK;
+}
+
+enum fp_err journal_unfinished(const char *state_dir, char (**ids)[17], size_t *n,
+                               struct fp_diag *d)
+{
+        size_t all;
+        enum fp_err err = list_ids(state_dir, ids, &all, d);
+        *n = 0;
+        if (err != FP_OK)
+                return err;
+        for (size_t i = 0; i < all; i++) {
+                json_t *j;
+                struct fp_diag ignored;
+                /* a journal that cannot be read cannot be resumed either: the job stays
+                 * with the server, which times it out */
+                if (journal_read(state_dir, (*ids)[i], &j, &ignored) != FP_OK)
+                        continue;
+                if (journal_phase_of(j) != J_FINISHED)
+                        memmove((*ids)[(*n)++], (*ids)[i], 17);
+                json_decref(j);
+        }
+        return FP_OK;
+}
+
+/* A transaction that changed packages: what a rollback by job id needs. */
+static bool is_rollback_source(const json_t *j)
+{
+        const char *type = json_string_value(json_object_get(j, "type"));
+        if (!type || (strcmp(type, "install") != 0 && strcmp(type, "upgrade-approved") != 0 &&
+                      strcmp(type, "rollback") != 0))
+                return false;
+        return json_array_size(json_object_get(j, "plan")) > 0 &&
+               !json_is_true(json_object_get(json_object_get(j, "result"), "simulated"));
+}
+
+struct aged {
+        char id[17];
+        int64_t updated;
+        bool txn;
+};
+
+static int newest_first(const void *a, const void *b)
+{
+        const struct aged *x = a, *y = b;
+        if (x->updated != y->updated)
+                return x->updated > y->updated ? -1 : 1;
+        return strcmp(x->id, y->id);
+}
+
+enum fp_err journal_prune(const char *state_dir, int64_t max_age, int64_t now, size_t *removed,
+                          struct fp_diag *d)
+{
+        char(*ids)[17];
+        size_t n, done = 0;
+        enum fp_err err = list_ids(state_dir, &ids, &n, d);
+        if (removed)
+                *removed = 0;
+        if (err != FP_OK)
+                return err;
+        struct aged *fin = calloc(n ? n : 1, sizeof(*fin));
+        size_t nf = 0;
+        if (!fin) {
+                free(ids);
+                return FP_ENOMEM;
+        }
+        for (size_t i = 0; i < n; i++) {
+                json_t *j;
+                struct fp_diag ignored;
+                if (journal_read(state_dir, ids[i], &j, &ignored) != FP_OK)
+                        continue;
+                if (journal_phase_of(j) == J_FINISHED) {
+                        memcpy(fin[nf].id, ids[i], 17);
+                        fin[nf].updated = json_integer_value(json_object_get(j, "updated"));
+                        fin[nf].txn = is_rollback_source(j);
+                        nf++;
+                }
+                json_decref(j);
+        }
+        qsort(fin, nf, sizeof(*fin), newest_first);
+        size_t txns = 0;
+        for (size_t i = 0; i < nf; i++) {
+                bool keep = fin[i].updated >= now - max_age;
+                if (fin[i].txn && txns++ < JOURNAL_KEEP_TRANSACTIONS)
+                        keep = true;
+                if (keep)
+                        continue;
+                char name[32], dir[4096];
+                jobs_dir(state_dir, dir, sizeof(dir));
+                snprintf(name, sizeof(name), "%s.json", fin[i].id);
+                state_remove(dir, name);
+                done++;
+        }
+        free(fin);
+        free(ids);
+        if (removed)
+                *removed = done;
+        return FP_OK;
+}
+
+static json_t *str_or_null(const char *s)
+{
+        return s ? json_string(s) : json_null();
+}
+
+json_t *journal_plan_json(const struct be_plan *plan)
+{
+        json_t *arr = json_array();
+        for (size_t i = 0; arr && plan && i < plan->count; i++) {
+                const struct be_change *c = &plan->changes[i];
+                json_t *o = json_pack("{s:s,s:s,s:o,s:o,s:o}", "action", be_action_name(c->action),
+                                      "name", c->name, "arch", str_or_null(c->arch), "from",
+                                      str_or_null(c->from), "to", str_or_null(c->to));
+                if (!o || json_array_append_new(arr, o) != 0) {
+                        json_decref(arr);
+                        return NULL;
+                }
+        }
+        return arr;
+}
+
+static bool action_parse(const char *s, enum be_action *out)
+{
+        for (int a = BE_INSTALL; a <= BE_REMOVE; a++) {
+                if (s && strcmp(s, be_action_name((enum be_action)a)) == 0) {
+                        *out = (enum be_action)a;
+                        return true;
+                }
+        }
+        return false;
+}
+
+static const char *dup_or_null(struct fp_arena *a, const json_t *v, bool *ok)
+{
+        if (json_is_null(v) || !v)
+                return NULL;
+        if (!json_is_string(v)) {
+                *ok = false;
+                return NULL;
+        }
+        const char *s = fp_arena_strdup(a, json_string_value(v));
+        if (!s)
+                *ok = false;
+        return s;
+}
+
+enum fp_err journal_plan_parse(const json_t *arr, struct be_plan *plan, struct fp_diag *d)
+{
+        memset(plan, 0, sizeof(*plan));
+        fp_arena_init(&plan->arena);
+        if (!arr)
+                return FP_OK;
+        if (!json_is_array(arr)) {
+                fp_diag_set(d, NULL, 0, "plan", "not an array");
+                return FP_ECORRUPT;
+        }
+        size_t n = json_array_size(arr);
+        plan->changes = fp_arena_alloc(&plan->arena, (n + 1) * sizeof(*plan->changes));
+        if (!plan->changes)
+                return FP_ENOMEM;
+        for (size_t i = 0; i < n; i++) {
+                const json_t *o = json_array_get(arr, i);
+                struct be_change *c = &plan->changes[i];
+                bool ok = json_is_object(o) &&
+                          action_parse(json_string_value(json_object_get(o, "action")), &c->action);
+                if (ok) {
+                        c->name = dup_or_null(&plan->arena, json_object_get(o, "name"), &ok);
+                        c->arch = dup_or_null(&plan->arena, json_object_get(o, "arch"), &ok);
+                        c->from = dup_or_null(&plan->arena, json_object_get(o, "from"), &ok);
+                        c->to = dup_or_null(&plan->arena, json_object_get(o, "to"), &ok);
+                }
+                if (!ok || !c->name) {
+                        fp_diag_set(d, NULL, 0, "plan", "change %zu is malformed", i);
+                        be_plan_release(plan);
+                        return FP_ECORRUPT;
+                }
+        }
+        plan->count = n;
+        return FP_OK;
+}
