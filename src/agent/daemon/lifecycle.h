@@ -52,7 +52,7 @@ void lc_sample_now(struct lc_sample *s, const char *boot_id);
 
 /* Append an event (drops the oldest when full). */
 void lc_add(struct lc_events *e, enum lc_kind kind, int64_t at, const char *fmt, ...)
-        __attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 
 /*
  * The events between prev (NULL: the first sample ever) and now, appended to out; pure.

@@ -34,13 +34,12 @@
  * 27943). More names come from ROOT/etc/dnf/plugins/needs-restarting.d/ *.conf, as in dnf.
  */
 static const char *const rpm_core[] = {
-    "kernel",       "kernel-core",  "kernel-rt",     "kernel-rt-core", "glibc",
-    "linux-firmware", "systemd",    "udev",          "dbus",           "dbus-broker",
-    "dbus-daemon",  "microcode_ctl", "openssl-libs", "gnutls",         "zlib",
+    "kernel",         "kernel-core",   "kernel-rt",    "kernel-rt-core", "glibc",
+    "linux-firmware", "systemd",       "udev",         "dbus",           "dbus-broker",
+    "dbus-daemon",    "microcode_ctl", "openssl-libs", "gnutls",         "zlib",
 };
 
 /* ---- a string list in the info's arena --------------------------------------------------- */
-
 
 static enum fp_err slist_add(struct reboot_info *info, char ***v, size_t *n, const char *s,
                              size_t len)
@@ -64,7 +63,7 @@ static enum fp_err slist_add(struct reboot_info *info, char ***v, size_t *n, con
 }
 
 static enum fp_err add_reason(struct reboot_info *info, const char *fmt, ...)
-        __attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 static enum fp_err add_reason(struct reboot_info *info, const char *fmt, ...)
 {
         char buf[512];
@@ -155,8 +154,8 @@ static enum fp_err check_reboot_required(const char *root, struct reboot_info *i
                 under(path, sizeof(path), root, dirs[i]);
                 if (lstat(path, &st) != 0 || !S_ISDIR(st.st_mode))
                         continue;
-                under(path, sizeof(path), root, i == 0 ? "/run/reboot-required"
-                                                       : "/var/run/reboot-required");
+                under(path, sizeof(path), root,
+                      i == 0 ? "/run/reboot-required" : "/var/run/reboot-required");
                 if (access(path, F_OK) == 0)
                         found = true;
                 strncat(path, ".pkgs", sizeof(path) - strlen(path) - 1);
@@ -284,8 +283,8 @@ static bool maps_deleted(const char *line, char *path, size_t pathsz)
                 p++;
         size_t n = strcspn(p, "\n");
         static const char suffix[] = " (deleted)";
-        if (*p != '/' || n < sizeof(suffix) || memcmp(p + n - (sizeof(suffix) - 1), suffix,
-                                                      sizeof(suffix) - 1) != 0)
+        if (*p != '/' || n < sizeof(suffix) ||
+            memcmp(p + n - (sizeof(suffix) - 1), suffix, sizeof(suffix) - 1) != 0)
                 return false;
         n -= sizeof(suffix) - 1;
         if (strncmp(p, "/dev/", 5) == 0 || strncmp(p, "/memfd:", 7) == 0 ||
@@ -436,7 +435,7 @@ static enum fp_err check_rpm(const struct reboot_opts *o, int64_t boot_time,
                              struct reboot_info *info, struct fp_diag *d)
 {
         const char *root = o->root ? o->root : "/";
-        const char *argv[] = {o->rpm ? o->rpm : "rpm", "--root", root, "-qa", "--qf",
+        const char *argv[] = {o->rpm ? o->rpm : "rpm",     "--root", root, "-qa", "--qf",
                               "%{NAME} %{INSTALLTIME}\\n", NULL};
         struct fp_buf out;
         fp_buf_init(&out, REBOOT_RPM_MAX_OUTPUT);
@@ -481,8 +480,9 @@ enum fp_err reboot_check(const struct reboot_opts *o, struct reboot_info *out, s
         if (err == FP_OK && o->proc_dir)
                 err = check_processes(o->proc_dir, out, d);
         if (err == FP_OK && o->inv && o->inv->family && strcmp(o->inv->family, "rpm") == 0) {
-                int64_t bt = o->boot_time ? o->boot_time
-                                          : o->proc_dir ? proc_btime(o->proc_dir) : 0;
+                int64_t bt = o->boot_time  ? o->boot_time
+                             : o->proc_dir ? proc_btime(o->proc_dir)
+                                           : 0;
                 /* without a boot time every package would look newer than the boot */
                 if (bt > 0)
                         err = check_rpm(o, bt, out, d);
@@ -507,8 +507,8 @@ void reboot_info_release(struct reboot_info *info)
 
 enum fp_err reboot_request(const struct agent_config *cfg, struct fp_diag *d)
 {
-        const char *cmd = cfg->reboot_command && *cfg->reboot_command ? cfg->reboot_command
-                                                                       : "systemctl reboot";
+        const char *cmd =
+            cfg->reboot_command && *cfg->reboot_command ? cfg->reboot_command : "systemctl reboot";
         char copy[1024];
         const char *argv[REBOOT_MAX_ARGV + 1];
         size_t argc = 0;

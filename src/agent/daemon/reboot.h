@@ -41,8 +41,8 @@ struct reboot_info {
         size_t service_count;
         char **pkgs; /* packages that asked for the reboot (reboot-required.pkgs, core RPMs) */
         size_t pkg_count;
-        char *newest_kernel;  /* newest installed kernel_release, NULL when none */
-        char *running_kernel; /* as used for the comparison, NULL when unknown */
+        char *newest_kernel;   /* newest installed kernel_release, NULL when none */
+        char *running_kernel;  /* as used for the comparison, NULL when unknown */
         struct fp_arena arena; /* owns the strings; the arrays are malloc(3)ed */
 };
 
