@@ -31,6 +31,9 @@ static const struct option_def {
     {"hooks_dir", OPT_PATH, offsetof(struct agent_config, hooks_dir)},
     {"hook_timeout", OPT_INTERVAL, offsetof(struct agent_config, hook_timeout)},
     {"reboot_command", OPT_STR, offsetof(struct agent_config, reboot_command)},
+    {"backend", OPT_STR, offsetof(struct agent_config, backend)},
+    {"lock_wait", OPT_INTERVAL, offsetof(struct agent_config, lock_wait)},
+    {"transaction_timeout", OPT_INTERVAL, offsetof(struct agent_config, transaction_timeout)},
 };
 
 bool agent_config_init(struct agent_config *c)
@@ -42,7 +45,10 @@ bool agent_config_init(struct agent_config *c)
         c->hooks_dir = strdup("/etc/fleetpatch/hooks.d");
         c->hook_timeout = 600;
         c->reboot_command = strdup("systemctl reboot");
-        return c->state_dir && c->root && c->hooks_dir && c->reboot_command;
+        c->backend = strdup("auto");
+        c->lock_wait = 300;
+        c->transaction_timeout = 3600;
+        return c->state_dir && c->root && c->hooks_dir && c->reboot_command && c->backend;
 }
 
 void agent_config_release(struct agent_config *c)
@@ -165,6 +171,11 @@ enum fp_err agent_config_set(struct agent_config *c, const char *key, const char
         case OPT_STR:
                 if (!*value || strlen(value) > FP_MAX_FACT_LEN)
                         return bad_value(diag, file, line, key, "must be 1-255 characters");
+                /* the job runner opens the backend by this name (backend_open) */
+                if (strcmp(key, "backend") == 0 && strcmp(value, "auto") != 0 &&
+                    strcmp(value, "apt") != 0 && strcmp(value, "dnf") != 0 &&
+                    strcmp(value, "fake") != 0)
+                        return bad_value(diag, file, line, key, "must be auto, apt, dnf or fake");
                 break;
         case OPT_TAGS: {
                 const char *why = tags_error(value);

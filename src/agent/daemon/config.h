@@ -36,6 +36,9 @@ struct agent_config {
         char *hooks_dir;      /* hooks (docs/jobs.md "Hooks"); default /etc/fleetpatch/hooks.d */
         long hook_timeout;    /* seconds a hook may run; default 600 */
         char *reboot_command; /* argv split on spaces, never a shell; default "systemctl reboot" */
+        char *backend;            /* auto (by the root's family), apt, dnf, fake (tests) */
+        long lock_wait;           /* seconds to wait for the package manager's lock (300) */
+        long transaction_timeout; /* seconds one transaction may run (3600) */
 };
 
 /* Defaults (state_dir and root set, the rest empty). false on ENOMEM. */
