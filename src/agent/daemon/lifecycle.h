@@ -55,12 +55,13 @@ void lc_add(struct lc_events *e, enum lc_kind kind, int64_t at, const char *fmt,
     __attribute__((format(printf, 4, 5)));
 
 /*
- * The events between prev (NULL: the first sample ever) and now, appended to out; pure.
- * reboot: the boot ids differ (both known). suspend (same boot only): boottime - monotonic
- * grew by more than interval seconds, or the wall clock moved more than interval seconds
- * away from the boot-time clock (a clock set or a restored memory snapshot). revert: now's
- * generation is below `seen_generation` (the highest generation this process wrote: the state
- * directory went back under a running agent).
+ * The events between prev (NULL: no sample on disk) and now, appended to out; pure.
+ * reboot: the boot ids differ (both known), at the new boot's time. suspend (same boot only):
+ * boottime - monotonic grew by more than interval seconds (the machine slept), or the wall
+ * clock moved more than interval seconds away from the boot-time clock (a clock set, or a
+ * memory snapshot restored and its clock corrected). revert: prev's generation is below
+ * seen_generation, the highest generation this process wrote (0: none), or prev is missing
+ * although this process wrote one: the state directory went back under a running agent.
  */
 void lc_compute(const struct lc_sample *prev, const struct lc_sample *now, long interval,
                 uint64_t seen_generation, struct lc_events *out);
