@@ -134,7 +134,9 @@ enum fp_err verify_run(const struct verify_input *in, struct verify_result *out)
                         continue;
                 err = add_unexpected(out, ucap, scheme, p->name, p->arch, p->version, to);
         }
-        for (size_t i = 0; a && i < a->count && err == FP_OK; i++) {
+        /* without a before-inventory (a resumed job) only the plan and the pairs can be
+         * checked */
+        for (size_t i = 0; a && b && i < a->count && err == FP_OK; i++) {
                 const struct fp_inv_pkg *p = &a->pkgs[i];
                 if (inv_find(b, p->name, p->arch, NULL))
                         continue;

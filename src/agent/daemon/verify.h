@@ -35,7 +35,8 @@ struct verify_result {
 };
 
 struct verify_input {
-        const struct fp_inventory *before, *after;
+        const struct fp_inventory *before; /* NULL: no unexpected check (a resumed job) */
+        const struct fp_inventory *after;
         const struct be_pkg *want; /* requested pairs (arch NULL: any installed arch) */
         size_t want_count;
         const struct be_pkg *gone; /* requested removals (rollback of new packages) */
