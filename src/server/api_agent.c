@@ -69,10 +69,11 @@ static bool read_facts(struct fp_req *r, struct fp_facts *facts, char **text)
 
 void api_agent_enroll(struct fp_req *r)
 {
-        static const char *const allowed[] = {"hostname", "facts", "tags", NULL};
-        const char *hostname = NULL;
+        static const char *const allowed[] = {"hostname", "facts", "tags", "cloned_from", NULL};
+        const char *hostname = NULL, *cloned_from = NULL;
         if (!req_members(r, r->json, NULL, allowed) ||
-            !req_str(r, r->json, "hostname", true, FP_MAX_FACT_LEN, &hostname))
+            !req_str(r, r->json, "hostname", true, FP_MAX_FACT_LEN, &hostname) ||
+            !req_str(r, r->json, "cloned_from", false, 16, &cloned_from))
                 return;
         struct fp_facts facts;
         char *facts_text = NULL, *req_tags_text = NULL, *tags_text = NULL;
@@ -100,6 +101,14 @@ void api_agent_enroll(struct fp_req *r)
                         req_fail(r, err, &diag);
                 goto out;
         }
+        /* A clone names its original only with the token its clone detection issued. */
+        if (cloned_from && strcmp(cloned_from, tok.clone_of)) {
+                req_error(r, 400, "invalid_request", "cloned_from",
+                          "this enrollment token was not issued for a clone of host '%.16s'",
+                          cloned_from);
+                goto out;
+        }
+        bool clone = *tok.clone_of != 0;
         /* The token's tags, overlaid with the agent's own. */
         json_t *tags = fp_json_stored(tok.tags_json);
         json_t *mine = fp_json_stored(req_tags_text);
@@ -118,7 +127,9 @@ void api_agent_enroll(struct fp_req *r)
         struct fp_host_rec h;
         memset(&h, 0, sizeof(h));
         bool reenroll = false;
-        if (facts.machine_id && *facts.machine_id) {
+        /* A clone is a new host even when it kept the machine id (a cloud instance copy):
+         * re-enrolling would take over the original's identity. */
+        if (!clone && facts.machine_id && *facts.machine_id) {
                 err = fp_store_host_by_machine(tx, tok.account, facts.machine_id, &h, &diag);
                 if (err == FP_OK)
                         reenroll = true;
@@ -135,14 +146,24 @@ void api_agent_enroll(struct fp_req *r)
                 if (err == FP_OK)
                         err = fp_store_host_set_tags(tx, host_id, false,
                                                      tags_text ? tags_text : "{}", &diag);
+                if (err == FP_OK)
+                        err = fp_store_host_set_identity(tx, host_id, NULL, facts.boot_id,
+                                                         facts.cloud_instance, NULL, &diag);
         } else {
                 fp_new_id(host_id);
-                struct fp_host_rec nh = {.id = host_id, .account = tok.account,
-                                         .hostname = hostname, .region = region,
+                struct fp_host_rec nh = {.id = host_id,
+                                         .account = tok.account,
+                                         .hostname = hostname,
+                                         .region = region,
                                          .machine_id = facts.machine_id ? facts.machine_id : "",
-                                         .facts_json = facts_text, .agent_tags_json = tags_text,
-                                         .api_tags_json = "{}", .created = r->now,
-                                         .last_seen = r->now};
+                                         .facts_json = facts_text,
+                                         .agent_tags_json = tags_text,
+                                         .api_tags_json = "{}",
+                                         .created = r->now,
+                                         .last_seen = r->now,
+                                         .boot_id = facts.boot_id,
+                                         .instance_id = facts.cloud_instance,
+                                         .cloned_from = tok.clone_of};
                 err = fp_store_host_create(tx, &nh, &diag);
         }
         char id[17], cred[88], hash[65];
@@ -154,6 +175,8 @@ void api_agent_enroll(struct fp_req *r)
         if (err != FP_OK)
                 goto fail;
         fp_metrics_count("enrollments_total", 1);
+        if (clone)
+                fp_metrics_count("clone_enrollments_total", 1);
         req_answer(r, 201,
                    json_pack("{s:s, s:s, s:s, s:I, s:f, s:b}", "host_id", host_id, "credential",
                              cred, "account", tok.account,
@@ -202,9 +225,128 @@ static json_t *deliver_jobs(struct fp_req *r, struct fp_diag *diag, enum fp_err 
         return c.arr;
 }
 
+/* What the check-in's "lifecycle" says happened (docs/jobs.md "Host lifecycle"). */
+struct lifecycle {
+        bool suspend, revert;
+};
+
+/* {"events": [{"kind", "at", "detail"}]}: at most FP_MAX_LIFECYCLE_EVENTS; answers 400. */
+static bool read_lifecycle(struct fp_req *r, struct lifecycle *lc)
+{
+        static const char *const allowed[] = {"events", NULL};
+        static const char *const ev_allowed[] = {"kind", "at", "detail", NULL};
+        memset(lc, 0, sizeof(*lc));
+        json_t *l = json_object_get(r->json, "lifecycle");
+        if (!l || json_is_null(l))
+                return true;
+        if (!json_is_object(l)) {
+                req_error(r, 400, "invalid_request", "lifecycle", "must be an object");
+                return false;
+        }
+        if (!req_members(r, l, "lifecycle", allowed))
+                return false;
+        json_t *events = json_object_get(l, "events");
+        if (!json_is_array(events) || json_array_size(events) > FP_MAX_LIFECYCLE_EVENTS) {
+                req_error(r, 400, "invalid_request", "lifecycle.events",
+                          "must be an array of at most %d events", FP_MAX_LIFECYCLE_EVENTS);
+                return false;
+        }
+        size_t i;
+        json_t *e;
+        json_array_foreach(events, i, e)
+        {
+                char f[64];
+                snprintf(f, sizeof(f), "lifecycle.events[%zu]", i);
+                if (!json_is_object(e)) {
+                        req_error(r, 400, "invalid_request", f, "must be an object");
+                        return false;
+                }
+                if (!req_members(r, e, f, ev_allowed))
+                        return false;
+                json_t *kind = json_object_get(e, "kind"), *at = json_object_get(e, "at"),
+                       *detail = json_object_get(e, "detail");
+                const char *k = json_string_value(kind);
+                if (!k || (strcmp(k, "reboot") && strcmp(k, "suspend") && strcmp(k, "revert") &&
+                           strcmp(k, "restart"))) {
+                        snprintf(f, sizeof(f), "lifecycle.events[%zu].kind", i);
+                        req_error(r, 400, "invalid_request", f,
+                                  "reboot, suspend, revert or restart");
+                        return false;
+                }
+                if (!json_is_integer(at) || json_integer_value(at) < 0) {
+                        snprintf(f, sizeof(f), "lifecycle.events[%zu].at", i);
+                        req_error(r, 400, "invalid_request", f, "a UNIX time (integer >= 0)");
+                        return false;
+                }
+                if (detail &&
+                    (!json_is_string(detail) || json_string_length(detail) > FP_MAX_JOB_DETAIL ||
+                     strlen(json_string_value(detail)) != json_string_length(detail))) {
+                        snprintf(f, sizeof(f), "lifecycle.events[%zu].detail", i);
+                        req_error(r, 400, "invalid_request", f, "a string of at most %d bytes",
+                                  FP_MAX_JOB_DETAIL);
+                        return false;
+                }
+                lc->suspend |= !strcmp(k, "suspend");
+                lc->revert |= !strcmp(k, "revert");
+                fp_metrics_count(!strcmp(k, "reboot")    ? "lifecycle_reboots_total"
+                                 : !strcmp(k, "suspend") ? "lifecycle_suspends_total"
+                                 : !strcmp(k, "revert")  ? "lifecycle_reverts_total"
+                                                         : "lifecycle_restarts_total",
+                                 1);
+        }
+        return true;
+}
+
+/* A credential presented by another machine than the host's (docs/jobs.md "Clones"): answer
+ * 409 clone_detected with a single-use enrollment token for the copy, made in a transaction
+ * of its own that touches nothing of the original host. */
+static void clone_detected(struct fp_req *r, const struct fp_host_rec *h, const char *what)
+{
+        char id[17], token[88], hash[65];
+        fp_new_token("fpe", id, token, hash);
+        char name[64];
+        snprintf(name, sizeof(name), "clone of %s", h->id);
+        struct fp_token_rec t = {.id = id,
+                                 .kind = FP_TOKEN_ENROLL,
+                                 .hash = hash,
+                                 .name = name,
+                                 .account = h->account,
+                                 .region = h->region,
+                                 .tags_json = h->agent_tags_json,
+                                 .created = r->now,
+                                 .expires = r->now + FP_CLONE_TOKEN_TTL,
+                                 .uses_left = 1,
+                                 .clone_of = h->id};
+        struct fp_diag diag;
+        fp_diag_clear(&diag);
+        char host[17];
+        snprintf(host, sizeof(host), "%s", h->id);
+        enum fp_err err = fp_store_token_create(r->tx, &t, &diag);
+        if (err == FP_OK)
+                err = fp_tx_commit(r->tx, &diag);
+        else
+                fp_tx_rollback(r->tx);
+        r->tx = NULL;
+        if (err != FP_OK) {
+                req_fail(r, err, &diag);
+                return;
+        }
+        fp_metrics_count("clones_detected_total", 1);
+        req_error(r, 409, "clone_detected", "facts",
+                  "this credential belongs to host %s, and "
+                  "this machine has another %s: enroll as a new host with enroll_token",
+                  host, what);
+        json_t *e = json_object_get(r->answer, "error");
+        json_object_set_new(e, "enroll_token", json_string(token));
+        json_object_set_new(e, "cloned_from", json_string(host));
+        json_object_set_new(e, "expires", json_integer(t.expires));
+        sodium_memzero(token, sizeof(token));
+}
+
 void api_agent_checkin(struct fp_req *r)
 {
-        static const char *const allowed[] = {"seq", "facts", "inventory_hash", "inventory", NULL};
+        static const char *const allowed[] = {"seq",       "facts",     "inventory_hash",
+                                              "inventory", "lifecycle", NULL};
         int64_t seq = 0;
         const char *hash = NULL;
         if (!req_members(r, r->json, NULL, allowed) ||
@@ -215,6 +357,9 @@ void api_agent_checkin(struct fp_req *r)
                 req_error(r, 400, "invalid_request", "inventory_hash", "64 lowercase hex digits");
                 return;
         }
+        struct lifecycle lc;
+        if (!read_lifecycle(r, &lc))
+                return;
         struct fp_facts facts;
         char *facts_text = NULL, *tags_text = NULL, *inv_text = NULL;
         if (!read_facts(r, &facts, &facts_text))
@@ -271,9 +416,34 @@ void api_agent_checkin(struct fp_req *r)
                 req_fail(r, err, &diag);
                 goto release;
         }
+        /* Another machine with this credential: a clone (before the sequence check, since a
+         * copy usually regresses it too). */
+        if (facts.machine_id && *facts.machine_id && *h.machine_id &&
+            strcmp(facts.machine_id, h.machine_id)) {
+                clone_detected(r, &h, "machine_id");
+                goto release;
+        }
+        if (facts.cloud_instance && *facts.cloud_instance && *h.instance_id &&
+            strcmp(facts.cloud_instance, h.instance_id)) {
+                clone_detected(r, &h, "cloud instance id");
+                goto release;
+        }
         if (seq <= h.last_seq) {
-                /* Keep the count even though the request fails: commit it alone. */
-                err = fp_store_host_seq_regressed(tx, h.id, &diag);
+                /* A regression means a revert (snapshot) or a clone. Two boot ids taking turns
+                 * at regressing (this one differs from the accepted one, which regressed
+                 * before) is a clone that kept the machine id. Keep the count and the mark
+                 * even though the request fails: commit them alone. */
+                const char *reasons[2] = {"revert", NULL};
+                size_t nr = 1;
+                const char *boot = facts.boot_id && *facts.boot_id ? facts.boot_id : NULL;
+                if (boot && *h.boot_id && strcmp(boot, h.boot_id) &&
+                    !strcmp(h.regress_boot, h.boot_id))
+                        reasons[nr++] = "possible-clone";
+                err = fp_catchup_update(tx, &h, reasons, nr, false, r->now, &diag);
+                if (err == FP_OK && boot)
+                        err = fp_store_host_set_identity(tx, h.id, NULL, NULL, NULL, boot, &diag);
+                if (err == FP_OK)
+                        err = fp_store_host_seq_regressed(tx, h.id, &diag);
                 if (err == FP_OK)
                         err = fp_tx_commit(tx, &diag);
                 else
@@ -292,6 +462,31 @@ void api_agent_checkin(struct fp_req *r)
         const char *region = facts.cloud_region && *facts.cloud_region ? facts.cloud_region : NULL;
         err = fp_store_host_checkin(tx, h.id, facts.hostname, region, facts_text, seq, r->now,
                                     &diag);
+        /* Identity: the boot id as reported; machine and instance ids stored the first time
+         * they are seen (a change of either is answered as a clone above). */
+        if (err == FP_OK)
+                err = fp_store_host_set_identity(
+                    tx, h.id, *h.machine_id ? NULL : facts.machine_id, facts.boot_id,
+                    *h.instance_id ? NULL : facts.cloud_instance, NULL, &diag);
+        /* Catch-up: reasons this check-in brings, or a clear when an inventory that arrived
+         * after the mark shows every version jobs installed. */
+        const char *reasons[4];
+        size_t nr = 0;
+        if (h.last_seen > 0 && r->now - h.last_seen > fp_srv_catchup_after(&r->srv->cfg))
+                reasons[nr++] = "offline";
+        if (lc.suspend)
+                reasons[nr++] = "suspend";
+        if (lc.revert)
+                reasons[nr++] = "revert";
+        bool complete = false;
+        if (err == FP_OK && have_inv) {
+                bool downgraded = false;
+                err = fp_catchup_check_inventory(tx, h.id, &w.inv, &downgraded, &complete, &diag);
+                if (downgraded)
+                        reasons[nr++] = "downgraded";
+        }
+        if (err == FP_OK)
+                err = fp_catchup_update(tx, &h, reasons, nr, have_inv && complete, r->now, &diag);
         const char *state = "unchanged";
         if (err == FP_OK && have_inv) {
                 char release[128];
@@ -382,54 +577,4 @@ void api_agent_jobs(struct fp_req *r)
                 }
         }
         req_answer(r, 200, json_pack("{s:o}", "jobs", jobs));
-}
-
-void api_agent_job_finish(struct fp_req *r)
-{
-        static const char *const allowed[] = {"status", "detail", NULL};
-        const char *status = NULL, *detail = NULL;
-        if (!req_members(r, r->json, NULL, allowed) ||
-            !req_str(r, r->json, "status", true, 16, &status) ||
-            !req_str(r, r->json, "detail", false, FP_MAX_JOB_DETAIL, &detail))
-                return;
-        enum fp_job_status st;
-        if (!strcmp(status, "succeeded"))
-                st = FP_JOB_SUCCEEDED;
-        else if (!strcmp(status, "failed"))
-                st = FP_JOB_FAILED;
-        else {
-                req_error(r, 400, "invalid_request", "status", "succeeded or failed");
-                return;
-        }
-        struct fp_tx *tx = req_tx(r, true);
-        if (!tx)
-                return;
-        struct fp_job_rec j;
-        struct fp_diag diag;
-        fp_diag_clear(&diag);
-        enum fp_err err = fp_store_job_get(tx, r->params[0], &j, &diag);
-        if (err == FP_OK && strcmp(j.host, r->who.host))
-                err = FP_ENOTFOUND; /* another host's job */
-        if (err == FP_ENOTFOUND) {
-                req_error(r, 404, "not_found", NULL, "no such job for this host");
-                return;
-        }
-        if (err != FP_OK) {
-                req_fail(r, err, &diag);
-                return;
-        }
-        if (j.status == FP_JOB_SUCCEEDED || j.status == FP_JOB_FAILED) {
-                if (j.status != st) {
-                        req_error(r, 409, "conflict", "status", "the job is already %s",
-                                  fp_job_status_name(j.status));
-                        return;
-                }
-        } else {
-                err = fp_store_job_finish(tx, j.id, st, detail, NULL, r->now, &diag);
-                if (err != FP_OK) {
-                        req_fail(r, err, &diag);
-                        return;
-                }
-        }
-        req_answer(r, 200, json_pack("{s:s, s:s}", "id", j.id, "status", fp_job_status_name(st)));
 }

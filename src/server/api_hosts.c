@@ -44,7 +44,21 @@ json_t *fp_json_host(const struct fp_host_rec *h, int64_t now, int64_t stale_aft
                 (json_int_t)c->sev[3], "low", (json_int_t)c->sev[2] + (json_int_t)c->sev[1], "unknown",
                 (json_int_t)c->sev[0], "kev", (json_int_t)c->kev, "overdue",
                 (json_int_t)c->overdue);
+        if (o) {
+                /* Catch-up (docs/jobs.md): the reasons, [] when the host needs none. */
+                json_t *reasons = h->catchup_json ? json_loads(h->catchup_json, 0, NULL) : NULL;
+                json_object_set_new(o, "catchup", json_is_array(reasons) ? reasons : json_array());
+                if (reasons && !json_is_array(reasons))
+                        json_decref(reasons);
+                json_object_set_new(o, "catchup_since", json_integer(h->catchup_since));
+                json_object_set_new(o, "cloned_from",
+                                    h->cloned_from && *h->cloned_from ? json_string(h->cloned_from)
+                                                                      : json_null());
+        }
         if (o && full) {
+                json_object_set_new(o, "boot_id", json_string(h->boot_id ? h->boot_id : ""));
+                json_object_set_new(o, "instance_id",
+                                    json_string(h->instance_id ? h->instance_id : ""));
                 json_object_set_new(o, "facts", fp_json_stored(h->facts_json));
                 json_object_set_new(o, "agent_tags", fp_json_stored(h->agent_tags_json));
                 json_object_set_new(o, "api_tags", fp_json_stored(h->api_tags_json));
@@ -155,6 +169,17 @@ static bool host_filter(struct fp_req *r, struct fp_host_filter *f, const char *
                 }
                 f->seen_after = r->now - d;
         }
+        const char *cu = req_query(r, "catchup");
+        if (cu) {
+                if (!strcmp(cu, "true") || !strcmp(cu, "1"))
+                        f->catchup = 1;
+                else if (!strcmp(cu, "false") || !strcmp(cu, "0"))
+                        f->catchup = 2;
+                else {
+                        req_error(r, 400, "invalid_request", "catchup", "true or false");
+                        return false;
+                }
+        }
         const char *compl = req_query(r, "compliance");
         if (compl) {
                 if (!strcmp(compl, "compliant"))
@@ -224,8 +249,7 @@ void api_hosts_list(struct fp_req *r)
         req_answer(r, 200, o);
 }
 
-/* The host of the path if the caller has role on its account; answers 404/403 otherwise. */
-static bool path_host(struct fp_req *r, bool write, enum fp_role role, struct fp_host_rec *h)
+bool req_path_host(struct fp_req *r, bool write, enum fp_role role, struct fp_host_rec *h)
 {
         struct fp_tx *tx = req_tx(r, write);
         if (!tx)
@@ -248,7 +272,7 @@ static bool path_host(struct fp_req *r, bool write, enum fp_role role, struct fp
 void api_hosts_get(struct fp_req *r)
 {
         struct fp_host_rec h;
-        if (path_host(r, false, FP_ROLE_VIEWER, &h))
+        if (req_path_host(r, false, FP_ROLE_VIEWER, &h))
                 req_answer(r, 200, fp_json_host(&h, r->now, r->srv->cfg.stale_after, true));
 }
 
@@ -264,7 +288,7 @@ void api_hosts_tags(struct fp_req *r)
                 req_error(r, 400, "invalid_request", "tags", "required");
                 return;
         }
-        if (!req_tags(r, t, "tags", &tags) || !path_host(r, true, FP_ROLE_OPERATOR, &h)) {
+        if (!req_tags(r, t, "tags", &tags) || !req_path_host(r, true, FP_ROLE_OPERATOR, &h)) {
                 free(tags);
                 return;
         }
@@ -284,7 +308,7 @@ void api_hosts_tags(struct fp_req *r)
 void api_hosts_delete(struct fp_req *r)
 {
         struct fp_host_rec h;
-        if (!path_host(r, true, FP_ROLE_ADMIN, &h))
+        if (!req_path_host(r, true, FP_ROLE_ADMIN, &h))
                 return;
         struct fp_diag diag;
         fp_diag_clear(&diag);
@@ -323,7 +347,7 @@ static json_t *stored_inventory(struct fp_req *r, const struct fp_host_rec *h)
 void api_hosts_updates(struct fp_req *r)
 {
         struct fp_host_rec h;
-        if (!path_host(r, false, FP_ROLE_VIEWER, &h))
+        if (!req_path_host(r, false, FP_ROLE_VIEWER, &h))
                 return;
         json_t *inv = stored_inventory(r, &h);
         if (!inv)
@@ -345,7 +369,7 @@ void api_hosts_updates(struct fp_req *r)
 void api_hosts_vulns(struct fp_req *r)
 {
         struct fp_host_rec h;
-        if (!path_host(r, false, FP_ROLE_VIEWER, &h))
+        if (!req_path_host(r, false, FP_ROLE_VIEWER, &h))
                 return;
         json_t *inv = stored_inventory(r, &h);
         if (!inv)
@@ -371,56 +395,10 @@ void api_hosts_vulns(struct fp_req *r)
                                      fp_findings_available(r->srv->findings), "findings", list));
 }
 
-/* The job types an agent knows; nothing else is ever sent (no shell text). */
-static const char *const job_types[] = {"rescan", NULL};
-
-void api_hosts_jobs_create(struct fp_req *r)
-{
-        static const char *const allowed[] = {"type", NULL};
-        const char *type = NULL;
-        if (!req_members(r, r->json, NULL, allowed) ||
-            !req_str(r, r->json, "type", true, 32, &type))
-                return;
-        bool known = false;
-        for (size_t i = 0; job_types[i]; i++)
-                known |= !strcmp(type, job_types[i]);
-        if (!known) {
-                req_error(r, 400, "invalid_request", "type", "unknown job type (known: rescan)");
-                return;
-        }
-        struct fp_host_rec h;
-        if (!path_host(r, true, FP_ROLE_OPERATOR, &h))
-                return;
-        char id[17];
-        fp_new_id(id);
-        struct fp_job_rec j = {.id = id, .host = h.id, .account = h.account, .type = type,
-                               .params_json = "{}", .created_by = r->who.user,
-                               .status = FP_JOB_QUEUED, .created = r->now};
-        struct fp_diag diag;
-        fp_diag_clear(&diag);
-        enum fp_err err = fp_store_job_create(r->tx, &j, &diag);
-        if (err != FP_OK) {
-                req_fail(r, err, &diag);
-                return;
-        }
-        /* Commit before waking the agent, so its long-poll finds the job. The host's strings
-         * live in the transaction's arena: copy the id before the commit frees them. */
-        char host[17];
-        snprintf(host, sizeof(host), "%s", h.id);
-        err = fp_tx_commit(r->tx, &diag);
-        r->tx = NULL;
-        if (err != FP_OK) {
-                req_fail(r, err, &diag);
-                return;
-        }
-        fp_longpoll_wake(r->srv->longpoll, host);
-        req_answer(r, 201, json_pack("{s:s, s:s, s:s, s:s, s:I}", "id", id, "host", host, "type",
-                                     type, "status", "queued", "created", (json_int_t)r->now));
-}
-
 struct summary_ctx {
         struct fp_req *r;
         int64_t hosts, stale, compl[3], sev[6], kev_hosts, kev, security_updates, overdue;
+        int64_t catchup;
         json_t *by_account;
 };
 
@@ -438,6 +416,7 @@ static bool summary_cb(void *ctx, const struct fp_host_rec *h)
         s->kev_hosts += c->kev > 0;
         s->security_updates += c->security_updates;
         s->overdue += c->overdue;
+        s->catchup += h->catchup_json && strcmp(h->catchup_json, "[]");
         json_t *a = json_object_get(s->by_account, h->account);
         if (!a) {
                 a = json_pack("{s:I, s:I, s:I, s:I, s:I}", "hosts", (json_int_t)0, "noncompliant",
@@ -475,19 +454,20 @@ void api_summary(struct fp_req *r)
                 req_fail(r, err, &diag);
                 return;
         }
-        req_answer(r, 200,
-                   json_pack("{s:I, s:I, s:{s:I, s:I, s:I}, s:{s:I, s:I, s:I, s:I, s:I}, s:I,"
-                             " s:I, s:I, s:I, s:o, s:b}",
-                             "hosts", (json_int_t)s.hosts, "stale", (json_int_t)s.stale,
-                             "compliance", "compliant", (json_int_t)s.compl[FP_COMPL_COMPLIANT],
-                             "noncompliant", (json_int_t)s.compl[FP_COMPL_NONCOMPLIANT],
-                             "unknown", (json_int_t)s.compl[FP_COMPL_UNKNOWN], "findings",
-                             "critical", (json_int_t)s.sev[5], "high", (json_int_t)s.sev[4],
-                             "medium", (json_int_t)s.sev[3], "low",
-                             (json_int_t)s.sev[2] + (json_int_t)s.sev[1], "unknown", (json_int_t)s.sev[0],
-                             "kev_findings", (json_int_t)s.kev, "kev_hosts",
-                             (json_int_t)s.kev_hosts, "security_updates",
-                             (json_int_t)s.security_updates, "overdue", (json_int_t)s.overdue,
-                             "by_account", s.by_account, "vulnerability_database",
-                             fp_findings_available(r->srv->findings)));
+        json_t *o = json_pack(
+            "{s:I, s:I, s:{s:I, s:I, s:I}, s:{s:I, s:I, s:I, s:I, s:I}, s:I,"
+            " s:I, s:I, s:I, s:o, s:b}",
+            "hosts", (json_int_t)s.hosts, "stale", (json_int_t)s.stale, "compliance", "compliant",
+            (json_int_t)s.compl [FP_COMPL_COMPLIANT], "noncompliant",
+            (json_int_t)s.compl [FP_COMPL_NONCOMPLIANT], "unknown",
+            (json_int_t)s.compl [FP_COMPL_UNKNOWN], "findings", "critical", (json_int_t)s.sev[5],
+            "high", (json_int_t)s.sev[4], "medium", (json_int_t)s.sev[3], "low",
+            (json_int_t)s.sev[2] + (json_int_t)s.sev[1], "unknown", (json_int_t)s.sev[0],
+            "kev_findings", (json_int_t)s.kev, "kev_hosts", (json_int_t)s.kev_hosts,
+            "security_updates", (json_int_t)s.security_updates, "overdue", (json_int_t)s.overdue,
+            "by_account", s.by_account, "vulnerability_database",
+            fp_findings_available(r->srv->findings));
+        if (o)
+                json_object_set_new(o, "catchup", json_integer(s.catchup));
+        req_answer(r, 200, o);
 }

@@ -30,23 +30,27 @@ struct option_row {
         {#field, OPT_INT, #def, lo, hi, offsetof(struct fp_srv_config, field), help}
 
 static const struct option_row options[] = {
-        STR(listen, "127.0.0.1", "address to listen on (IPv4 or IPv6 literal)"),
-        INT(port, 8443, 0, 65535, "TCP port (0 = any free port, printed at start)"),
-        STR(state_dir, "/var/lib/fleetpatchd", "directory for the store, TLS material, tokens"),
-        STR(store, "", "store URL: sqlite:PATH (default sqlite:STATE_DIR/fleetpatch.db)"),
-        STR(vulndb, "", "vulnerability database (default STATE_DIR/vuln.db; see fleetpatch feeds)"),
-        STR(tls_cert, "", "PEM certificate chain (default: generated under STATE_DIR/tls)"),
-        STR(tls_key, "", "PEM private key of tls_cert"),
-        STR(tls_names, "", "extra DNS names / IP addresses of the generated certificate, comma-separated"),
-        INT(threads, 4, 1, 256, "request threads"),
-        INT(checkin_interval, 300, 5, 86400, "seconds between agent check-ins"),
-        INT(jitter_percent, 20, 0, 100, "random spread of check-ins, percent of the interval"),
-        INT(stale_after, 3600, 60, 31536000, "a host not seen for this many seconds is stale"),
-        INT(max_connections, 20000, 16, 1000000, "concurrent connections"),
-        INT(connection_timeout, 75, 5, 3600, "idle/slow connection timeout, seconds (> long-poll)"),
-        INT(login_failures, 10, 1, 1000, "failed logins per address per minute before 429"),
-        INT(token_ttl, 43200, 60, 31536000, "lifetime of tokens made by login, seconds"),
-        STR(log_level, "info", "error | warn | info | debug"),
+    STR(listen, "127.0.0.1", "address to listen on (IPv4 or IPv6 literal)"),
+    INT(port, 8443, 0, 65535, "TCP port (0 = any free port, printed at start)"),
+    STR(state_dir, "/var/lib/fleetpatchd", "directory for the store, TLS material, tokens"),
+    STR(store, "", "store URL: sqlite:PATH (default sqlite:STATE_DIR/fleetpatch.db)"),
+    STR(vulndb, "", "vulnerability database (default STATE_DIR/vuln.db; see fleetpatch feeds)"),
+    STR(tls_cert, "", "PEM certificate chain (default: generated under STATE_DIR/tls)"),
+    STR(tls_key, "", "PEM private key of tls_cert"),
+    STR(tls_names, "",
+        "extra DNS names / IP addresses of the generated certificate, comma-separated"),
+    INT(threads, 4, 1, 256, "request threads"),
+    INT(checkin_interval, 300, 5, 86400, "seconds between agent check-ins"),
+    INT(catchup_after, 0, 0, 31536000,
+        "a host that comes back after this many seconds without a check-in needs catch-up "
+        "(0 = 3 check-in intervals)"),
+    INT(jitter_percent, 20, 0, 100, "random spread of check-ins, percent of the interval"),
+    INT(stale_after, 3600, 60, 31536000, "a host not seen for this many seconds is stale"),
+    INT(max_connections, 20000, 16, 1000000, "concurrent connections"),
+    INT(connection_timeout, 75, 5, 3600, "idle/slow connection timeout, seconds (> long-poll)"),
+    INT(login_failures, 10, 1, 1000, "failed logins per address per minute before 429"),
+    INT(token_ttl, 43200, 60, 31536000, "lifetime of tokens made by login, seconds"),
+    STR(log_level, "info", "error | warn | info | debug"),
 };
 #define NOPTIONS (sizeof(options) / sizeof(options[0]))
 
@@ -315,4 +319,9 @@ void fp_srv_config_print(const struct fp_srv_config *c, FILE *out)
                         fprintf(out, "%s = %s\n", options[i].name, field);
                 }
         }
+}
+
+long fp_srv_catchup_after(const struct fp_srv_config *c)
+{
+        return c->catchup_after > 0 ? c->catchup_after : 3 * c->checkin_interval;
 }

@@ -17,6 +17,8 @@
 #include "fleetpatch/store.h"
 
 #define FP_MAX_IDENT_BUF (FP_MAX_IDENT + 1)
+/* Lifetime of the enrollment token a clone detection hands out (docs/jobs.md "Clones"). */
+#define FP_CLONE_TOKEN_TTL 600
 
 /* ---- configuration (config.c): one table gives file keys, flags, env names and help ---- */
 struct fp_srv_config {
@@ -30,6 +32,7 @@ struct fp_srv_config {
         char tls_names[512];
         long threads;
         long checkin_interval;
+        long catchup_after; /* 0 = 3 x checkin_interval (fp_srv_catchup_after) */
         long jitter_percent;
         long stale_after;
         long max_connections;
@@ -233,6 +236,37 @@ void api_agent_enroll(struct fp_req *r);
 void api_agent_checkin(struct fp_req *r);
 void api_agent_jobs(struct fp_req *r);
 void api_agent_job_finish(struct fp_req *r);
+void api_agent_job_progress(struct fp_req *r);
+void api_hosts_jobs_list(struct fp_req *r);
+void api_jobs_get(struct fp_req *r);
+
+/* The host of the path if the caller has role on its account; answers 404/403 otherwise. */
+bool req_path_host(struct fp_req *r, bool write, enum fp_role role, struct fp_host_rec *h);
+
+/* ---- jobs (api_jobs.c, jobresult.c) ---- */
+/* A job as the user API shows it; full adds the log. */
+json_t *fp_json_job(const struct fp_job_rec *j, bool full);
+/* Check a finished job's result (docs/jobs.md) strictly: closed members and values, limits
+ * FP_MAX_JOB_RESULT, FP_MAX_JOB_RESULT_ITEMS, FP_MAX_JOB_REBOOT_REASONS; a failed job names a
+ * reason, a succeeded one none. FP_EPARSE/FP_ELIMIT with diag->field "result.plan[3].to". */
+enum fp_err fp_job_result_check(const json_t *result, bool succeeded, struct fp_diag *diag);
+
+/* ---- catch-up (catchup.c) ---- */
+struct fp_inventory;
+/* The seconds after which a host that did not check in needs catch-up. */
+long fp_srv_catchup_after(const struct fp_srv_config *c);
+/* Compare an inventory with what succeeded jobs installed on the host: *downgraded when a
+ * package is older than such a version, *complete when every one is present (equal or newer). */
+enum fp_err fp_catchup_check_inventory(struct fp_tx *tx, const char *host,
+                                       const struct fp_inventory *inv, bool *downgraded,
+                                       bool *complete, struct fp_diag *diag);
+/* Add reasons to the host's mark (since = now when it had none); with no reasons to add and
+ * clear set, clear the mark. Writes only on a change. */
+enum fp_err fp_catchup_update(struct fp_tx *tx, const struct fp_host_rec *h, const char *const *add,
+                              size_t nadd, bool clear, int64_t now, struct fp_diag *diag);
+/* After a succeeded scan: clear the mark when the stored inventory has every installed version. */
+enum fp_err fp_catchup_after_scan(struct fp_tx *tx, const struct fp_host_rec *h, int64_t now,
+                                  struct fp_diag *diag);
 
 /* Bootstrap: the first admin and its token file, the default account. */
 bool fp_server_bootstrap(struct fp_server *s, char *err, size_t errsz);
