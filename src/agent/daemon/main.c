@@ -14,6 +14,7 @@
 #include "agent/daemon/client.h"
 #include "agent/daemon/config.h"
 #include "agent/daemon/facts.h"
+#include "agent/daemon/localjob.h"
 #include "agent/daemon/log.h"
 
 static volatile sig_atomic_t stop_requested;
@@ -30,7 +31,12 @@ static void usage(FILE *f)
                 "usage: fleetpatch-agent [--config FILE] [--once] [--foreground]\n"
                 "                        [--server URL] [--ca-file FILE] [--state-dir DIR]\n"
                 "                        [--root DIR] [--enroll-token-file FILE]\n"
+                "       fleetpatch-agent [--config FILE] [--root DIR] [--state-dir DIR] "
+                "run-job FILE|-\n"
                 "\n"
+                "  run-job FILE|-            run one job ({\"id\", \"type\", \"params\"}) here, "
+                "without a server;\n"
+                "                            print the result, exit 0 when it succeeded\n"
                 "  --config FILE             configuration (default %s)\n"
                 "  --once                    enroll if needed, check in once, run queued jobs, "
                 "exit\n"
@@ -111,6 +117,12 @@ int main(int argc, char **argv)
                         flags[nflags++].value = optarg;
                 }
         }
+        /* run-job: one job from a file, no server (docs/jobs.md, docs/agent.md) */
+        const char *job_file = NULL;
+        if (optind + 2 == argc && strcmp(argv[optind], "run-job") == 0) {
+                job_file = argv[optind + 1];
+                optind = argc;
+        }
         if (optind < argc) {
                 fprintf(stderr, "fleetpatch-agent: unexpected argument '%s'\n", argv[optind]);
                 usage(stderr);
@@ -134,7 +146,7 @@ int main(int argc, char **argv)
         }
         for (size_t i = 0; err == FP_OK && i < nflags; i++)
                 err = agent_config_set(&cfg, flags[i].key, flags[i].value, "command line", 0, &d);
-        if (err == FP_OK)
+        if (err == FP_OK && !job_file)
                 err = agent_config_check(&cfg, &d);
         if (err != FP_OK) {
                 fp_diag_format(&d, msg, sizeof(msg));
@@ -142,6 +154,10 @@ int main(int argc, char **argv)
                 goto out;
         }
         agent_log_set_level(cfg.log_level);
+        if (job_file) {
+                rc = localjob_main(&cfg, job_file);
+                goto out;
+        }
         if (sodium_init() < 0 || !http_global_init()) {
                 fprintf(stderr, "fleetpatch-agent: cannot initialize libsodium or libcurl\n");
                 rc = AGENT_EXIT_FAIL;

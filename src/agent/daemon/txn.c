@@ -123,6 +123,18 @@ static json_t *finish(struct run *r)
         return rep;
 }
 
+/*
+ * backend.c declares the constructors weak so a build without one still links; but a weak
+ * reference alone does not pull an object out of the static library, so every backend would
+ * be "not built in". These strong references pull them in. TODO(lead): move into backend.c.
+ */
+__attribute__((used)) static enum fp_err (*const linked_backends[])(struct backend *,
+                                                                    struct fp_diag *) = {
+    backend_apt_open,
+    backend_dnf_open,
+    backend_fake_open,
+};
+
 static bool open_backend(struct run *r)
 {
         char dir[4096], msg[512];
