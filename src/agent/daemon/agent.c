@@ -8,6 +8,8 @@
 #include <time.h>
 
 #include "agent/daemon/agent.h"
+#include "agent/daemon/lifecycle.h"
+#include "agent/daemon/reboot.h"
 #include "agent/daemon/facts.h"
 #include "agent/daemon/log.h"
 #include "agent/daemon/state.h"
@@ -43,6 +45,63 @@ static bool credential_ok(const char *s)
                strspn(s + 4, "0123456789abcdef") == 16 && strspn(s + 21, "0123456789abcdef") == 64;
 }
 
+/* ---- lifecycle (docs/jobs.md "Host lifecycle and catch-up") ------------------------------ */
+
+/*
+ * Compare the host now with the last sample, queue what happened and keep the new sample.
+ * Lifecycle events are reports, never a reason to stop: a state directory that cannot take
+ * them costs the events (logged), not the check-in.
+ */
+static void lifecycle_observe(struct agent *a, bool started)
+{
+        const char *dir = a->cfg->state_dir;
+        char boot[REBOOT_ID_MAX] = "";
+        struct lc_sample prev, now;
+        struct lc_events ev;
+        struct fp_diag d;
+
+        fp_diag_clear(&d);
+        if (reboot_boot_id(a->cfg->root, boot, sizeof(boot), NULL) != FP_OK)
+                boot[0] = '\0';
+        lc_sample_now(&now, boot);
+        enum fp_err perr = lc_sample_load(dir, &prev, &d);
+        if (perr != FP_OK && perr != FP_ENOENT)
+                log_warn("lifecycle: %s; starting over", d.msg);
+        if (lc_events_load(dir, &ev, &d) != FP_OK) {
+                log_warn("lifecycle: %s; pending events dropped", d.msg);
+                memset(&ev, 0, sizeof(ev));
+        }
+        size_t before = ev.count;
+        lc_compute(perr == FP_OK ? &prev : NULL, &now, a->interval, a->lc_generation, &ev);
+        if (started)
+                lc_add(&ev, LC_RESTART, now.realtime_ns / 1000000000LL, "agent %s started",
+                       FP_AGENT_VERSION);
+        for (size_t i = before; i < ev.count; i++)
+                log_info("lifecycle: %s: %s", lc_kind_name(ev.ev[i].kind), ev.ev[i].detail);
+        uint64_t gen = perr == FP_OK ? prev.generation : 0;
+        now.generation = (gen > a->lc_generation ? gen : a->lc_generation) + 1;
+        fp_diag_clear(&d);
+        if (lc_sample_save(dir, &now, &d) != FP_OK ||
+            (ev.count != before && lc_events_save(dir, &ev, &d) != FP_OK))
+                log_warn("lifecycle: cannot store: %s", d.msg);
+        else
+                a->lc_generation = now.generation;
+}
+
+/* Queue one event found during a check-in (the revert a 409 shows). */
+static void lifecycle_queue(struct agent *a, enum lc_kind kind, const char *detail)
+{
+        struct lc_events ev;
+        struct fp_diag d;
+        fp_diag_clear(&d);
+        if (lc_events_load(a->cfg->state_dir, &ev, &d) != FP_OK)
+                memset(&ev, 0, sizeof(ev));
+        lc_add(&ev, kind, (int64_t)time(NULL), "%s", detail);
+        log_info("lifecycle: %s: %s", lc_kind_name(kind), detail);
+        if (lc_events_save(a->cfg->state_dir, &ev, &d) != FP_OK)
+                log_warn("lifecycle: cannot store: %s", d.msg);
+}
+
 enum agent_rc agent_init(struct agent *a, const struct agent_config *cfg,
                          volatile sig_atomic_t *stop)
 {
@@ -75,6 +134,7 @@ enum agent_rc agent_init(struct agent *a, const struct agent_config *cfg,
         fp_diag_clear(&d);
         if (state_read_seq(cfg->state_dir, &a->seq, &d) != FP_OK)
                 goto fatal;
+        lifecycle_observe(a, true);
         return AGENT_OK;
 fatal : {
         char msg[1024];
@@ -243,11 +303,13 @@ static json_t *facts_json(struct agent *a, const struct fp_inventory *inv)
         return j;
 }
 
+static enum agent_rc enroll_with(struct agent *a, char *token, const char *where,
+                                 const char *cloned_from);
+
 enum agent_rc agent_enroll(struct agent *a)
 {
         const struct agent_config *cfg = a->cfg;
         char token[STATE_MAX_FILE];
-        struct fp_diag d;
 
         if (!cfg->enroll_token_file) {
                 log_error("not enrolled (%s/credential is missing) and no enroll_token_file "
@@ -257,10 +319,21 @@ enum agent_rc agent_enroll(struct agent *a)
         }
         if (!read_token(cfg->enroll_token_file, token, sizeof(token)))
                 return AGENT_FATAL;
+        return enroll_with(a, token, cfg->enroll_token_file, NULL);
+}
+
+/* Enroll with token (wiped here); where says where it came from; cloned_from (may be NULL)
+ * names the host whose disk this one is a copy of (docs/jobs.md "Clones"). */
+static enum agent_rc enroll_with(struct agent *a, char *token, const char *where,
+                                 const char *cloned_from)
+{
+        const struct agent_config *cfg = a->cfg;
+        struct fp_diag d;
         json_t *facts = facts_json(a, NULL);
         json_t *tags = agent_config_tags(cfg);
         json_t *body = json_object();
         if (!facts || !tags || !body) {
+                sodium_memzero(token, strlen(token));
                 json_decref(facts);
                 json_decref(tags);
                 json_decref(body);
@@ -269,18 +342,20 @@ enum agent_rc agent_enroll(struct agent *a)
         json_object_set(body, "hostname", json_object_get(facts, "hostname"));
         json_object_set_new(body, "facts", facts);
         json_object_set_new(body, "tags", tags);
+        if (cloned_from)
+                json_object_set_new(body, "cloned_from", json_string(cloned_from));
         long status;
         json_t *ans;
         enum agent_rc rc = request_as(a, token, "POST", "/v1/agent/enroll", body,
                                       REQUEST_TIMEOUT_MS, false, &status, &ans);
-        sodium_memzero(token, sizeof(token));
+        sodium_memzero(token, strlen(token));
         json_decref(body);
         if (rc == AGENT_AUTH) {
                 const char *code, *message;
                 error_of(ans, &code, &message, NULL);
                 log_error("enrollment refused (HTTP %ld %s: %s): the token in %s is expired, "
                           "used up or revoked",
-                          status, code, message, cfg->enroll_token_file);
+                          status, code, message, where);
                 json_decref(ans);
                 return AGENT_AUTH;
         }
@@ -393,17 +468,76 @@ static bool next_seq(struct agent *a)
         return true;
 }
 
+/*
+ * 409 clone_detected (docs/jobs.md "Clones"): this disk is a copy of another host's, whose
+ * credential the server will not let two machines share. Keep the old credential for the
+ * record, forget the identity and enroll with the single-use token the answer carries.
+ * Returns ans (for the caller to release); a->credential is empty when it failed.
+ */
+static json_t *ans_clone_token(struct agent *a, json_t *ans)
+{
+        const struct agent_config *cfg = a->cfg;
+        const json_t *e = json_object_get(ans, "error");
+        const char *tok = json_string_value(json_object_get(e, "enroll_token"));
+        char token[STATE_MAX_FILE], old[sizeof(a->host_id)], keep[64], cred[sizeof(a->credential)];
+        struct fp_diag d;
+
+        if (!tok)
+                tok = json_string_value(json_object_get(ans, "enroll_token"));
+        log_error("CLONE DETECTED: the server says host %s's credential is used by another "
+                  "machine; this machine enrolls as a new host (cloned from %s)",
+                  a->host_id, a->host_id);
+        if (!tok || strncmp(tok, "fpe_", 4) != 0 || strlen(tok) >= sizeof(token)) {
+                log_error("clone_detected without a usable enroll_token; keeping the credential");
+                return ans;
+        }
+        set_str(token, sizeof(token), tok);
+        set_str(old, sizeof(old), a->host_id);
+        set_str(cred, sizeof(cred), a->credential);
+        snprintf(keep, sizeof(keep), "credential.clone-of-%s", old[0] ? old : "unknown");
+        fp_diag_clear(&d);
+        /* the record first: whatever happens next, the old identity is not lost */
+        if (state_write(cfg->state_dir, keep, cred, &d) != FP_OK) {
+                log_error("cannot keep the old credential as %s: %s; not enrolling again", keep,
+                          d.msg);
+                sodium_memzero(token, sizeof(token));
+                sodium_memzero(cred, sizeof(cred));
+                return ans;
+        }
+        sodium_memzero(cred, sizeof(cred));
+        state_remove(cfg->state_dir, "credential");
+        state_remove(cfg->state_dir, "host_id");
+        state_remove(cfg->state_dir, "inventory_hash");
+        state_write_seq(cfg->state_dir, 0, NULL);
+        sodium_memzero(a->credential, sizeof(a->credential));
+        a->host_id[0] = '\0';
+        a->inventory_hash[0] = '\0';
+        a->seq = 0;
+        if (enroll_with(a, token, "the clone_detected answer", old[0] ? old : NULL) != AGENT_OK) {
+                sodium_memzero(token, sizeof(token));
+                log_error("CLONE: enrollment as a new host failed; the old credential is in "
+                          "%s/%s",
+                          cfg->state_dir, keep);
+                return ans;
+        }
+        sodium_memzero(token, sizeof(token));
+        log_error("CLONE: now host %s (cloned from %s); the old credential is kept as %s/%s",
+                  a->host_id, old, cfg->state_dir, keep);
+        return ans;
+}
+
 enum agent_rc agent_checkin(struct agent *a, json_t **jobs)
 {
         struct gathered g;
         enum agent_rc rc = AGENT_RETRY;
         bool with_inventory;
-        int regressions = 0, resends = 0;
+        int regressions = 0, resends = 0, clones = 0;
 
         if (jobs)
                 *jobs = NULL;
         if (!gather(a, &g))
                 return AGENT_FATAL;
+        lifecycle_observe(a, false);
         with_inventory = strcmp(g.hash, a->inventory_hash) != 0;
         for (;;) {
                 if (!next_seq(a)) {
@@ -414,6 +548,14 @@ enum agent_rc agent_checkin(struct agent *a, json_t **jobs)
                                          g.facts, "inventory_hash", g.hash);
                 if (body && with_inventory)
                         json_object_set(body, "inventory", g.inventory);
+                /* what happened to the host since the last accepted check-in */
+                struct lc_events lev;
+                struct fp_diag ld;
+                fp_diag_clear(&ld);
+                if (lc_events_load(a->cfg->state_dir, &lev, &ld) != FP_OK)
+                        memset(&lev, 0, sizeof(lev));
+                if (body && lev.count)
+                        json_object_set_new(body, "lifecycle", lc_events_json(&lev));
                 if (!body) {
                         rc = AGENT_FATAL;
                         break;
@@ -446,8 +588,23 @@ enum agent_rc agent_checkin(struct agent *a, json_t **jobs)
                         log_warn("check-in %" PRIu64 " refused as sequence_regressed; the server "
                                  "has seen %" PRId64 ", continuing from %" PRId64,
                                  a->seq, (int64_t)last_seq, (int64_t)last_seq + 1);
+                        char why[LC_DETAIL_MAX];
+                        snprintf(why, sizeof(why),
+                                 "sequence went back: the server has seen %" PRId64
+                                 ", the agent was at %" PRIu64,
+                                 (int64_t)last_seq, a->seq);
+                        lifecycle_queue(a, LC_REVERT, why);
                         a->seq = (uint64_t)last_seq;
                         json_decref(ans);
+                        continue;
+                }
+                if (status == 409 && strcmp(code, "clone_detected") == 0 && clones++ == 0) {
+                        json_decref(ans_clone_token(a, ans));
+                        if (!agent_enrolled(a)) {
+                                rc = AGENT_RETRY;
+                                break;
+                        }
+                        with_inventory = true;
                         continue;
                 }
                 if (status != 200) {
@@ -471,6 +628,8 @@ enum agent_rc agent_checkin(struct agent *a, json_t **jobs)
                         rc = AGENT_RETRY;
                         break;
                 }
+                if (lev.count && lc_events_ack(a->cfg->state_dir, lev.count, &ld) != FP_OK)
+                        log_warn("lifecycle: cannot clear the reported events: %s", ld.msg);
                 a->last_inventory = strcmp(inv, "accepted") == 0 ? "accepted" : "unchanged";
                 a->last_packages = g.packages;
                 if (strcmp(g.hash, a->inventory_hash) != 0) {

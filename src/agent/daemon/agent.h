@@ -50,6 +50,8 @@ struct agent {
         const char *last_inventory; /* "accepted", "unchanged", ... */
         size_t last_packages;
         unsigned jobs_ok, jobs_failed;
+        /* lifecycle.h: the highest state generation this process wrote */
+        uint64_t lc_generation;
 };
 
 enum agent_rc agent_init(struct agent *a, const struct agent_config *cfg,
