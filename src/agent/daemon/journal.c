@@ -76,7 +76,9 @@ enum fp_err journal_write(const char *state_dir, json_t *j, enum journal_phase p
                 return FP_EINVAL;
         }
         jobs_dir(state_dir, dir, sizeof(dir));
-        enum fp_err err = state_open(dir, d);
+        enum fp_err err = state_open(state_dir, d);
+        if (err == FP_OK)
+                err = state_open(dir, d);
         if (err != FP_OK)
                 return err;
         if (json_object_set_new(j, "phase", json_string(journal_phase_name(phase))) != 0 ||
