@@ -725,6 +725,9 @@ int agent_once(struct agent *a)
 
         if (!agent_enrolled(a))
                 rc = agent_enroll(a);
+        /* jobs a crash or a reboot interrupted are finished before new ones (jobs.c) */
+        if (rc == AGENT_OK)
+                rc = agent_jobs_resume(a);
         if (rc == AGENT_OK)
                 rc = agent_checkin(a, &jobs);
         if (rc == AGENT_OK)
@@ -792,6 +795,7 @@ static bool back_off(struct agent *a, unsigned *failures)
 int agent_daemon(struct agent *a)
 {
         unsigned failures = 0;
+        bool resumed = false; /* unfinished journals (jobs.c), once per start */
 
         while (!*a->stop) {
                 enum agent_rc rc = AGENT_OK;
@@ -800,6 +804,10 @@ int agent_daemon(struct agent *a)
                         rc = agent_enroll(a);
                 if (rc == AGENT_FATAL && !agent_enrolled(a))
                         return AGENT_EXIT_FAIL; /* no token: nothing will change by waiting */
+                if (rc == AGENT_OK && !resumed) {
+                        rc = agent_jobs_resume(a);
+                        resumed = rc == AGENT_OK;
+                }
                 if (rc == AGENT_OK)
                         rc = agent_checkin(a, &jobs);
                 if (rc == AGENT_OK)

@@ -74,6 +74,9 @@ int agent_daemon(struct agent *a);
 enum agent_rc agent_job_run(struct agent *a, const json_t *job);
 /* POST /v1/agent/jobs/{id}. */
 enum agent_rc agent_job_finish(struct agent *a, const char *id, bool ok, const char *detail);
+/* At start: finish every job whose journal is not finished (a crash, a reboot) and report
+ * it. Call once the agent can reach the server (after enrollment). */
+enum agent_rc agent_jobs_resume(struct agent *a);
 
 /* ---- agent.c, used by jobs.c ---- */
 /* A request to the server with the agent's credential; body may be NULL. */
