@@ -296,6 +296,16 @@ def prep_job_finish(c):
     return "/v1/agent/jobs/" + j["id"], {"status": "succeeded", "detail": "done"}
 
 
+def prep_job_progress(c):
+    j = s.must("job", "POST", "/v1/hosts/%s/jobs" % AGENT_HOST, ADMIN, body={"type": "scan"})
+    return "/v1/agent/jobs/%s/progress" % j["id"], {"phase": "planning", "log": "line\n"}
+
+
+def prep_job_get(c):
+    j = s.must("job on A", "POST", H + "/jobs", ADMIN, body={"type": "scan"})
+    return "/v1/jobs/" + j["id"], None
+
+
 def fixed(path, body=None):
     return lambda c: (path, body)
 
@@ -338,6 +348,8 @@ TABLE = {
     ("GET", "/v1/hosts/{id}/vulns"): ("FP_AUTH_USER", fixed(H + "/vulns"), on_a("viewer", 200)),
     ("POST", "/v1/hosts/{id}/jobs"): ("FP_AUTH_USER", fixed(H + "/jobs", {"type": "rescan"}),
                                       on_a("operator", 201)),
+    ("GET", "/v1/hosts/{id}/jobs"): ("FP_AUTH_USER", fixed(H + "/jobs"), on_a("viewer", 200)),
+    ("GET", "/v1/jobs/{id}"): ("FP_AUTH_USER", prep_job_get, on_a("viewer", 200)),
     ("GET", "/v1/summary"): ("FP_AUTH_USER", fixed("/v1/summary"), any_user(200)),
     ("POST", "/v1/agent/enroll"): ("FP_AUTH_ENROLL", lambda c: ("/v1/agent/enroll", {
         "hostname": fresh("enrolled"), "facts": {"hostname": "x", "machine_id":
@@ -346,6 +358,8 @@ TABLE = {
     ("GET", "/v1/agent/jobs"): ("FP_AUTH_AGENT", fixed("/v1/agent/jobs"),
                                 kind_only("agent", 200)),
     ("POST", "/v1/agent/jobs/{id}"): ("FP_AUTH_AGENT", prep_job_finish, kind_only("agent", 200)),
+    ("POST", "/v1/agent/jobs/{id}/progress"): ("FP_AUTH_AGENT", prep_job_progress,
+                                               kind_only("agent", 200)),
 }
 
 routes = fpapi.parse_routes(os.path.join(SRC, "src", "server", "router.c"))
