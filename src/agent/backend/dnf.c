@@ -232,6 +232,14 @@ enum fp_err dnf_sim_parse(const char *text, size_t len, const char *name, struct
                                 err = FP_EPARSE;
                                 goto out;
                         }
+                        /* an upgrade that obsoletes its own older version (Obsoletes:
+                         * name < V) replaces it: one change, already in the plan */
+                        size_t on = (size_t)(dot - t[1].p), oa = t[1].n - on - 1;
+                        const struct be_change *prev = rows.n ? &rows.v[rows.n - 1] : NULL;
+                        if (prev && strlen(prev->name) == on &&
+                            memcmp(prev->name, t[1].p, on) == 0 && strlen(prev->arch) == oa &&
+                            memcmp(prev->arch, dot + 1, oa) == 0)
+                                continue;
                         if (rows.n >= DNF_SIM_MAX_PKGS) {
                                 fp_diag_set(d, name, lineno, NULL, "more than %d packages",
                                             DNF_SIM_MAX_PKGS);
@@ -245,6 +253,9 @@ enum fp_err dnf_sim_parse(const char *text, size_t len, const char *name, struct
                                 goto out;
                         continue;
                 }
+                /* module stream sections: "name  stream" rows, no packages */
+                if (action < 0)
+                        continue;
                 /* A row, or the rest of a row whose long name dnf put on a line of its own. */
                 if (!npend)
                         pend_line = lineno;
@@ -253,8 +264,6 @@ enum fp_err dnf_sim_parse(const char *text, size_t len, const char *name, struct
                 if (npend < ROW_TOKENS)
                         continue;
                 npend = 0;
-                if (action < 0)
-                        continue; /* module streams: "name  stream" rows */
                 for (size_t i = 0; i < ROW_TOKENS; i++) {
                         if (!tok_ok(&pend[i])) {
                                 fp_diag_set(d, name, pend_line, NULL,
