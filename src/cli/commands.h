@@ -35,6 +35,15 @@ int cmd_logout(int argc, char **argv);
 int cmd_whoami(int argc, char **argv);
 int cmd_tokens(int argc, char **argv);
 int cmd_hosts(int argc, char **argv);
+/* jobs.c: fleetpatch jobs, and the host subcommands that queue or list jobs. */
+int cmd_jobs(int argc, char **argv);
+int cli_hosts_jobs(int argc, char **argv);
+int cli_hosts_scan(int argc, char **argv);
+int cli_hosts_install(int argc, char **argv);
+int cli_hosts_upgrade(int argc, char **argv);
+int cli_hosts_rollback(int argc, char **argv);
+int cli_hosts_reboot(int argc, char **argv);
+int cli_hosts_hook(int argc, char **argv);
 int cmd_updates(int argc, char **argv);
 int cmd_summary(int argc, char **argv);
 int cmd_agents(int argc, char **argv);

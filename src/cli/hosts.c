@@ -1,4 +1,5 @@
-/* fleetpatch hosts: the server's hosts (list with filters, show, tag, remove, rescan). */
+/* fleetpatch hosts: the server's hosts (list with filters, show, tag, remove, rescan); the
+ * job subcommands (jobs, scan, install, upgrade, rollback, reboot, hook) are in jobs.c. */
 #include <string.h>
 
 #include "cli/commands.h"
@@ -15,6 +16,8 @@ static void usage(FILE *f)
                "       fleetpatch hosts tag ID KEY=VALUE... [--remove KEY]... [--json]\n"
                "       fleetpatch hosts rm ID\n"
                "       fleetpatch hosts rescan ID [--json]\n"
+               "       fleetpatch hosts jobs|scan|install|upgrade|rollback|reboot|hook HOST ...\n"
+               "                           (see fleetpatch jobs --help)\n"
                "\n"
                "  --os OS            a distribution (debian) or distribution:release (debian:12)\n"
                "  --seen-within DUR  checked in within DUR (seconds or 30s, 15m, 2h, 7d)\n"
@@ -274,10 +277,21 @@ static int hosts_rescan(int argc, char **argv)
 
 int cmd_hosts(int argc, char **argv)
 {
-        static const struct cli_sub subs[] = {{"ls", hosts_ls},
-                                              {"show", hosts_show},
-                                              {"tag", hosts_tag},
-                                              {"rm", hosts_rm},
-                                              {"rescan", hosts_rescan}};
+        static const struct cli_sub subs[] = {
+            {"ls", hosts_ls},
+            {"show", hosts_show},
+            {"tag", hosts_tag},
+            {"rm", hosts_rm},
+            {"rescan", hosts_rescan},
+#ifdef FP_HAVE_CMD_JOBS
+            {"jobs", cli_hosts_jobs},
+            {"scan", cli_hosts_scan},
+            {"install", cli_hosts_install},
+            {"upgrade", cli_hosts_upgrade},
+            {"rollback", cli_hosts_rollback},
+            {"reboot", cli_hosts_reboot},
+            {"hook", cli_hosts_hook},
+#endif
+        };
         return cli_dispatch(argc, argv, "hosts", subs, sizeof(subs) / sizeof(subs[0]), usage);
 }

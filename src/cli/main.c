@@ -16,50 +16,55 @@ struct command {
 
 static const struct command commands[] = {
 #ifdef FP_HAVE_CMD_SCAN
-        {"scan", cmd_scan, "list the updates this host (or --root DIR) is missing"},
+    {"scan", cmd_scan, "list the updates this host (or --root DIR) is missing"},
 #endif
 #ifdef FP_HAVE_CMD_VULNS
-        {"vulns", cmd_vulns, "vulnerabilities of this host (or --root DIR), risk first"},
+    {"vulns", cmd_vulns, "vulnerabilities of this host (or --root DIR), risk first"},
 #endif
 #ifdef FP_HAVE_CMD_FEEDS
-        {"feeds", cmd_feeds, "import vulnerability feeds, show their status"},
+    {"feeds", cmd_feeds, "import vulnerability feeds, show their status"},
 #endif
 #ifdef FP_HAVE_CMD_EXCEPTIONS
-        {"exceptions", cmd_exceptions, "accept or dismiss findings with owner, reason, expiry"},
+    {"exceptions", cmd_exceptions, "accept or dismiss findings with owner, reason, expiry"},
 #endif
 #ifdef FP_HAVE_CMD_SBOM
-        {"sbom", cmd_sbom, "CycloneDX 1.5 SBOM of this host (or --root DIR) with findings"},
+    {"sbom", cmd_sbom, "CycloneDX 1.5 SBOM of this host (or --root DIR) with findings"},
 #endif
 #ifdef FP_HAVE_CMD_LOGIN
-        {"login", cmd_login, "log in to a fleetpatchd server (saves URL, CA and token)"},
-        {"logout", cmd_logout, "forget the saved credential (revoking a password session)"},
+    {"login", cmd_login, "log in to a fleetpatchd server (saves URL, CA and token)"},
+    {"logout", cmd_logout, "forget the saved credential (revoking a password session)"},
 #endif
 #ifdef FP_HAVE_CMD_WHOAMI
-        {"whoami", cmd_whoami, "the user and grants of the credential in use"},
+    {"whoami", cmd_whoami, "the user and grants of the credential in use"},
 #endif
 #ifdef FP_HAVE_CMD_TOKENS
-        {"tokens", cmd_tokens, "your API tokens: ls | create --name N | revoke ID"},
+    {"tokens", cmd_tokens, "your API tokens: ls | create --name N | revoke ID"},
 #endif
 #ifdef FP_HAVE_CMD_HOSTS
-        {"hosts", cmd_hosts, "the server's hosts: ls | show | tag | rm | rescan"},
+    {"hosts", cmd_hosts,
+     "the server's hosts: ls | show | tag | rm | jobs | scan | install | upgrade | rollback"
+     " | reboot | hook"},
+#endif
+#ifdef FP_HAVE_CMD_JOBS
+    {"jobs", cmd_jobs, "jobs: show ID [--log]"},
 #endif
 #ifdef FP_HAVE_CMD_UPDATES
-        {"updates", cmd_updates, "pending updates of an enrolled host"},
+    {"updates", cmd_updates, "pending updates of an enrolled host"},
 #endif
 #ifdef FP_HAVE_CMD_SUMMARY
-        {"summary", cmd_summary, "the fleet at a glance (hosts, stale, findings, KEV)"},
+    {"summary", cmd_summary, "the fleet at a glance (hosts, stale, findings, KEV)"},
 #endif
 #ifdef FP_HAVE_CMD_AGENTS
-        {"agents", cmd_agents, "enroll-token: a token with which agents join an account"},
+    {"agents", cmd_agents, "enroll-token: a token with which agents join an account"},
 #endif
 #ifdef FP_HAVE_CMD_ACCOUNTS
-        {"accounts", cmd_accounts, "accounts: ls | show | create"},
+    {"accounts", cmd_accounts, "accounts: ls | show | create"},
 #endif
 #ifdef FP_HAVE_CMD_USERS
-        {"users", cmd_users, "users and roles: ls | create | grant | revoke"},
+    {"users", cmd_users, "users and roles: ls | create | grant | revoke"},
 #endif
 #ifdef FP_HAVE_CMD_VERCMP
-        {"vercmp", cmd_vercmp, "compare two versions: vercmp [--scheme deb|rpm|apk] A OP B"},
+    {"vercmp", cmd_vercmp, "compare two versions: vercmp [--scheme deb|rpm|apk] A OP B"},
 #endif
 };
 

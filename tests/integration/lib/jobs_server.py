@@ -9,7 +9,9 @@ checked for its status and error code, and what the server stored is read back t
 import hashlib
 import json
 import os
+import subprocess
 import sys
+import tempfile
 import time
 import uuid
 
@@ -528,7 +530,78 @@ def main():
     s.ok(host(twin.id)["catchup"] == ["revert", "possible-clone"], "twins: %s"
          % host(twin.id)["catchup"])
     print("ok: clones")
+    cli(ag, op_a, viewer_a, UP)
     s.done("jobs_server main")
+
+
+def run_cli(token, *args, wait=True):
+    env = dict(os.environ, FLEETPATCH_SERVER=s.url, FLEETPATCH_TOKEN=token,
+               FLEETPATCH_CACERT=s.ca, HOME=tempfile.mkdtemp())
+    p = subprocess.Popen([os.environ["FLEETPATCH"]] + list(args), env=env,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    if not wait:
+        return p
+    out, err = p.communicate()
+    return p.returncode, out.decode(), err.decode()
+
+
+def cli(ag, op, viewer, up):
+    """The CLI's job commands against the same server and scripted agent."""
+    H = ag.id
+    rc, out, err = run_cli(op, "hosts", "upgrade", H, "--security-only")
+    jid = out.strip()
+    s.ok(rc == 0 and len(jid) == 16, "hosts upgrade: rc %d out %r err %r" % (rc, out, err))
+    if rc == 0:
+        s.ok(job(jid)["params"]["packages"] == [
+            {"name": "libssl3", "arch": "amd64", "version": "3.0.15-1~deb12u1"},
+            {"name": "openssl", "arch": "amd64", "version": "3.0.15-1~deb12u1"}],
+            "CLI upgrade params: %s" % job(jid)["params"])
+    rc, out, err = run_cli(op, "hosts", "install", H, "hello=1:2.10-3:amd64", "curl=7.88.1-11",
+                           "--simulate", "--reboot", "if-needed")
+    s.ok(rc == 0, "hosts install: rc %d %r" % (rc, err))
+    if rc == 0:
+        p = job(out.strip())["params"]
+        s.ok(p["packages"] == [{"name": "hello", "version": "1:2.10-3", "arch": "amd64"},
+                               {"name": "curl", "version": "7.88.1-11"}] and
+             p["simulate"] is True and p["reboot"] == "if-needed", "CLI install params: %s" % p)
+    rc, out, err = run_cli(op, "hosts", "install", H, "hello")
+    s.ok(rc == 2, "hosts install without a version: rc %d" % rc)
+    rc, out, err = run_cli(op, "hosts", "install", H, "hello=1.0", "--reboot", "later")
+    s.ok(rc == 2, "hosts install --reboot later: rc %d" % rc)
+    rc, out, err = run_cli(op, "hosts", "rollback", H, up)
+    s.ok(rc == 0 and job(out.strip())["params"]["job"] == up, "hosts rollback: %d %r" % (rc, err))
+    rc, out, err = run_cli(op, "hosts", "reboot", H, "--force")
+    s.ok(rc == 0 and job(out.strip())["params"] == {"force": True}, "hosts reboot: %r" % err)
+    rc, out, err = run_cli(op, "hosts", "hook", H, "drain")
+    s.ok(rc == 0 and job(out.strip())["params"] == {"name": "drain"}, "hosts hook: %r" % err)
+    rc, out, err = run_cli(op, "hosts", "hook", H, "Bad Name")
+    s.ok(rc == 6 and "params.name" in err, "hosts hook bad name: rc %d %r" % (rc, err))
+    rc, out, err = run_cli(viewer, "hosts", "scan", H)
+    s.ok(rc == 6 and "forbidden" in err, "viewer hosts scan: rc %d %r" % (rc, err))
+    rc, out, err = run_cli(op, "jobs", "show", up, "--log")
+    s.ok(rc == 0 and "Unpacking openssl (3.0.15-1~deb12u1) ...\n" in out and "succeeded" in out,
+         "jobs show --log: rc %d out %r" % (rc, out[:300]))
+    rc, out, err = run_cli(op, "jobs", "show", "0123456789abcdef")
+    s.ok(rc == 6, "jobs show of a missing job: rc %d" % rc)
+    rc, out, err = run_cli(op, "hosts", "jobs", H)
+    s.ok(rc == 0 and up in out and "upgrade-approved" in out, "hosts jobs: %r" % out[:300])
+    rc, out, err = run_cli(op, "hosts", "rescan", H)
+    s.ok(rc == 0 and "queued" in out, "hosts rescan still works: %r" % out)
+    # --wait follows the job: 0 when it succeeds, 1 when it fails
+    for status, want in (("succeeded", 0), ("failed", 1)):
+        p = run_cli(op, "hosts", "scan", H, "--wait", wait=False)
+        jid = p.stdout.readline().decode().strip()
+        s.ok(len(jid) == 16, "scan --wait printed %r" % jid)
+        ag.jobs()
+        body = {"status": status}
+        if status == "failed":
+            body["result"] = {"reason": "other", "verdict": "not-run"}
+        s.expect("agent finishes the waited job", "POST", "/v1/agent/jobs/" + jid, ag.cred, 200,
+                 body=body)
+        out, err = p.communicate()
+        s.ok(p.returncode == want, "scan --wait, job %s: exit %d, want %d (%r)"
+             % (status, p.returncode, want, err))
+    print("ok: CLI")
 
 
 def offline():
