@@ -7,7 +7,9 @@
 #include <unistd.h>
 
 #include "fleetpatch/limits.h"
+#include "fleetpatch/inventory.h"
 #include "fleetpatch/store.h"
+#include "server/server.h"
 #include "test.h"
 
 static char dir[256], url[512];
@@ -427,6 +429,114 @@ static void catchup_and_installed(void)
         fp_store_close(s);
 }
 
+/* The catch-up rule (src/server/catchup.c over the store): an inventory with a package older
+ * than a version jobs installed marks "downgraded"; the mark is cleared only by an inventory in
+ * which every such version is present (equal or newer), and reasons accumulate meanwhile. */
+static void catchup_rule(void)
+{
+        struct fp_store *s = open_store();
+        struct fp_tx *tx = begin(s, true);
+        struct fp_host_rec nh = {
+            .id = "cu1", .account = "acme", .hostname = "cu1", .created = 1, .last_seen = 1};
+        CHECK_INT_EQ(fp_store_host_create(tx, &nh, NULL), FP_OK);
+        struct fp_installed_rec r = {.host = "cu1",
+                                     .name = "openssl",
+                                     .arch = "amd64",
+                                     .version = "3.0.15-1~deb12u1",
+                                     .job = "j1",
+                                     .at = 5};
+        CHECK_INT_EQ(fp_store_installed_put(tx, &r, NULL), FP_OK);
+        r.name = "tzdata";
+        r.arch = ""; /* any architecture */
+        r.version = "2024a-0+deb12u1";
+        CHECK_INT_EQ(fp_store_installed_put(tx, &r, NULL), FP_OK);
+        struct fp_inv_pkg pk[3] = {{.name = "curl", .arch = "amd64", .version = "7.88.1-10"},
+                                   {.name = "openssl", .arch = "amd64", .version = "3.0.11-1"},
+                                   {.name = "tzdata", .arch = "all", .version = "2024a-0+deb12u1"}};
+        struct fp_inventory inv = {
+            .family = "deb", .scheme = FP_SCHEME_DEB, .pkgs = pk, .count = 3};
+        bool down, complete;
+        CHECK_INT_EQ(fp_catchup_check_inventory(tx, "cu1", &inv, &down, &complete, NULL), FP_OK);
+        CHECK(down && !complete);
+        struct fp_host_rec h;
+        CHECK_INT_EQ(fp_store_host_get(tx, "cu1", &h, NULL), FP_OK);
+        const char *reasons[] = {"downgraded"};
+        CHECK_INT_EQ(fp_catchup_update(tx, &h, reasons, 1, false, 100, NULL), FP_OK);
+        CHECK_INT_EQ(fp_store_host_get(tx, "cu1", &h, NULL), FP_OK);
+        CHECK_STR_EQ(h.catchup_json, "[\"downgraded\"]");
+        CHECK_INT_EQ(h.catchup_since, 100);
+        /* a second reason keeps the first time; a reason given twice is kept once */
+        const char *more[] = {"offline", "downgraded"};
+        CHECK_INT_EQ(fp_catchup_update(tx, &h, more, 2, true, 200, NULL), FP_OK);
+        CHECK_INT_EQ(fp_store_host_get(tx, "cu1", &h, NULL), FP_OK);
+        CHECK_STR_EQ(h.catchup_json, "[\"downgraded\",\"offline\"]");
+        CHECK_INT_EQ(h.catchup_since, 100);
+        /* openssl back but tzdata gone: not complete, nothing to clear */
+        pk[1].version = "3.0.15-1~deb12u1";
+        inv.count = 2;
+        CHECK_INT_EQ(fp_catchup_check_inventory(tx, "cu1", &inv, &down, &complete, NULL), FP_OK);
+        CHECK(!down && !complete);
+        /* every version present, one newer: complete; the clear empties the mark */
+        pk[1].version = "3.0.16-1";
+        inv.count = 3;
+        CHECK_INT_EQ(fp_catchup_check_inventory(tx, "cu1", &inv, &down, &complete, NULL), FP_OK);
+        CHECK(!down && complete);
+        CHECK_INT_EQ(fp_catchup_update(tx, &h, NULL, 0, true, 300, NULL), FP_OK);
+        CHECK_INT_EQ(fp_store_host_get(tx, "cu1", &h, NULL), FP_OK);
+        CHECK_STR_EQ(h.catchup_json, "[]");
+        CHECK_INT_EQ(h.catchup_since, 0);
+        /* another architecture of the same name does not stand in for a recorded one */
+        pk[1].arch = "i386";
+        CHECK_INT_EQ(fp_catchup_check_inventory(tx, "cu1", &inv, &down, &complete, NULL), FP_OK);
+        CHECK(!down && !complete);
+        fp_tx_rollback(tx);
+        fp_store_close(s);
+}
+
+/* A store of schema 1 (before RUNNING) keeps its finished jobs finished after migration 2. */
+static void migration_renumbers_jobs(void)
+{
+        char db[600], cmd[2000];
+        snprintf(db, sizeof(db), "%s/v1.db", dir);
+        snprintf(cmd, sizeof(cmd),
+                 "sqlite3 '%s' \"CREATE TABLE jobs (id TEXT PRIMARY KEY, host TEXT, account TEXT,"
+                 " type TEXT, params TEXT, status INTEGER, detail TEXT, created_by TEXT,"
+                 " created INTEGER, delivered INTEGER, finished INTEGER);"
+                 " INSERT INTO jobs VALUES ('q','h','a','rescan','{}',0,NULL,'',1,0,0),"
+                 " ('s','h','a','rescan','{}',2,'ok','',1,1,1),"
+                 " ('f','h','a','rescan','{}',3,'no','',1,1,1);"
+                 " PRAGMA user_version = 1;\"",
+                 db);
+        if (system(cmd) != 0) {
+                fprintf(stderr, "sqlite3 not available; skipping the migration check\n");
+                return;
+        }
+        /* Only the jobs part of schema 1 exists: migration 2 needs the other tables too. */
+        snprintf(cmd, sizeof(cmd),
+                 "sqlite3 '%s' \"CREATE TABLE hosts (id TEXT PRIMARY KEY);"
+                 " CREATE TABLE tokens (id TEXT PRIMARY KEY);\"",
+                 db);
+        CHECK(system(cmd) == 0);
+        char u[700];
+        snprintf(u, sizeof(u), "sqlite:%s", db);
+        struct fp_store *st = NULL;
+        struct fp_diag d;
+        fp_diag_clear(&d);
+        CHECK_MSG(fp_store_open(u, &st, &d) == FP_OK, "%s", d.msg);
+        if (!st)
+                return;
+        struct fp_tx *tx = begin(st, false);
+        struct fp_job_rec j;
+        CHECK_INT_EQ(fp_store_job_get(tx, "q", &j, NULL), FP_OK);
+        CHECK_INT_EQ(j.status, FP_JOB_QUEUED);
+        CHECK_INT_EQ(fp_store_job_get(tx, "s", &j, NULL), FP_OK);
+        CHECK_INT_EQ(j.status, FP_JOB_SUCCEEDED);
+        CHECK_INT_EQ(fp_store_job_get(tx, "f", &j, NULL), FP_OK);
+        CHECK_INT_EQ(j.status, FP_JOB_FAILED);
+        fp_tx_rollback(tx);
+        fp_store_close(st);
+}
+
 /* Many threads checking in at once: every write lands, none fails with "busy". */
 struct worker {
         struct fp_store *s;
@@ -509,6 +619,8 @@ int main(void)
         basics();
         jobs();
         catchup_and_installed();
+        catchup_rule();
+        migration_renumbers_jobs();
         concurrency();
         newer_schema_refused();
         char cmd[300];
