@@ -26,6 +26,13 @@ static bool bad(struct fp_diag *diag, const char *field, const char *msg)
         return false;
 }
 
+/* bad() for the top-level check, which answers an error code. */
+static enum fp_err refuse(struct fp_diag *diag, const char *field, const char *msg)
+{
+        bad(diag, field, msg);
+        return FP_EPARSE;
+}
+
 static bool one_of(const char *s, const char *const *list)
 {
         for (size_t i = 0; list[i]; i++)
@@ -188,8 +195,8 @@ static bool bool_member(const json_t *result, const char *key, struct fp_diag *d
 enum fp_err fp_job_result_check(const json_t *result, bool succeeded, struct fp_diag *diag)
 {
         static const char *const allowed[] = {
-            "reason",          "simulated",      "plan",     "verdict", "missing", "unexpected",
-            "reboot_required", "reboot_reasons", "rollback", "resumed", NULL};
+            "reason",          "simulated",      "plan",     "verdict", "missing",  "unexpected",
+            "reboot_required", "reboot_reasons", "rollback", "resumed", "restored", NULL};
         if (!json_is_object(result)) {
                 bad(diag, "result", "must be an object");
                 return FP_EPARSE;
@@ -211,17 +218,15 @@ enum fp_err fp_job_result_check(const json_t *result, bool succeeded, struct fp_
         json_t *rv = json_object_get(result, "reason");
         if (rv && !(json_is_string(rv) &&
                     (!*json_string_value(rv) || one_of(json_string_value(rv), reasons))))
-                return bad(diag, "result.reason",
-                           "must be empty or one of not-found, locked, held, untrusted, "
-                           "disk-full, removals, downgrades, conflict, script, interrupted, "
-                           "verify, hook, reboot, invalid, other"),
-                       FP_EPARSE;
+                return refuse(diag, "result.reason",
+                              "must be empty or one of not-found, locked, held, untrusted, "
+                              "disk-full, removals, downgrades, conflict, script, interrupted, "
+                              "verify, hook, reboot, invalid, other");
         reason = rv ? json_string_value(rv) : "";
         if (succeeded && *reason)
-                return bad(diag, "result.reason", "a succeeded job has no failure reason"),
-                       FP_EPARSE;
+                return refuse(diag, "result.reason", "a succeeded job has no failure reason");
         if (!succeeded && !*reason)
-                return bad(diag, "result.reason", "a failed job says why"), FP_EPARSE;
+                return refuse(diag, "result.reason", "a failed job says why");
         size_t nplan, nmissing, nunexpected;
         if (!enum_member(result, "verdict", verdicts, "must be verified, mismatch or not-run",
                          &verdict, diag) ||
@@ -229,20 +234,18 @@ enum fp_err fp_job_result_check(const json_t *result, bool succeeded, struct fp_
                          &rollback, diag) ||
             !bool_member(result, "simulated", diag) ||
             !bool_member(result, "reboot_required", diag) ||
-            !bool_member(result, "resumed", diag) ||
+            !bool_member(result, "resumed", diag) || !bool_member(result, "restored", diag) ||
             !list_ok(result, "plan", change_ok, &nplan, diag) ||
             !list_ok(result, "missing", missing_ok, &nmissing, diag) ||
             !list_ok(result, "unexpected", change_ok, &nunexpected, diag))
                 return FP_EPARSE;
         if (verdict && !strcmp(verdict, "verified") && (nmissing || nunexpected))
-                return bad(diag, "result.verdict",
-                           "verified means nothing is missing and nothing unexpected changed"),
-                       FP_EPARSE;
+                return refuse(diag, "result.verdict",
+                              "verified means nothing is missing and nothing unexpected changed");
         json_t *rr = json_object_get(result, "reboot_reasons");
         if (rr) {
                 if (!json_is_array(rr))
-                        return bad(diag, "result.reboot_reasons", "must be an array of strings"),
-                               FP_EPARSE;
+                        return refuse(diag, "result.reboot_reasons", "must be an array of strings");
                 if (json_array_size(rr) > FP_MAX_JOB_REBOOT_REASONS) {
                         fp_diag_set(diag, NULL, 0, "result.reboot_reasons", "more than %d reasons",
                                     FP_MAX_JOB_REBOOT_REASONS);

@@ -43,7 +43,7 @@ expect_job() {
 }
 
 J=$(queue scan '{}'); run_job "$J"
-expect_job succeeded - ""
+expect_job succeeded not-run ""
 api_ok GET "/v1/hosts/$H" | jq -e '.updates >= 1' > /dev/null || fail "the server knows no updates for the RPM host"
 ok "scan: the server knows the RPM host's updates"
 

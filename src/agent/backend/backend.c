@@ -50,12 +50,6 @@ void be_plan_release(struct be_plan *p)
         p->count = 0;
 }
 
-/* Weak, so the agent links while a backend is not built in (a build for one family only): a
- * missing one is NULL and refused below. */
-__attribute__((weak)) enum fp_err backend_apt_open(struct backend *b, struct fp_diag *d);
-__attribute__((weak)) enum fp_err backend_dnf_open(struct backend *b, struct fp_diag *d);
-__attribute__((weak)) enum fp_err backend_fake_open(struct backend *b, struct fp_diag *d);
-
 enum fp_err backend_open(const char *name, const struct be_opts *opts, struct backend *out,
                          struct fp_diag *d)
 {
@@ -73,7 +67,7 @@ enum fp_err backend_open(const char *name, const struct be_opts *opts, struct ba
                 }
                 name = strcmp(family, "deb") == 0 ? "apt" : "dnf";
         }
-        enum fp_err (*open)(struct backend *, struct fp_diag *) = NULL;
+        enum fp_err (*open)(struct backend *, struct fp_diag *);
         if (strcmp(name, "apt") == 0)
                 open = backend_apt_open;
         else if (strcmp(name, "dnf") == 0)
@@ -85,12 +79,6 @@ enum fp_err backend_open(const char *name, const struct be_opts *opts, struct ba
                             name);
                 fp_arena_release(&out->arena);
                 return FP_EINVAL;
-        }
-        if (!open) {
-                fp_diag_set(d, NULL, 0, "backend", "backend '%s' is not built into this agent",
-                            name);
-                fp_arena_release(&out->arena);
-                return FP_EUNSUPPORTED;
         }
         enum fp_err err = open(out, d);
         if (err != FP_OK)

@@ -123,18 +123,6 @@ static json_t *finish(struct run *r)
         return rep;
 }
 
-/*
- * backend.c declares the constructors weak so a build without one still links; but a weak
- * reference alone does not pull an object out of the static library, so every backend would
- * be "not built in". These strong references pull them in. TODO(lead): move into backend.c.
- */
-__attribute__((used)) static enum fp_err (*const linked_backends[])(struct backend *,
-                                                                    struct fp_diag *) = {
-    backend_apt_open,
-    backend_dnf_open,
-    backend_fake_open,
-};
-
 static bool open_backend(struct run *r)
 {
         char dir[4096], msg[512];
@@ -305,6 +293,44 @@ static const char *kept_file(const json_t *kept, const char *name, const char *a
         return NULL;
 }
 
+/*
+ * The request that undoes a plan: install the versions it replaced (from the kept files when
+ * they are still there, else from the repositories) and remove what it newly installed.
+ * Downgrades are allowed; removals only of the packages named.
+ */
+static bool restore_request(struct run *r, const struct be_plan *plan, const json_t *kept,
+                            struct request *q)
+{
+        size_t n = plan->count;
+        q->install = fp_arena_alloc(&r->arena, (n + 1) * sizeof(*q->install));
+        q->remove = fp_arena_alloc(&r->arena, (n + 1) * sizeof(*q->remove));
+        q->want = fp_arena_alloc(&r->arena, (n + 1) * sizeof(*q->want));
+        q->files = fp_arena_alloc(&r->arena, (n + 1) * sizeof(*q->files));
+        for (size_t i = 0; q->install && q->remove && q->want && q->files && i < n; i++) {
+                const struct be_change *c = &plan->changes[i];
+                struct be_pkg p = {fp_arena_strdup(&r->arena, c->name),
+                                   c->arch ? fp_arena_strdup(&r->arena, c->arch) : NULL,
+                                   c->from ? fp_arena_strdup(&r->arena, c->from) : NULL};
+                if (!c->from) {
+                        q->remove[q->remove_count++] = p;
+                        continue;
+                }
+                q->want[q->want_count++] = p;
+                const char *file = kept_file(kept, c->name, c->arch, c->from);
+                if (file)
+                        q->files[q->file_count++] = fp_arena_strdup(&r->arena, file);
+                else
+                        q->install[q->install_count++] = p;
+        }
+        q->allow_downgrade = true;
+        q->allow_remove = false;
+        if (!q->install || !q->remove || !q->want || !q->files) {
+                fail(r, "other", "out of memory");
+                return false;
+        }
+        return true;
+}
+
 /* A rollback {"job": ID}: put back what that job's plan replaced, remove what it added. */
 static bool rollback_request(struct run *r, const char *source, struct request *q)
 {
@@ -334,38 +360,11 @@ static bool rollback_request(struct run *r, const char *source, struct request *
                 json_decref(src);
                 return false;
         }
-        size_t n = plan.count;
-        q->install = fp_arena_alloc(&r->arena, (n + 1) * sizeof(*q->install));
-        q->remove = fp_arena_alloc(&r->arena, (n + 1) * sizeof(*q->remove));
-        q->want = fp_arena_alloc(&r->arena, (n + 1) * sizeof(*q->want));
-        q->files = fp_arena_alloc(&r->arena, (n + 1) * sizeof(*q->files));
-        for (size_t i = 0; q->install && q->remove && q->want && q->files && i < n; i++) {
-                const struct be_change *c = &plan.changes[i];
-                struct be_pkg p = {fp_arena_strdup(&r->arena, c->name),
-                                   c->arch ? fp_arena_strdup(&r->arena, c->arch) : NULL,
-                                   c->from ? fp_arena_strdup(&r->arena, c->from) : NULL};
-                if (!c->from) {
-                        q->remove[q->remove_count++] = p;
-                        continue;
-                }
-                q->want[q->want_count++] = p;
-                const char *file =
-                    kept_file(json_object_get(src, "kept"), c->name, c->arch, c->from);
-                if (file)
-                        q->files[q->file_count++] = fp_arena_strdup(&r->arena, file);
-                else
-                        q->install[q->install_count++] = p;
-        }
-        /* a rollback allows downgrades and removals for exactly what it restores: the
-         * removals are named, so the backend refuses any other */
-        q->allow_downgrade = true;
-        q->allow_remove = false;
+        bool built = restore_request(r, &plan, json_object_get(src, "kept"), q);
         be_plan_release(&plan);
         json_decref(src);
-        if (!q->install || !q->remove || !q->want || !q->files) {
-                fail(r, "other", "out of memory");
+        if (!built)
                 return false;
-        }
         logf_(r, "rollback of job %s: %zu to restore (%zu from kept files), %zu to remove", source,
               q->want_count, q->file_count, q->remove_count);
         return true;
@@ -427,6 +426,49 @@ static void keep_replaced(struct run *r, const struct be_plan *plan)
                    json_string(have == n  ? "available"
                                : have > 0 ? "partial"
                                           : "none"));
+}
+
+/*
+ * A transaction that failed in a maintainer script leaves the package half-configured, and
+ * `dpkg --configure -a` only fails again: put back what the plan replaced, so the host is
+ * consistent and as it was. The job stays failed; result.restored says whether it worked.
+ */
+static void restore_after_failure(struct run *r, const struct be_plan *plan)
+{
+        struct request q;
+        struct be_plan undo;
+        struct fp_diag d;
+        enum be_fail why = BE_FAIL_NONE;
+        char msg[512];
+
+        memset(&q, 0, sizeof(q));
+        memset(&undo, 0, sizeof(undo));
+        phase(r, "recovering");
+        logf_(r, "putting back the %zu package(s) the failed transaction changed", plan->count);
+        if (!restore_request(r, plan, json_object_get(r->journal, "kept"), &q)) {
+                set_result(r, "restored", json_false());
+                return;
+        }
+        struct be_request req = {
+            .install = q.install,
+            .install_count = q.install_count,
+            .remove = q.remove,
+            .remove_count = q.remove_count,
+            .files = q.files,
+            .file_count = q.file_count,
+            .allow_downgrade = true,
+        };
+        fp_diag_clear(&d);
+        bool ok = r->be.ops->apply(&r->be, &req, &undo, &why, &d) == FP_OK;
+        if (!ok) {
+                logf_(r, "putting back failed (%s): %s", be_fail_name(why),
+                      diag_text(&d, msg, sizeof(msg)));
+                fp_diag_clear(&d);
+                if (r->be.ops->recover(&r->be, &why, &d) != FP_OK)
+                        logf_(r, "recovery: %s", diag_text(&d, msg, sizeof(msg)));
+        }
+        be_plan_release(&undo);
+        set_result(r, "restored", json_boolean(ok));
 }
 
 static void set_verify(struct run *r, const struct verify_result *v)
@@ -500,9 +542,12 @@ static json_t *transaction(struct run *r, const struct fp_job_params *p,
                 if (!journal(r, J_APPLYING))
                         goto out;
                 fp_diag_clear(&d);
-                if (r->be.ops->apply(&r->be, &req, &done, &why, &d) != FP_OK)
+                if (r->be.ops->apply(&r->be, &req, &done, &why, &d) != FP_OK) {
                         fail(r, why != BE_FAIL_NONE ? be_fail_name(why) : "other", "apply: %s",
                              diag_text(&d, msg, sizeof(msg)));
+                        if (why == BE_FAIL_SCRIPT)
+                                restore_after_failure(r, &plan);
+                }
                 applied = true;
                 /* what ran is what verify holds the host to (it may differ from the plan when
                  * the repository moved in between) */
