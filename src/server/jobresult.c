@@ -102,6 +102,9 @@ static bool name_arch_ok(const json_t *e, const char *field, struct fp_diag *dia
         json_t *a = json_object_get(e, "arch");
         if (!a)
                 return bad(diag, f, "required");
+        /* null: a requested pair that named no arch (missing[] reports the request) */
+        if (json_is_null(a))
+                return true;
         if (!text_ok(a, FP_MAX_NAME_LEN, true))
                 return bad(diag, f, "must be an architecture string");
         return true;

@@ -17,8 +17,11 @@ trap 'exit 1' INT TERM
 . "$FP_SOURCE_ROOT/tests/integration/lib/rpmrepo.sh"
 need rpm rpmbuild createrepo_c dnf busybox
 [ "$(id -u)" = 0 ] || { echo "SKIP: needs root (rpm --root chroots for scriptlets)"; exit 77; }
-export HOME="$T/home" # rpmbuild reads ~/.rpmmacros: never the caller's
+export HOME="$T/home" # rpm and dnf read ~/.rpmmacros: never the caller's
 mkdir -p "$HOME"
+# Debian's rpm keeps its database under ~/.rpmdb; put the installroot's where RPM
+# distributions keep it (the agent inherits HOME)
+echo '%_dbpath /var/lib/rpm' > "$HOME/.rpmmacros"
 
 rpmrepo_build "$T/repo" 2> "$T/build.log" || { cat "$T/build.log"; fail "rpmrepo_build"; }
 R=$T/root
@@ -27,7 +30,9 @@ echo 6666bbbb6666bbbb6666bbbb6666bbbb > "$R/etc/machine-id"
 DNF="--installroot=$R --setopt=reposdir=$R/etc/yum.repos.d --releasever=9 --setopt=cachedir=$R/var/cache/dnf"
 # shellcheck disable=SC2086
 dnf -y -q $DNF install hello-fp-1.0-1 > "$T/dnf.log" 2>&1 || { cat "$T/dnf.log"; fail "seeding hello-fp 1.0"; }
-installed() { rpm --root "$R" -q --qf '%{VERSION}-%{RELEASE}' "$1" 2>/dev/null || echo -; }
+installed() { # NAME -> version-release or "-" (rpm -q says "not installed" on stdout)
+        rpm --root "$R" -q --qf '%{VERSION}-%{RELEASE}' "$1" > "$T/rpmq" 2>/dev/null && cat "$T/rpmq" || echo -
+}
 
 srv_start "$T/srv" "$T/srv.log" --port 0
 enroll_token "$T/tok" '{"uses":5}'

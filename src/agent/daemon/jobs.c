@@ -40,12 +40,29 @@ static enum agent_rc job_report(struct agent *a, const char *id, const json_t *r
         json_decref(body);
         if (rc == AGENT_OK && status != 200) {
                 const json_t *e = json_object_get(ans, "error");
-                log_warn("job %s: finishing it: HTTP %ld %s", id, status,
-                         json_string_value(json_object_get(e, "code"))
-                             ? json_string_value(json_object_get(e, "code"))
-                             : "");
+                const char *code = json_string_value(json_object_get(e, "code"));
+                const char *field = json_string_value(json_object_get(e, "field"));
+                const char *msg = json_string_value(json_object_get(e, "message"));
+                log_warn("job %s: finishing it: HTTP %ld %s%s%s%s%s", id, status, code ? code : "",
+                         field ? " " : "", field ? field : "", msg ? ": " : "", msg ? msg : "");
                 /* 409: finished already with another status; nothing to retry */
                 rc = status == 409 || status == 404 ? AGENT_OK : AGENT_RETRY;
+                if (status == 400 && json_object_get(report, "result")) {
+                        /* The server refused the report itself: sending it again cannot
+                         * help, and the job must not hang. Report the job failed, without
+                         * the proof the server would not take. */
+                        char why[512];
+                        snprintf(why, sizeof(why), "the server refused the agent's report: %s%s%s",
+                                 field ? field : "", field && msg ? ": " : "", msg ? msg : "");
+                        json_t *minimal = json_pack("{s:s, s:s, s:{s:s}}", "status", "failed",
+                                                    "detail", why, "result", "reason", "other");
+                        json_decref(ans);
+                        if (!minimal)
+                                return AGENT_RETRY;
+                        rc = job_report(a, id, minimal);
+                        json_decref(minimal);
+                        return rc;
+                }
         }
         json_decref(ans);
         return rc;
