@@ -186,6 +186,15 @@ static enum agent_rc run_and_report(struct agent *a, const char *id, const char 
                         else
                                 a->jobs_failed++;
                 }
+                /* A transaction (or a resumed one) changed the packages, or may have: the
+                 * server gets the new inventory now rather than at the next interval, after
+                 * the report, so it holds the host to what the job installed. */
+                bool changes = resume || (type && (strcmp(type, "install") == 0 ||
+                                                   strcmp(type, "upgrade-approved") == 0 ||
+                                                   strcmp(type, "rollback") == 0));
+                if (rc == AGENT_OK && changes &&
+                    !json_is_true(json_object_get(json_object_get(rep, "result"), "simulated")))
+                        rc = agent_checkin(a, NULL);
         }
         json_decref(rep);
         return rc;
