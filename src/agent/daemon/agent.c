@@ -11,6 +11,7 @@
 #include "agent/daemon/lifecycle.h"
 #include "agent/daemon/reboot.h"
 #include "agent/daemon/facts.h"
+#include "agent/daemon/journal.h"
 #include "agent/daemon/log.h"
 #include "agent/daemon/state.h"
 #include "fleetpatch/inventory.h"
@@ -795,7 +796,8 @@ static bool back_off(struct agent *a, unsigned *failures)
 int agent_daemon(struct agent *a)
 {
         unsigned failures = 0;
-        bool resumed = false; /* unfinished journals (jobs.c), once per start */
+        bool resumed = false;  /* unfinished journals (jobs.c), once per start */
+        double next_prune = 0; /* journals and kept packages: at start, then once a day */
 
         while (!*a->stop) {
                 enum agent_rc rc = AGENT_OK;
@@ -826,6 +828,17 @@ int agent_daemon(struct agent *a)
                         continue;
                 }
                 failures = 0;
+                if (monotonic() >= next_prune) {
+                        size_t gone = 0;
+                        struct fp_diag d;
+                        fp_diag_clear(&d);
+                        if (journal_prune(a->cfg->state_dir, JOURNAL_MAX_AGE, (int64_t)time(NULL),
+                                          &gone, &d) != FP_OK)
+                                log_warn("pruning job journals: %s", d.msg);
+                        else if (gone)
+                                log_info("pruned %zu old job journal(s)", gone);
+                        next_prune = monotonic() + 86400.0;
+                }
                 /* between check-ins: wait for jobs */
                 double until = monotonic() + jittered((double)a->interval, a->jitter);
                 while (!*a->stop) {

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "agent/daemon/journal.h"
 #include "agent/daemon/state.h"
@@ -219,6 +220,59 @@ static int newest_first(const void *a, const void *b)
         return strcmp(x->id, y->id);
 }
 
+/*
+ * Package files kept for rollbacks (STATE/packages) that no journal refers to any more: their
+ * journals were pruned, so no rollback can ask for them. A file some journal names stays.
+ */
+static enum fp_err prune_packages(const char *state_dir, struct fp_diag *d)
+{
+        char(*ids)[17];
+        size_t n;
+        enum fp_err err = list_ids(state_dir, &ids, &n, d);
+        if (err != FP_OK)
+                return err;
+        json_t *wanted = json_object();
+        if (!wanted) {
+                free(ids);
+                return FP_ENOMEM;
+        }
+        for (size_t i = 0; i < n; i++) {
+                json_t *j, *k;
+                size_t x;
+                struct fp_diag ignored;
+                if (journal_read(state_dir, ids[i], &j, &ignored) != FP_OK) {
+                        /* a journal we cannot read may still name files: keep them all */
+                        free(ids);
+                        json_decref(wanted);
+                        return FP_OK;
+                }
+                json_array_foreach(json_object_get(j, "kept"), x, k)
+                {
+                        const char *path = json_string_value(json_object_get(k, "path"));
+                        if (path)
+                                json_object_set_new(wanted, path, json_true());
+                }
+                json_decref(j);
+        }
+        free(ids);
+        char dir[4096], path[4096 + 256];
+        snprintf(dir, sizeof(dir), "%s/packages", state_dir);
+        DIR *dh = opendir(dir);
+        if (dh) {
+                struct dirent *e;
+                while ((e = readdir(dh)) != NULL) {
+                        if (e->d_name[0] == '.' || e->d_type != DT_REG)
+                                continue;
+                        snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+                        if (!json_object_get(wanted, path))
+                                (void)unlink(path);
+                }
+                closedir(dh);
+        }
+        json_decref(wanted);
+        return FP_OK;
+}
+
 enum fp_err journal_prune(const char *state_dir, int64_t max_age, int64_t now, size_t *removed,
                           struct fp_diag *d)
 {
@@ -266,7 +320,7 @@ enum fp_err journal_prune(const char *state_dir, int64_t max_age, int64_t now, s
         free(ids);
         if (removed)
                 *removed = done;
-        return FP_OK;
+        return prune_packages(state_dir, d);
 }
 
 static json_t *str_or_null(const char *s)

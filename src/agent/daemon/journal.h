@@ -48,13 +48,16 @@ enum fp_err journal_unfinished(const char *state_dir, char (**ids)[17], size_t *
 
 /* Transaction journals kept for rollback beyond their age (the newest ones). */
 #define JOURNAL_KEEP_TRANSACTIONS 64
+/* Finished journals older than this go (the daemon prunes once a day). */
+#define JOURNAL_MAX_AGE (30 * 86400)
 
 /*
  * Remove finished journals last updated more than max_age seconds before now. A transaction
  * that changed packages keeps its journal while it is among the JOURNAL_KEEP_TRANSACTIONS
  * newest ones: a rollback by job id needs its before-versions and kept files long after the
  * agent forgot the id (AGENT_RECENT_JOBS). Unfinished journals are never removed. *removed
- * (may be NULL) gets the count.
+ * (may be NULL) gets the count. Then the package files under STATE/packages that no remaining
+ * journal names are removed.
  */
 enum fp_err journal_prune(const char *state_dir, int64_t max_age, int64_t now, size_t *removed,
                           struct fp_diag *d);

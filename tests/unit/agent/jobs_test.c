@@ -403,11 +403,27 @@ static void test_journal(void)
         be_plan_release(&plan);
         json_decref(back);
 
+        /* kept package files: one that the transaction's journal names, one nobody does */
+        char kept[512], orphan[512];
+        snprintf(kept, sizeof(kept), "%s/packages", cfg.state_dir);
+        (void)mkdir(kept, 0700);
+        snprintf(kept, sizeof(kept), "%s/packages/a_1_all.deb", cfg.state_dir);
+        snprintf(orphan, sizeof(orphan), "%s/packages/gone_1_all.deb", cfg.state_dir);
+        write_file(kept, "deb");
+        write_file(orphan, "deb");
+        CHECK_INT_EQ(journal_read(cfg.state_dir, ids[1], &j, &d), FP_OK);
+        json_object_set_new(j, "kept", json_pack("[{s:s, s:s, s:s, s:s}]", "name", "a", "arch",
+                                                 "all", "version", "1", "path", kept));
+        CHECK_INT_EQ(journal_write(cfg.state_dir, j, J_FINISHED, 1000, &d), FP_OK);
+        json_decref(j);
+
         /* a day of age at now = 9000000: the old scan goes; the transaction (rollback needs
          * it), the unfinished job and the young scan stay */
         size_t removed;
         CHECK_INT_EQ(journal_prune(cfg.state_dir, 86400, 9000000, &removed, &d), FP_OK);
         CHECK_INT_EQ(removed, 1);
+        CHECK(access(kept, F_OK) == 0);
+        CHECK(access(orphan, F_OK) != 0);
         CHECK_INT_EQ(journal_read(cfg.state_dir, ids[0], &back, &d), FP_ENOENT);
         for (int i = 1; i < 4; i++) {
                 CHECK_INT_EQ(journal_read(cfg.state_dir, ids[i], &back, &d), FP_OK);
