@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agent/wirecheck.h"
 #include "fleetpatch/jobwire.h"
 #include "fleetpatch/limits.h"
 #include "fleetpatch/version.h"
@@ -59,45 +60,6 @@ const char *fp_reboot_policy_name(enum fp_reboot_policy p)
 
 /* ---- shared checks ---------------------------------------------------------------------- */
 
-static enum fp_err bad(struct fp_diag *diag, enum fp_err err, const char *path, const char *fmt,
-                       ...) __attribute__((format(printf, 4, 5)));
-
-static enum fp_err bad(struct fp_diag *diag, enum fp_err err, const char *path, const char *fmt,
-                       ...)
-{
-        va_list ap;
-
-        if (!diag)
-                return err;
-        fp_diag_set(diag, NULL, 0, path, "%s", "");
-        va_start(ap, fmt);
-        vsnprintf(diag->msg, sizeof(diag->msg), fmt, ap);
-        va_end(ap);
-        return err;
-}
-
-static const char *type_of(const json_t *v)
-{
-        switch (json_typeof(v)) {
-        case JSON_OBJECT:
-                return "an object";
-        case JSON_ARRAY:
-                return "an array";
-        case JSON_STRING:
-                return "a string";
-        case JSON_INTEGER:
-                return "an integer";
-        case JSON_REAL:
-                return "a number";
-        case JSON_TRUE:
-        case JSON_FALSE:
-                return "a boolean";
-        case JSON_NULL:
-                return "null";
-        }
-        return "?";
-}
-
 /*
  * A nonempty JSON string of at most max bytes without control characters (these values go
  * into argv of the package manager, the journal's file and the logs), copied to the arena.
@@ -106,43 +68,34 @@ static enum fp_err get_str(const json_t *v, const char *path, size_t max, struct
                            const char **out, struct fp_diag *diag)
 {
         if (!json_is_string(v))
-                return bad(diag, FP_EPARSE, path, "expected a string, got %s", type_of(v));
+                return fp_wire_bad(diag, FP_EPARSE, path, "expected a string, got %s",
+                                   fp_wire_type_name(v));
         const char *s = json_string_value(v);
         size_t len = json_string_length(v);
         if (len > max)
-                return bad(diag, FP_ELIMIT, path, "string of %zu bytes exceeds the limit of %zu",
-                           len, max);
+                return fp_wire_bad(diag, FP_ELIMIT, path,
+                                   "string of %zu bytes exceeds the limit of %zu", len, max);
         if (len == 0)
-                return bad(diag, FP_EPARSE, path, "must not be empty");
+                return fp_wire_bad(diag, FP_EPARSE, path, "must not be empty");
         for (size_t i = 0; i < len; i++)
                 if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
-                        return bad(diag, FP_EPARSE, path, "control character 0x%02x at offset %zu",
-                                   (unsigned char)s[i], i);
+                        return fp_wire_bad(diag, FP_EPARSE, path,
+                                           "control character 0x%02x at offset %zu",
+                                           (unsigned char)s[i], i);
         *out = fp_arena_strndup(a, s, len);
-        return *out ? FP_OK : bad(diag, FP_ENOMEM, path, "out of memory");
+        return *out ? FP_OK : fp_wire_bad(diag, FP_ENOMEM, path, "out of memory");
 }
 
 static enum fp_err get_bool(const json_t *v, const char *path, bool *out, struct fp_diag *diag)
 {
         if (!json_is_boolean(v))
-                return bad(diag, FP_EPARSE, path, "expected a boolean, got %s", type_of(v));
+                return fp_wire_bad(diag, FP_EPARSE, path, "expected a boolean, got %s",
+                                   fp_wire_type_name(v));
         *out = json_is_true(v);
         return FP_OK;
 }
 
 /* "prefix.key", truncated to the diag's field size (a hostile key may be long). */
-static void member_path(char *out, size_t outsz, const char *prefix, const char *key)
-{
-        size_t n = 0;
-
-        for (const char *p = prefix; *p && n + 1 < outsz; p++)
-                out[n++] = *p;
-        if (n + 1 < outsz)
-                out[n++] = '.';
-        for (const char *p = key; *p && n + 1 < outsz; p++)
-                out[n++] = *p;
-        out[n] = '\0';
-}
 
 static bool is_deb(const char *family)
 {
@@ -223,7 +176,7 @@ static enum fp_err check_version(const char *family, const char *s, const char *
                                  struct fp_diag *diag)
 {
         if (strchr(s, ' '))
-                return bad(diag, FP_EPARSE, path, "blank in a version");
+                return fp_wire_bad(diag, FP_EPARSE, path, "blank in a version");
         struct fp_debver dv;
         struct fp_diag dd;
         fp_diag_clear(&dd);
@@ -240,13 +193,15 @@ static enum fp_err check_version(const char *family, const char *s, const char *
 
         if (is_deb(family)) {
                 if (!deb_ok)
-                        return bad(diag, FP_EPARSE, path, "not a Debian version: %s", dd.msg);
+                        return fp_wire_bad(diag, FP_EPARSE, path, "not a Debian version: %s",
+                                           dd.msg);
         } else if (family) {
                 if (rpm_why)
-                        return bad(diag, FP_EPARSE, path, "not an RPM EVR: %s", rpm_why);
+                        return fp_wire_bad(diag, FP_EPARSE, path, "not an RPM EVR: %s", rpm_why);
         } else if (!deb_ok && rpm_why) {
-                return bad(diag, FP_EPARSE, path,
-                           "neither a Debian version (%s) nor an RPM EVR (%s)", dd.msg, rpm_why);
+                return fp_wire_bad(diag, FP_EPARSE, path,
+                                   "neither a Debian version (%s) nor an RPM EVR (%s)", dd.msg,
+                                   rpm_why);
         }
         return FP_OK;
 }
@@ -274,18 +229,19 @@ static enum fp_err parse_pkg(const json_t *obj, size_t idx, const char *family,
 
         snprintf(base, sizeof(base), "params.packages[%zu]", idx);
         if (!json_is_object(obj))
-                return bad(diag, FP_EPARSE, base, "expected an object, got %s", type_of(obj));
+                return fp_wire_bad(diag, FP_EPARSE, base, "expected an object, got %s",
+                                   fp_wire_type_name(obj));
         memset(pkg, 0, sizeof(*pkg));
         json_object_foreach((json_t *)obj, key, v)
         {
-                member_path(path, sizeof(path), base, key);
+                fp_wire_member_path(path, sizeof(path), base, key);
                 if (strcmp(key, "name") == 0) {
                         err = get_str(v, path, FP_MAX_NAME_LEN, &out->arena, &pkg->name, diag);
                         if (err != FP_OK)
                                 return err;
                         if (!fp_job_pkg_name_ok(family, pkg->name))
-                                return bad(diag, FP_EPARSE, path, "not a %s package name",
-                                           is_deb(family) ? "Debian" : "valid");
+                                return fp_wire_bad(diag, FP_EPARSE, path, "not a %s package name",
+                                                   is_deb(family) ? "Debian" : "valid");
                 } else if (strcmp(key, "version") == 0) {
                         err =
                             get_str(v, path, FP_MAX_VERSION_LEN, &out->arena, &pkg->version, diag);
@@ -299,15 +255,16 @@ static enum fp_err parse_pkg(const json_t *obj, size_t idx, const char *family,
                         if (err != FP_OK)
                                 return err;
                         if (!arch_ok(pkg->arch))
-                                return bad(diag, FP_EPARSE, path, "not an architecture name");
+                                return fp_wire_bad(diag, FP_EPARSE, path,
+                                                   "not an architecture name");
                 } else {
-                        return bad(diag, FP_EPARSE, path, "unknown member");
+                        return fp_wire_bad(diag, FP_EPARSE, path, "unknown member");
                 }
         }
         if (!pkg->name)
-                return bad(diag, FP_EPARSE, base, "missing member \"name\"");
+                return fp_wire_bad(diag, FP_EPARSE, base, "missing member \"name\"");
         if (!pkg->version)
-                return bad(diag, FP_EPARSE, base, "missing member \"version\"");
+                return fp_wire_bad(diag, FP_EPARSE, base, "missing member \"version\"");
         return FP_OK;
 }
 
@@ -329,17 +286,17 @@ static enum fp_err parse_packages(const json_t *arr, const char *family, struct 
                                   struct fp_diag *diag)
 {
         if (!json_is_array(arr))
-                return bad(diag, FP_EPARSE, "params.packages", "expected an array, got %s",
-                           type_of(arr));
+                return fp_wire_bad(diag, FP_EPARSE, "params.packages", "expected an array, got %s",
+                                   fp_wire_type_name(arr));
         size_t n = json_array_size(arr);
         if (n == 0)
-                return bad(diag, FP_EPARSE, "params.packages", "must not be empty");
+                return fp_wire_bad(diag, FP_EPARSE, "params.packages", "must not be empty");
         if (n > FP_MAX_JOB_PACKAGES)
-                return bad(diag, FP_ELIMIT, "params.packages",
-                           "%zu packages exceed the limit of %d", n, FP_MAX_JOB_PACKAGES);
+                return fp_wire_bad(diag, FP_ELIMIT, "params.packages",
+                                   "%zu packages exceed the limit of %d", n, FP_MAX_JOB_PACKAGES);
         out->pkgs = fp_arena_alloc(&out->arena, n * sizeof(*out->pkgs));
         if (!out->pkgs)
-                return bad(diag, FP_ENOMEM, "params.packages", "out of memory");
+                return fp_wire_bad(diag, FP_ENOMEM, "params.packages", "out of memory");
         for (size_t i = 0; i < n; i++) {
                 enum fp_err err =
                     parse_pkg(json_array_get(arr, i), i, family, out, &out->pkgs[i], diag);
@@ -352,7 +309,7 @@ static enum fp_err parse_packages(const json_t *arr, const char *family, struct 
          * installed") asks for two versions of one package: refused, it cannot be verified. */
         struct indexed *ix = malloc(n * sizeof(*ix));
         if (!ix)
-                return bad(diag, FP_ENOMEM, "params.packages", "out of memory");
+                return fp_wire_bad(diag, FP_ENOMEM, "params.packages", "out of memory");
         for (size_t i = 0; i < n; i++)
                 ix[i] = (struct indexed){&out->pkgs[i], i};
         qsort(ix, n, sizeof(*ix), indexed_order);
@@ -365,9 +322,10 @@ static enum fp_err parse_packages(const json_t *arr, const char *family, struct 
                                 size_t later = ix[i].idx > ix[j].idx ? ix[i].idx : ix[j].idx;
                                 size_t first = ix[i].idx < ix[j].idx ? ix[i].idx : ix[j].idx;
                                 snprintf(path, sizeof(path), "params.packages[%zu]", later);
-                                err = bad(diag, FP_EPARSE, path,
-                                          "package %s named twice (also params.packages[%zu])",
-                                          ix[i].p->name, first);
+                                err = fp_wire_bad(
+                                    diag, FP_EPARSE, path,
+                                    "package %s named twice (also params.packages[%zu])",
+                                    ix[i].p->name, first);
                                 break;
                         }
                 }
@@ -458,25 +416,26 @@ static enum fp_err parse_member(enum member m, const json_t *v, const char *path
                                 return FP_OK;
                         }
                 }
-                return bad(diag, FP_EPARSE, path, "expected never, if-needed or always");
+                return fp_wire_bad(diag, FP_EPARSE, path, "expected never, if-needed or always");
         case M_JOB:
                 err = get_str(v, path, 16, &out->arena, &out->rollback_job, diag);
                 if (err != FP_OK)
                         return err;
                 if (!hex16(out->rollback_job))
-                        return bad(diag, FP_EPARSE, path, "not a job id (16 hex digits)");
+                        return fp_wire_bad(diag, FP_EPARSE, path, "not a job id (16 hex digits)");
                 return FP_OK;
         case M_NAME:
                 err = get_str(v, path, FP_MAX_HOOK_NAME, &out->arena, &out->hook, diag);
                 if (err != FP_OK)
                         return err;
                 if (!fp_job_hook_name_ok(out->hook))
-                        return bad(diag, FP_EPARSE, path, "not a hook name ([a-z0-9][a-z0-9-]*)");
+                        return fp_wire_bad(diag, FP_EPARSE, path,
+                                           "not a hook name ([a-z0-9][a-z0-9-]*)");
                 return FP_OK;
         case M__COUNT:
                 break;
         }
-        return bad(diag, FP_EPARSE, path, "unknown member");
+        return fp_wire_bad(diag, FP_EPARSE, path, "unknown member");
 }
 
 enum fp_err fp_job_params_parse(enum fp_job_type t, const json_t *params, const char *family,
@@ -493,26 +452,28 @@ enum fp_err fp_job_params_parse(enum fp_job_type t, const json_t *params, const 
         out->refresh = true;
         out->reboot = FP_REBOOT_NEVER;
         if (family && strcmp(family, "deb") != 0 && strcmp(family, "rpm") != 0)
-                return bad(diag, FP_EINVAL, "params", "unknown package family \"%s\"", family);
+                return fp_wire_bad(diag, FP_EINVAL, "params", "unknown package family \"%s\"",
+                                   family);
         if ((size_t)t >= TYPE_COUNT)
-                return bad(diag, FP_EINVAL, "type", "unknown job type %d", (int)t);
+                return fp_wire_bad(diag, FP_EINVAL, "type", "unknown job type %d", (int)t);
         /* JSON null is {} too: jobs queued before issue 6 (rescan) carried no params */
         if (params && !json_is_null(params) && !json_is_object(params))
-                return bad(diag, FP_EPARSE, "params", "expected an object, got %s",
-                           type_of(params));
+                return fp_wire_bad(diag, FP_EPARSE, "params", "expected an object, got %s",
+                                   fp_wire_type_name(params));
         unsigned allowed = allowed_members(t);
         unsigned seen = 0;
         if (params && json_is_object(params)) {
                 json_object_foreach((json_t *)params, key, v)
                 {
-                        member_path(path, sizeof(path), "params", key);
+                        fp_wire_member_path(path, sizeof(path), "params", key);
                         int m = -1;
                         for (int i = 0; i < M__COUNT; i++)
                                 if (strcmp(key, member_names[i]) == 0)
                                         m = i;
                         if (m < 0 || !(allowed & 1u << m))
-                                return bad(diag, FP_EPARSE, path, "unknown member for a %s job",
-                                           fp_job_type_name(t));
+                                return fp_wire_bad(diag, FP_EPARSE, path,
+                                                   "unknown member for a %s job",
+                                                   fp_job_type_name(t));
                         seen |= 1u << m;
                         err = parse_member((enum member)m, v, path, family, out, diag);
                         if (err != FP_OK)
@@ -523,19 +484,20 @@ enum fp_err fp_job_params_parse(enum fp_job_type t, const json_t *params, const 
         case FP_JOBT_INSTALL:
         case FP_JOBT_UPGRADE_APPROVED:
                 if (!(seen & 1u << M_PACKAGES))
-                        return bad(diag, FP_EPARSE, "params.packages", "missing member");
+                        return fp_wire_bad(diag, FP_EPARSE, "params.packages", "missing member");
                 break;
         case FP_JOBT_ROLLBACK:
                 if (!(seen & (1u << M_PACKAGES | 1u << M_JOB)))
-                        return bad(diag, FP_EPARSE, "params.job",
-                                   "missing member (a rollback needs \"job\" or \"packages\")");
+                        return fp_wire_bad(
+                            diag, FP_EPARSE, "params.job",
+                            "missing member (a rollback needs \"job\" or \"packages\")");
                 if ((seen & 1u << M_PACKAGES) && (seen & 1u << M_JOB))
-                        return bad(diag, FP_EPARSE, "params.packages",
-                                   "a rollback takes \"job\" or \"packages\", not both");
+                        return fp_wire_bad(diag, FP_EPARSE, "params.packages",
+                                           "a rollback takes \"job\" or \"packages\", not both");
                 break;
         case FP_JOBT_HOOK:
                 if (!out->hook)
-                        return bad(diag, FP_EPARSE, "params.name", "missing member");
+                        return fp_wire_bad(diag, FP_EPARSE, "params.name", "missing member");
                 break;
         default:
                 break;

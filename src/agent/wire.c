@@ -9,49 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agent/wirecheck.h"
 #include "fleetpatch/limits.h"
 #include "fleetpatch/wire.h"
 
 /* ---- shared checks ---------------------------------------------------------------------- */
-
-static enum fp_err bad(struct fp_diag *diag, enum fp_err err, const char *path, const char *fmt,
-                       ...) __attribute__((format(printf, 4, 5)));
-
-static enum fp_err bad(struct fp_diag *diag, enum fp_err err, const char *path, const char *fmt,
-                       ...)
-{
-        va_list ap;
-
-        if (!diag)
-                return err;
-        fp_diag_set(diag, NULL, 0, path, "%s", "");
-        va_start(ap, fmt);
-        vsnprintf(diag->msg, sizeof(diag->msg), fmt, ap);
-        va_end(ap);
-        return err;
-}
-
-static const char *type_name(const json_t *v)
-{
-        switch (json_typeof(v)) {
-        case JSON_OBJECT:
-                return "an object";
-        case JSON_ARRAY:
-                return "an array";
-        case JSON_STRING:
-                return "a string";
-        case JSON_INTEGER:
-                return "an integer";
-        case JSON_REAL:
-                return "a number";
-        case JSON_TRUE:
-        case JSON_FALSE:
-                return "a boolean";
-        case JSON_NULL:
-                return "null";
-        }
-        return "?";
-}
 
 /*
  * A string member: a JSON string of at most max bytes without control characters (not even
@@ -62,35 +24,25 @@ static enum fp_err get_str(const json_t *v, const char *path, size_t max, bool n
                            struct fp_arena *a, const char **out, struct fp_diag *diag)
 {
         if (!json_is_string(v))
-                return bad(diag, FP_EPARSE, path, "expected a string, got %s", type_name(v));
+                return fp_wire_bad(diag, FP_EPARSE, path, "expected a string, got %s",
+                                   fp_wire_type_name(v));
         const char *s = json_string_value(v);
         size_t len = json_string_length(v);
         if (len > max)
-                return bad(diag, FP_ELIMIT, path, "string of %zu bytes exceeds the limit of %zu",
-                           len, max);
+                return fp_wire_bad(diag, FP_ELIMIT, path,
+                                   "string of %zu bytes exceeds the limit of %zu", len, max);
         if (nonempty && len == 0)
-                return bad(diag, FP_EPARSE, path, "must not be empty");
+                return fp_wire_bad(diag, FP_EPARSE, path, "must not be empty");
         for (size_t i = 0; i < len; i++)
                 if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
-                        return bad(diag, FP_EPARSE, path, "control character 0x%02x at offset %zu",
-                                   (unsigned char)s[i], i);
+                        return fp_wire_bad(diag, FP_EPARSE, path,
+                                           "control character 0x%02x at offset %zu",
+                                           (unsigned char)s[i], i);
         *out = fp_arena_strndup(a, s, len);
-        return *out ? FP_OK : bad(diag, FP_ENOMEM, path, "out of memory");
+        return *out ? FP_OK : fp_wire_bad(diag, FP_ENOMEM, path, "out of memory");
 }
 
 /* "prefix.key", truncated to the diag's field size (a hostile key may be long). */
-static void member_path(char *out, size_t outsz, const char *prefix, const char *key)
-{
-        size_t n = 0;
-
-        for (const char *p = prefix; *p && n + 1 < outsz; p++)
-                out[n++] = *p;
-        if (n + 1 < outsz)
-                out[n++] = '.';
-        for (const char *p = key; *p && n + 1 < outsz; p++)
-                out[n++] = *p;
-        out[n] = '\0';
-}
 
 /* The index of key in names, or -1. */
 static int member_index(const char *const *names, size_t n, const char *key)
@@ -218,14 +170,14 @@ static enum fp_err parse_cloud(const json_t *obj, struct fp_facts *out, struct f
         char path[FP_DIAG_FIELD_MAX];
 
         if (!json_is_object(obj))
-                return bad(diag, FP_EPARSE, "facts.cloud", "expected an object, got %s",
-                           type_name(obj));
+                return fp_wire_bad(diag, FP_EPARSE, "facts.cloud", "expected an object, got %s",
+                                   fp_wire_type_name(obj));
         json_object_foreach((json_t *)obj, key, v)
         {
-                member_path(path, sizeof(path), "facts.cloud", key);
+                fp_wire_member_path(path, sizeof(path), "facts.cloud", key);
                 int m = member_index(cloud_names, C__COUNT, key);
                 if (m < 0)
-                        return bad(diag, FP_EPARSE, path, "unknown member");
+                        return fp_wire_bad(diag, FP_EPARSE, path, "unknown member");
                 enum fp_err err = get_str(v, path, FP_MAX_FACT_LEN, false, &out->arena,
                                           cloud_slot(out, (enum cloud_member)m), diag);
                 if (err != FP_OK)
@@ -239,15 +191,15 @@ static enum fp_err parse_kernels(const json_t *arr, struct fp_facts *out, struct
         char path[FP_DIAG_FIELD_MAX];
 
         if (!json_is_array(arr))
-                return bad(diag, FP_EPARSE, "facts.kernels_installed", "expected an array, got %s",
-                           type_name(arr));
+                return fp_wire_bad(diag, FP_EPARSE, "facts.kernels_installed",
+                                   "expected an array, got %s", fp_wire_type_name(arr));
         size_t n = json_array_size(arr);
         if (n > FP_MAX_FACT_KERNELS)
-                return bad(diag, FP_ELIMIT, "facts.kernels_installed",
-                           "%zu items exceed the limit of %d", n, FP_MAX_FACT_KERNELS);
+                return fp_wire_bad(diag, FP_ELIMIT, "facts.kernels_installed",
+                                   "%zu items exceed the limit of %d", n, FP_MAX_FACT_KERNELS);
         const char **k = fp_arena_alloc(&out->arena, (n ? n : 1) * sizeof(*k));
         if (!k)
-                return bad(diag, FP_ENOMEM, "facts.kernels_installed", "out of memory");
+                return fp_wire_bad(diag, FP_ENOMEM, "facts.kernels_installed", "out of memory");
         for (size_t i = 0; i < n; i++) {
                 snprintf(path, sizeof(path), "facts.kernels_installed[%zu]", i);
                 enum fp_err err = get_str(json_array_get(arr, i), path, FP_MAX_FACT_LEN, true,
@@ -271,16 +223,16 @@ enum fp_err fp_wire_facts_parse(const json_t *obj, struct fp_facts *out, struct 
         fp_arena_init(&out->arena);
         fp_diag_clear(diag);
         if (!json_is_object(obj)) {
-                err = bad(diag, FP_EPARSE, "facts", "expected an object, got %s",
-                          obj ? type_name(obj) : "nothing");
+                err = fp_wire_bad(diag, FP_EPARSE, "facts", "expected an object, got %s",
+                                  obj ? fp_wire_type_name(obj) : "nothing");
                 goto out;
         }
         json_object_foreach((json_t *)obj, key, v)
         {
-                member_path(path, sizeof(path), "facts", key);
+                fp_wire_member_path(path, sizeof(path), "facts", key);
                 int m = member_index(fact_names, F__COUNT, key);
                 if (m < 0) {
-                        err = bad(diag, FP_EPARSE, path, "unknown member");
+                        err = fp_wire_bad(diag, FP_EPARSE, path, "unknown member");
                         goto out;
                 }
                 if (m == F_CLOUD)
@@ -294,12 +246,12 @@ enum fp_err fp_wire_facts_parse(const json_t *obj, struct fp_facts *out, struct 
                         goto out;
         }
         if (!out->hostname) {
-                err = bad(diag, FP_EPARSE, "facts.hostname", "required member is missing");
+                err = fp_wire_bad(diag, FP_EPARSE, "facts.hostname", "required member is missing");
                 goto out;
         }
         if (out->timezone && !tz_shape_ok(out->timezone))
-                err = bad(diag, FP_EPARSE, "facts.timezone", "'%s' is not an IANA zone name",
-                          out->timezone);
+                err = fp_wire_bad(diag, FP_EPARSE, "facts.timezone",
+                                  "'%s' is not an IANA zone name", out->timezone);
 out:
         if (err != FP_OK)
                 fp_facts_release(out);
@@ -366,33 +318,37 @@ static enum fp_err check_version(enum fp_scheme scheme, const char *s, const cha
                 struct fp_diag d;
                 fp_diag_clear(&d);
                 if (fp_deb_version_parse(s, len, &v, &d) == FP_VERSION_ERROR)
-                        return bad(diag, FP_EPARSE, path, "not a Debian version: %s", d.msg);
+                        return fp_wire_bad(diag, FP_EPARSE, path, "not a Debian version: %s",
+                                           d.msg);
                 return FP_OK;
         }
         /* RPM: [epoch:]version[-release]; rpm itself allows only these characters in version
          * and release, and the epoch is a number. */
         struct fp_rpmevr evr;
         if (fp_rpm_evr_parse(s, len, &evr, NULL) != FP_OK)
-                return bad(diag, FP_ELIMIT, path, "EVR too long");
+                return fp_wire_bad(diag, FP_ELIMIT, path, "EVR too long");
         if (evr.version_len == 0)
-                return bad(diag, FP_EPARSE, path, "not an RPM EVR: empty version");
+                return fp_wire_bad(diag, FP_EPARSE, path, "not an RPM EVR: empty version");
         for (size_t i = 0; evr.epoch && i < evr.epoch_len; i++)
                 if (evr.epoch[i] < '0' || evr.epoch[i] > '9')
-                        return bad(diag, FP_EPARSE, path, "not an RPM EVR: epoch is not a number");
+                        return fp_wire_bad(diag, FP_EPARSE, path,
+                                           "not an RPM EVR: epoch is not a number");
         if (evr.epoch && evr.epoch_len == 0)
-                return bad(diag, FP_EPARSE, path, "not an RPM EVR: empty epoch");
+                return fp_wire_bad(diag, FP_EPARSE, path, "not an RPM EVR: empty epoch");
         if (evr.release && evr.release_len == 0)
-                return bad(diag, FP_EPARSE, path, "not an RPM EVR: empty release");
+                return fp_wire_bad(diag, FP_EPARSE, path, "not an RPM EVR: empty release");
         static const char allowed[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
                                       "0123456789._+~^";
         for (size_t i = 0; i < evr.version_len; i++)
                 if (!strchr(allowed, evr.version[i]))
-                        return bad(diag, FP_EPARSE, path,
-                                   "not an RPM EVR: character '%c' in the version", evr.version[i]);
+                        return fp_wire_bad(diag, FP_EPARSE, path,
+                                           "not an RPM EVR: character '%c' in the version",
+                                           evr.version[i]);
         for (size_t i = 0; evr.release && i < evr.release_len; i++)
                 if (!strchr(allowed, evr.release[i]))
-                        return bad(diag, FP_EPARSE, path,
-                                   "not an RPM EVR: character '%c' in the release", evr.release[i]);
+                        return fp_wire_bad(diag, FP_EPARSE, path,
+                                           "not an RPM EVR: character '%c' in the release",
+                                           evr.release[i]);
         return FP_OK;
 }
 
@@ -434,13 +390,14 @@ static enum fp_err parse_pkg(const json_t *obj, size_t idx, const char *family,
 
         snprintf(base, sizeof(base), "inventory.packages[%zu]", idx);
         if (!json_is_object(obj))
-                return bad(diag, FP_EPARSE, base, "expected an object, got %s", type_name(obj));
+                return fp_wire_bad(diag, FP_EPARSE, base, "expected an object, got %s",
+                                   fp_wire_type_name(obj));
         json_object_foreach((json_t *)obj, key, val)
         {
-                member_path(path, sizeof(path), base, key);
+                fp_wire_member_path(path, sizeof(path), base, key);
                 int m = member_index(pkg_names, P__N, key);
                 if (m < 0)
-                        return bad(diag, FP_EPARSE, path, "unknown member");
+                        return fp_wire_bad(diag, FP_EPARSE, path, "unknown member");
                 /* arch may be empty: dpkg status entries without Architecture exist */
                 err = get_str(val, path, pkg_limits[m], m != P_ARCH, a, &v[m], diag);
                 if (err != FP_OK)
@@ -449,8 +406,8 @@ static enum fp_err parse_pkg(const json_t *obj, size_t idx, const char *family,
         static const enum pkg_member required[] = {P_NAME, P_ARCH, P_VERSION};
         for (size_t i = 0; i < sizeof(required) / sizeof(required[0]); i++) {
                 if (!v[required[i]]) {
-                        member_path(path, sizeof(path), base, pkg_names[required[i]]);
-                        return bad(diag, FP_EPARSE, path, "required member is missing");
+                        fp_wire_member_path(path, sizeof(path), base, pkg_names[required[i]]);
+                        return fp_wire_bad(diag, FP_EPARSE, path, "required member is missing");
                 }
         }
         static const enum pkg_member versions[] = {P_VERSION, P_SOURCE_VERSION};
@@ -458,7 +415,7 @@ static enum fp_err parse_pkg(const json_t *obj, size_t idx, const char *family,
                 enum pkg_member m = versions[i];
                 if (!v[m])
                         continue;
-                member_path(path, sizeof(path), base, pkg_names[m]);
+                fp_wire_member_path(path, sizeof(path), base, pkg_names[m]);
                 if ((err = check_version(scheme, v[m], path, diag)) != FP_OK)
                         return err;
         }
@@ -473,14 +430,15 @@ static enum fp_err parse_pkg(const json_t *obj, size_t idx, const char *family,
         /* Which packages are kernels is ours to say, not the sender's: the same rule as
          * fp_inventory_load, and a stated kernel_release must agree with it. */
         if (!fp_inv_kernel_release(family, p->name, p->arch, p->version, a, &p->kernel_release))
-                return bad(diag, FP_ENOMEM, base, "out of memory");
+                return fp_wire_bad(diag, FP_ENOMEM, base, "out of memory");
         p->kernel = p->kernel_release != NULL;
         if (v[P_KREL] && (!p->kernel_release || strcmp(v[P_KREL], p->kernel_release) != 0)) {
-                member_path(path, sizeof(path), base, "kernel_release");
+                fp_wire_member_path(path, sizeof(path), base, "kernel_release");
                 if (!p->kernel_release)
-                        return bad(diag, FP_EPARSE, path, "'%s' is not a kernel package", p->name);
-                return bad(diag, FP_EPARSE, path, "'%s' does not match the package ('%s')",
-                           v[P_KREL], p->kernel_release);
+                        return fp_wire_bad(diag, FP_EPARSE, path, "'%s' is not a kernel package",
+                                           p->name);
+                return fp_wire_bad(diag, FP_EPARSE, path, "'%s' does not match the package ('%s')",
+                                   v[P_KREL], p->kernel_release);
         }
         return FP_OK;
 }
@@ -506,12 +464,12 @@ static enum fp_err parse_packages(const json_t *arr, struct fp_inventory *inv, s
         enum fp_err err = FP_OK;
 
         if (n > FP_MAX_WIRE_PACKAGES)
-                return bad(diag, FP_ELIMIT, "inventory.packages",
-                           "%zu packages exceed the limit of %d", n, FP_MAX_WIRE_PACKAGES);
+                return fp_wire_bad(diag, FP_ELIMIT, "inventory.packages",
+                                   "%zu packages exceed the limit of %d", n, FP_MAX_WIRE_PACKAGES);
         struct indexed_pkg *tmp = calloc(n ? n : 1, sizeof(*tmp));
         inv->pkgs = calloc(n ? n : 1, sizeof(*inv->pkgs));
         if (!tmp || !inv->pkgs) {
-                err = bad(diag, FP_ENOMEM, "inventory.packages", "out of memory");
+                err = fp_wire_bad(diag, FP_ENOMEM, "inventory.packages", "out of memory");
                 goto out;
         }
         for (size_t i = 0; i < n; i++) {
@@ -534,8 +492,9 @@ static enum fp_err parse_packages(const json_t *arr, struct fp_inventory *inv, s
                 size_t first = x->at < y->at ? x->at : y->at, second = x->at ^ y->at ^ first;
                 char path[FP_DIAG_FIELD_MAX];
                 snprintf(path, sizeof(path), "inventory.packages[%zu]", second);
-                err = bad(diag, FP_EPARSE, path, "duplicate of packages[%zu] (%s %s%s%s)", first,
-                          y->p.name, y->p.arch, deb ? "" : " ", deb ? "" : y->p.version);
+                err = fp_wire_bad(diag, FP_EPARSE, path, "duplicate of packages[%zu] (%s %s%s%s)",
+                                  first, y->p.name, y->p.arch, deb ? "" : " ",
+                                  deb ? "" : y->p.version);
                 goto out;
         }
         for (size_t i = 0; i < n; i++)
@@ -563,18 +522,20 @@ static enum fp_err parse_update(const json_t *obj, size_t idx, enum fp_scheme sc
 
         snprintf(base, sizeof(base), "inventory.updates[%zu]", idx);
         if (!json_is_object(obj))
-                return bad(diag, FP_EPARSE, base, "expected an object, got %s", type_name(obj));
+                return fp_wire_bad(diag, FP_EPARSE, base, "expected an object, got %s",
+                                   fp_wire_type_name(obj));
         memset(u, 0, sizeof(*u));
         json_object_foreach((json_t *)obj, key, val)
         {
-                member_path(path, sizeof(path), base, key);
+                fp_wire_member_path(path, sizeof(path), base, key);
                 int m = member_index(upd_names, U__N, key);
                 if (m < 0)
-                        return bad(diag, FP_EPARSE, path, "unknown member");
+                        return fp_wire_bad(diag, FP_EPARSE, path, "unknown member");
                 if (m == U_SECURITY) {
                         if (!json_is_boolean(val))
-                                return bad(diag, FP_EPARSE, path, "expected a boolean, got %s",
-                                           type_name(val));
+                                return fp_wire_bad(diag, FP_EPARSE, path,
+                                                   "expected a boolean, got %s",
+                                                   fp_wire_type_name(val));
                         u->security = json_is_true(val);
                         continue;
                 }
@@ -585,9 +546,9 @@ static enum fp_err parse_update(const json_t *obj, size_t idx, enum fp_scheme sc
                         return err;
         }
         for (int m = U_NAME; m <= U_CANDIDATE; m++) {
-                member_path(path, sizeof(path), base, upd_names[m]);
+                fp_wire_member_path(path, sizeof(path), base, upd_names[m]);
                 if (!v[m])
-                        return bad(diag, FP_EPARSE, path, "required member is missing");
+                        return fp_wire_bad(diag, FP_EPARSE, path, "required member is missing");
                 if ((m == U_INSTALLED || m == U_CANDIDATE) &&
                     (err = check_version(scheme, v[m], path, diag)) != FP_OK)
                         return err;
@@ -606,11 +567,11 @@ static enum fp_err parse_updates(const json_t *arr, struct fp_wire_inventory *w,
         size_t n = json_array_size(arr);
 
         if (n > FP_MAX_WIRE_UPDATES)
-                return bad(diag, FP_ELIMIT, "inventory.updates",
-                           "%zu updates exceed the limit of %d", n, FP_MAX_WIRE_UPDATES);
+                return fp_wire_bad(diag, FP_ELIMIT, "inventory.updates",
+                                   "%zu updates exceed the limit of %d", n, FP_MAX_WIRE_UPDATES);
         w->updates = calloc(n ? n : 1, sizeof(*w->updates));
         if (!w->updates)
-                return bad(diag, FP_ENOMEM, "inventory.updates", "out of memory");
+                return fp_wire_bad(diag, FP_ENOMEM, "inventory.updates", "out of memory");
         for (size_t i = 0; i < n; i++) {
                 enum fp_err err = parse_update(json_array_get(arr, i), i, w->inv.scheme,
                                                &w->inv.arena, &w->updates[i], diag);
@@ -643,24 +604,25 @@ enum fp_err fp_wire_inventory_parse(const json_t *obj, struct fp_wire_inventory 
         fp_arena_init(&inv->arena);
         fp_diag_clear(diag);
         if (!json_is_object(obj)) {
-                err = bad(diag, FP_EPARSE, "inventory", "expected an object, got %s",
-                          obj ? type_name(obj) : "nothing");
+                err = fp_wire_bad(diag, FP_EPARSE, "inventory", "expected an object, got %s",
+                                  obj ? fp_wire_type_name(obj) : "nothing");
                 goto out;
         }
         /* Every member is looked at before the packages, whose checks need the family. */
         json_object_foreach((json_t *)obj, key, v)
         {
-                member_path(path, sizeof(path), "inventory", key);
+                fp_wire_member_path(path, sizeof(path), "inventory", key);
                 int m = member_index(inv_names, I__N, key);
                 if (m < 0) {
-                        err = bad(diag, FP_EPARSE, path, "unknown member");
+                        err = fp_wire_bad(diag, FP_EPARSE, path, "unknown member");
                         goto out;
                 }
                 member[m] = v;
                 if (m == I_PACKAGES || m == I_UPDATES) {
                         if (!json_is_array(v)) {
-                                err = bad(diag, FP_EPARSE, path, "expected an array, got %s",
-                                          type_name(v));
+                                err =
+                                    fp_wire_bad(diag, FP_EPARSE, path, "expected an array, got %s",
+                                                fp_wire_type_name(v));
                                 goto out;
                         }
                         continue;
@@ -672,8 +634,9 @@ enum fp_err fp_wire_inventory_parse(const json_t *obj, struct fp_wire_inventory 
         static const enum inv_member required[] = {I_FAMILY, I_DISTRO, I_RELEASE, I_PACKAGES};
         for (size_t i = 0; i < sizeof(required) / sizeof(required[0]); i++) {
                 if (!member[required[i]]) {
-                        member_path(path, sizeof(path), "inventory", inv_names[required[i]]);
-                        err = bad(diag, FP_EPARSE, path, "required member is missing");
+                        fp_wire_member_path(path, sizeof(path), "inventory",
+                                            inv_names[required[i]]);
+                        err = fp_wire_bad(diag, FP_EPARSE, path, "required member is missing");
                         goto out;
                 }
         }
@@ -684,8 +647,8 @@ enum fp_err fp_wire_inventory_parse(const json_t *obj, struct fp_wire_inventory 
                 inv->family = "rpm";
                 inv->scheme = FP_SCHEME_RPM;
         } else {
-                err = bad(diag, FP_EPARSE, "inventory.family", "'%s' is neither deb nor rpm",
-                          s[I_FAMILY]);
+                err = fp_wire_bad(diag, FP_EPARSE, "inventory.family",
+                                  "'%s' is neither deb nor rpm", s[I_FAMILY]);
                 goto out;
         }
         inv->distro = s[I_DISTRO];
