@@ -266,6 +266,20 @@ struct request {
         bool allow_remove, allow_downgrade;
 };
 
+static struct be_request backend_request(const struct request *q)
+{
+        return (struct be_request){
+            .install = q->install,
+            .install_count = q->install_count,
+            .remove = q->remove,
+            .remove_count = q->remove_count,
+            .files = q->files,
+            .file_count = q->file_count,
+            .allow_remove = q->allow_remove,
+            .allow_downgrade = q->allow_downgrade,
+        };
+}
+
 static const char *jstr(const json_t *o, const char *k)
 {
         return json_string_value(json_object_get(o, k));
@@ -449,15 +463,7 @@ static void restore_after_failure(struct run *r, const struct be_plan *plan)
                 set_result(r, "restored", json_false());
                 return;
         }
-        struct be_request req = {
-            .install = q.install,
-            .install_count = q.install_count,
-            .remove = q.remove,
-            .remove_count = q.remove_count,
-            .files = q.files,
-            .file_count = q.file_count,
-            .allow_downgrade = true,
-        };
+        struct be_request req = backend_request(&q);
         fp_diag_clear(&d);
         bool ok = r->be.ops->apply(&r->be, &req, &undo, &why, &d) == FP_OK;
         if (!ok) {
@@ -499,16 +505,7 @@ static json_t *transaction(struct run *r, const struct fp_job_params *p,
         ok = ok && open_backend(r);
         if (!ok)
                 return finish(r);
-        struct be_request req = {
-            .install = q.install,
-            .install_count = q.install_count,
-            .remove = q.remove,
-            .remove_count = q.remove_count,
-            .files = q.files,
-            .file_count = q.file_count,
-            .allow_remove = q.allow_remove,
-            .allow_downgrade = q.allow_downgrade,
-        };
+        struct be_request req = backend_request(&q);
 
         phase(r, "planning");
         if (r->be.ops->simulate(&r->be, &req, &plan, &why, &d) != FP_OK) {
