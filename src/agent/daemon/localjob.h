@@ -7,6 +7,8 @@
 #define FP_AGENT_LOCALJOB_H
 
 #include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "agent/daemon/config.h"
@@ -17,8 +19,13 @@
 enum fp_err localjob_run(const struct agent_config *cfg, const json_t *job, FILE *log,
                          json_t **report, struct fp_diag *diag);
 
-/* The run-job command: read path ("-": stdin), run, print the report on stdout. Exit code 0
- * when the job succeeded, 1 when it failed, 2 for a malformed job. */
-int localjob_main(const struct agent_config *cfg, const char *path);
+/* {"total_ms", "package_manager_ms", "overhead_ms"} (reals, milliseconds): overhead is the
+ * total less the package manager's (and hooks') own time; pm_ns above total_ns is cut. */
+json_t *localjob_timing(uint64_t total_ns, uint64_t pm_ns);
+
+/* The run-job command: read path ("-": stdin), run, print the report on stdout; with timing,
+ * a "timing" member (localjob_timing) beside status, detail and result. Exit code 0 when the
+ * job succeeded, 1 when it failed, 2 for a malformed job. */
+int localjob_main(const struct agent_config *cfg, const char *path, bool timing);
 
 #endif

@@ -32,11 +32,14 @@ static void usage(FILE *f)
                 "                        [--server URL] [--ca-file FILE] [--state-dir DIR]\n"
                 "                        [--root DIR] [--enroll-token-file FILE]\n"
                 "       fleetpatch-agent [--config FILE] [--root DIR] [--state-dir DIR] "
-                "run-job FILE|-\n"
+                "[--timing] run-job FILE|-\n"
                 "\n"
                 "  run-job FILE|-            run one job ({\"id\", \"type\", \"params\"}) here, "
                 "without a server;\n"
                 "                            print the result, exit 0 when it succeeded\n"
+                "  --timing                  with run-job: add \"timing\" (total_ms, "
+                "package_manager_ms,\n"
+                "                            overhead_ms) beside the result\n"
                 "  --config FILE             configuration (default %s)\n"
                 "  --once                    enroll if needed, check in once, run queued jobs, "
                 "exit\n"
@@ -62,6 +65,7 @@ int main(int argc, char **argv)
             {"state-dir", required_argument, NULL, 'd'},
             {"root", required_argument, NULL, 'r'},
             {"enroll-token-file", required_argument, NULL, 'e'},
+            {"timing", no_argument, NULL, 't'},
             {"version", no_argument, NULL, 'V'},
             {"help", no_argument, NULL, 'h'},
             {NULL, 0, NULL, 0},
@@ -72,7 +76,7 @@ int main(int argc, char **argv)
         } flags[16];
         size_t nflags = 0;
         const char *config = AGENT_DEFAULT_CONFIG;
-        bool once = false, config_given = false;
+        bool once = false, config_given = false, timing = false;
         int c;
 
         while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -84,6 +88,9 @@ int main(int argc, char **argv)
                         break;
                 case '1':
                         once = true;
+                        break;
+                case 't':
+                        timing = true;
                         break;
                 case 'f':
                         break; /* the agent never forks; accepted for unit files and habits */
@@ -123,6 +130,11 @@ int main(int argc, char **argv)
                 job_file = argv[optind + 1];
                 optind = argc;
         }
+        if (timing && !job_file) {
+                fprintf(stderr, "fleetpatch-agent: --timing goes with run-job\n");
+                usage(stderr);
+                return AGENT_EXIT_USAGE;
+        }
         if (optind < argc) {
                 fprintf(stderr, "fleetpatch-agent: unexpected argument '%s'\n", argv[optind]);
                 usage(stderr);
@@ -155,7 +167,7 @@ int main(int argc, char **argv)
         }
         agent_log_set_level(cfg.log_level);
         if (job_file) {
-                rc = localjob_main(&cfg, job_file);
+                rc = localjob_main(&cfg, job_file, timing);
                 goto out;
         }
         if (sodium_init() < 0 || !http_global_init()) {
