@@ -520,13 +520,16 @@ out:
 }
 
 struct any_ctx {
-        bool any;
+        bool any;    /* an unfinished job: the answer lists the host's unfinished jobs */
+        bool queued; /* one not delivered yet: a long poll answers at once */
 };
 
 static bool any_cb(void *ctx, const struct fp_job_rec *j)
 {
-        ((struct any_ctx *)ctx)->any = true;
-        return false;
+        struct any_ctx *c = ctx;
+        c->any = true;
+        c->queued |= j->status == FP_JOB_QUEUED;
+        return !c->queued;
 }
 
 void api_agent_jobs(struct fp_req *r)
@@ -544,7 +547,7 @@ void api_agent_jobs(struct fp_req *r)
         }
         struct fp_diag diag;
         fp_diag_clear(&diag);
-        struct any_ctx any = {false};
+        struct any_ctx any = {false, false};
         struct fp_tx *tx = req_tx(r, false);
         if (!tx)
                 return;
@@ -554,7 +557,10 @@ void api_agent_jobs(struct fp_req *r)
                 return;
         }
         int64_t now_ms = fp_now_ms();
-        if (!any.any && !r->srv->stopping) {
+        /* Only a job the agent has not been given ends the wait: a delivered or running one
+         * (a reboot job waits for its host's reboot) would answer every poll at once, and the
+         * agent, which skips what it already runs, would poll again in a tight loop. */
+        if (!any.queued && !r->srv->stopping) {
                 if (!r->suspend_until && wait > 0) {
                         r->suspend = true;
                         r->suspend_until = now_ms + wait * 1000;
