@@ -53,6 +53,9 @@ struct dnf_priv {
         char releasever[64]; /* "" when the root does not say: dnf detects it */
         bool installroot;
         char home[1024]; /* HOME=... passed on: rpm reads ~/.rpmmacros (its _dbpath) */
+        /* the installed set (inst_get), kept while the rpm database files are unchanged */
+        struct inst *inst;
+        char inst_key[1024];
 };
 
 /* ---- the transaction table ---------------------------------------------------------------- */
@@ -689,6 +692,68 @@ static enum fp_err inst_load(struct backend *b, struct inst *in, struct fp_diag 
         return fp_rpm_db_read(b->opts.root, inst_cb, in, d);
 }
 
+/* What identifies the state of the rpm database: inode, size and mtime of its files. */
+static void inst_key(const struct backend *b, char *out, size_t n)
+{
+        static const char *const files[] = {"rpmdb.sqlite", "rpmdb.sqlite-wal", "Packages",
+                                            "Packages.db"};
+        const char *db = fp_rpm_db_path(b->opts.root);
+        size_t len = 0;
+        out[0] = '\0';
+        for (size_t i = 0; db && i < sizeof(files) / sizeof(files[0]) && len < n; i++) {
+                char path[4200];
+                struct stat st;
+                snprintf(path, sizeof(path), "%s%s/%s", b->opts.root, db, files[i]);
+                if (stat(path, &st) != 0)
+                        continue;
+                int k = snprintf(out + len, n - len, "%s:%lu:%lld:%lld.%09ld;", files[i],
+                                 (unsigned long)st.st_ino, (long long)st.st_size,
+                                 (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+                if (k < 0 || (size_t)k >= n - len) {
+                        out[0] = '\0'; /* no key: never reused */
+                        return;
+                }
+                len += (size_t)k;
+        }
+        if (!db)
+                snprintf(out, n, "none");
+}
+
+/*
+ * The installed set, owned by the backend. Running `rpm -qa` costs tens of milliseconds and
+ * one transaction needs the set four times (simulate, keep, apply's plan and specs): it is
+ * read again only when the database files changed since (a transaction, or anyone else).
+ */
+static enum fp_err inst_get(struct backend *b, struct inst **out, struct fp_diag *d)
+{
+        struct dnf_priv *p = b->priv;
+        char key[sizeof(p->inst_key)];
+        inst_key(b, key, sizeof(key));
+        if (p->inst && key[0] && strcmp(key, p->inst_key) == 0) {
+                *out = p->inst;
+                return FP_OK;
+        }
+        if (p->inst) {
+                inst_release(p->inst);
+                free(p->inst);
+                p->inst = NULL;
+        }
+        struct inst *in = malloc(sizeof(*in));
+        if (!in)
+                return FP_ENOMEM;
+        enum fp_err err = inst_load(b, in, d);
+        if (err != FP_OK) {
+                inst_release(in);
+                free(in);
+                return err;
+        }
+        /* the key of before the read: a change during it makes the next call read again */
+        snprintf(p->inst_key, sizeof(p->inst_key), "%s", key);
+        p->inst = in;
+        *out = in;
+        return FP_OK;
+}
+
 static const char *inst_evr(const struct inst *in, const char *name, const char *arch)
 {
         char na[1024];
@@ -899,7 +964,7 @@ static enum fp_err request_specs(const struct be_request *req, const struct inst
 static enum fp_err plan_request(struct backend *b, const struct be_request *req,
                                 struct be_plan *plan, enum be_fail *why, struct fp_diag *d)
 {
-        struct inst in;
+        struct inst *in = NULL;
         struct fp_arena ar;
         struct be_plan pi = {0}, pr = {0};
         const char **ins, **rem;
@@ -913,17 +978,14 @@ static enum fp_err plan_request(struct backend *b, const struct be_request *req,
         fp_arena_init(&pr.arena);
         fp_arena_init(&ar);
         if ((err = check_request(req, d)) != FP_OK) {
-                fp_arena_init(&in.arena);
-                fp_strmap_init(&in.by_na);
-                fp_strmap_init(&in.by_name);
                 *why = BE_FAIL_OTHER;
                 goto out;
         }
-        if ((err = inst_load(b, &in, d)) != FP_OK) {
+        if ((err = inst_get(b, &in, d)) != FP_OK) {
                 *why = BE_FAIL_OTHER;
                 goto out;
         }
-        if ((err = request_specs(req, &in, &ar, &ins, &nins, &rem, &nrem)) != FP_OK)
+        if ((err = request_specs(req, in, &ar, &ins, &nins, &rem, &nrem)) != FP_OK)
                 goto out;
         if (nins && (err = sim_one(b, "install", ins, nins, &pi, why, d)) != FP_OK)
                 goto out;
@@ -952,7 +1014,7 @@ static enum fp_err plan_request(struct backend *b, const struct be_request *req,
                         const char *from = c->from;
                         if (c->action == BE_UPGRADE || c->action == BE_DOWNGRADE ||
                             c->action == BE_REINSTALL)
-                                from = inst_evr(&in, c->name, c->arch);
+                                from = inst_evr(in, c->name, c->arch);
                         o->from = from ? fp_arena_strdup(&plan->arena, from) : NULL;
                         o->to = c->to ? fp_arena_strdup(&plan->arena, c->to) : NULL;
                         if (!o->name || !o->arch || (from && !o->from) || (c->to && !o->to)) {
@@ -992,7 +1054,6 @@ out:
                 *why = BE_FAIL_OTHER;
         be_plan_release(&pi);
         be_plan_release(&pr);
-        inst_release(&in);
         fp_arena_release(&ar);
         return err;
 }
@@ -1049,7 +1110,7 @@ static enum fp_err dnf_apply(struct backend *b, const struct be_request *req, st
 {
         struct be_plan local = {0};
         struct be_plan *pl = plan ? plan : &local;
-        struct inst in;
+        struct inst *in = NULL;
         struct fp_arena ar;
         const char **ins, **rem;
         size_t nins, nrem;
@@ -1061,11 +1122,11 @@ static enum fp_err dnf_apply(struct backend *b, const struct be_request *req, st
                 return err;
         }
         fp_arena_init(&ar);
-        if ((err = inst_load(b, &in, d)) != FP_OK) {
+        if ((err = inst_get(b, &in, d)) != FP_OK) {
                 *why = BE_FAIL_OTHER;
                 goto out;
         }
-        if ((err = request_specs(req, &in, &ar, &ins, &nins, &rem, &nrem)) != FP_OK)
+        if ((err = request_specs(req, in, &ar, &ins, &nins, &rem, &nrem)) != FP_OK)
                 goto out;
         bool installs = false, removes = false;
         for (size_t i = 0; i < pl->count; i++) {
@@ -1091,7 +1152,6 @@ static enum fp_err dnf_apply(struct backend *b, const struct be_request *req, st
                         goto out;
         }
 out:
-        inst_release(&in);
         fp_arena_release(&ar);
         be_plan_release(&local);
         return err;
@@ -1237,7 +1297,7 @@ fail:
 static enum fp_err dnf_keep(struct backend *b, const struct be_pkg *pkgs, size_t n,
                             const char **paths, struct fp_diag *d)
 {
-        struct inst in;
+        struct inst *in = NULL;
         struct fp_arena ar;
         struct fp_buf out;
         enum fp_err err;
@@ -1250,7 +1310,7 @@ static enum fp_err dnf_keep(struct backend *b, const struct be_pkg *pkgs, size_t
                 return err;
         fp_arena_init(&ar);
         fp_buf_init(&out, DNF_MAX_OUTPUT);
-        if ((err = inst_load(b, &in, d)) != FP_OK)
+        if ((err = inst_get(b, &in, d)) != FP_OK)
                 goto out;
         for (int pass = 0; pass < 2; pass++) {
                 struct av a;
@@ -1265,14 +1325,14 @@ static enum fp_err dnf_keep(struct backend *b, const struct be_pkg *pkgs, size_t
                         const struct be_pkg *p = &pkgs[i];
                         const char *arch = p->arch;
                         const struct inst_name *nm =
-                            fp_strmap_get(&in.by_name, p->name, strlen(p->name));
+                            fp_strmap_get(&in->by_name, p->name, strlen(p->name));
                         if (!arch && nm)
                                 arch = nm->arch;
-                        const char *have = arch ? inst_evr(&in, p->name, arch) : NULL;
+                        const char *have = arch ? inst_evr(in, p->name, arch) : NULL;
                         bool installed = have && fp_rpm_vercmp(have, p->version) == 0;
                         if (installed != (pass == 0))
                                 continue;
-                        if ((err = av_add(&a, spec_of(&ar, p, &in))) != FP_OK)
+                        if ((err = av_add(&a, spec_of(&ar, p, in))) != FP_OK)
                                 goto out;
                         k++;
                 }
@@ -1286,7 +1346,7 @@ static enum fp_err dnf_keep(struct backend *b, const struct be_pkg *pkgs, size_t
         for (size_t i = 0; i < n; i++) {
                 const struct be_pkg *p = &pkgs[i];
                 const char *arch = p->arch;
-                const struct inst_name *nm = fp_strmap_get(&in.by_name, p->name, strlen(p->name));
+                const struct inst_name *nm = fp_strmap_get(&in->by_name, p->name, strlen(p->name));
                 if (!arch && nm)
                         arch = nm->arch;
                 /* the file name has no epoch: name-version-release.arch.rpm */
@@ -1310,7 +1370,6 @@ static enum fp_err dnf_keep(struct backend *b, const struct be_pkg *pkgs, size_t
                 }
         }
 out:
-        inst_release(&in);
         fp_buf_release(&out);
         fp_arena_release(&ar);
         return err;
@@ -1318,6 +1377,11 @@ out:
 
 static void dnf_release(struct backend *b)
 {
+        struct dnf_priv *p = b->priv;
+        if (p && p->inst) {
+                inst_release(p->inst);
+                free(p->inst);
+        }
         free(b->priv);
         b->priv = NULL;
 }
