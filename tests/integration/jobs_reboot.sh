@@ -9,15 +9,18 @@
 #     (.pkgs) written by a postinst, as Debian's update-notifier hook does;
 #   - reboot job: runs the script, stays running until the agent starts again, then succeeds
 #     with the new kernel or fails with reason "reboot" when the old one came back; nothing to
-#     do without a need unless forced;
+#     do without a need unless forced; a reboot program that fails, or returns without a reboot,
+#     fails the job (reason reboot); the daemon waiting for its reboot does not poll in a loop;
 #   - install with "reboot": "if-needed";
 #   - hooks: a failing pre-patch changes nothing, a failing health-check fails the job after
 #     the change, a hook job gets the job id and type and its output lands in the job log, a
-#     group-writable hook or hooks dir is refused.
+#     group-writable hook or hooks dir is refused, one past hook_timeout is killed with its group.
 set -u
 T=$(mktemp -d) || exit 1
 SRV_PID=
+DPID=
 cleanup() {
+        [ -n "$DPID" ] && kill "$DPID" 2>/dev/null && wait "$DPID" 2>/dev/null
         [ -n "$SRV_PID" ] && kill "$SRV_PID" 2>/dev/null && wait "$SRV_PID" 2>/dev/null
         rm -rf "$T"
 }
@@ -60,6 +63,8 @@ echo 6.1.0-91-amd64 > "$T/next_kernel"
 cat > "$T/reboot.sh" <<EOF
 #!/bin/sh
 echo "\$*" >> "$T/reboot.calls"
+[ -e "$T/reboot.fails" ] && { echo "reboot: refused" >&2; exit 1; }
+[ -e "$T/reboot.noop" ] && exit 0
 n=\$(wc -l < "$T/reboot.calls")
 printf '00000000-0000-4000-8000-%012d\n' \$((n + 1)) > "$R/.fleetpatch-sandbox/boot_id"
 cat "$T/next_kernel" > "$R/.fleetpatch-sandbox/kernel_running"
@@ -175,17 +180,48 @@ run_job "$J"
 expect_job succeeded ""
 ok "forced reboot job: the reboot program runs although nothing requires it; confirmed after the restart"
 
+# The daemon, as on a real host: the reboot program returns at once (systemd schedules the
+# reboot) and the agent long-polls until it is stopped. A job waiting for its reboot is
+# delivered and running: it must not end every long poll at once (the agent would poll in a
+# tight loop). Counted, not timed: with the poll parked, only the two queued jobs end polls.
+polls() {
+        curl -sS --cacert "$CA" "$URL/metrics" |
+                awk '/^fleetpatchd_requests_total\{method="GET",route="\/v1\/agent\/jobs",/ { n += $2 } END { print n + 0 }'
+}
+checkins() { metric checkins_total; }
+c0=$(checkins)
+"$FLEETPATCH_AGENT" --config "$T/deb.conf" > "$T/daemon.out" 2> "$T/daemon.err" &
+DPID=$!
+wait_for "the daemon's first check-in" sh -c "[ \"\$(curl -sS --cacert '$CA' '$URL/metrics' | awk '\$1 == \"fleetpatchd_checkins_total\" { print \$2 }')\" != '$c0' ]"
+p0=$(polls)
+J=$(queue reboot '{"force":true}')
+wait_for "the daemon to run the reboot program" sh -c "[ \"\$(wc -l < '$T/reboot.calls')\" -ge 3 ]"
+wait_for "the job to wait in phase rebooting" sh -c "curl -sS --cacert '$CA' -H 'Authorization: Bearer $ADM' '$URL/v1/jobs/$J' | jq -e '.status == \"running\" and .phase == \"rebooting\"' > /dev/null"
+HJ=$(queue hook '{"name":"undrain"}')
+wait_for "the daemon to run the hook job" sh -c "curl -sS --cacert '$CA' -H 'Authorization: Bearer $ADM' '$URL/v1/jobs/$HJ' | jq -e '.status == \"failed\"' > /dev/null"
+p1=$(polls)
+[ $((p1 - p0)) -le 3 ] || { cat "$T/daemon.err"; fail "$((p1 - p0)) job polls answered while the reboot job waited (want <= 3: one per queued job)"; }
+api_ok GET "/v1/jobs/$J" > "$T/job.json"
+[ "$(jq_job .status)" = running ] || { show; fail "the daemon finished the reboot job before its restart"; }
+kill -TERM "$DPID"; wait "$DPID"; DPID=
+cat "$T/daemon.err" >> "$T/deb.log"
+# the host came up again: the agent starts and confirms
+run_job "$J"
+expect_job succeeded ""
+[ "$(calls)" = 3 ] || fail "reboot program called $(calls) times, want 3"
+ok "daemon: the waiting reboot job does not end long polls ($((p1 - p0)) answered for 2 queued jobs); a new job still runs; confirmed after the restart"
+
 # ================= 3. install with reboot: if-needed =================
 J=$(queue install '{"packages":[{"name":"hello-fp","version":"1.0"}],"reboot":"if-needed"}')
 run_job "$J"
 expect_job succeeded ""
-[ "$(calls) $(jq_job .result.reboot_required)" = "2 false" ] || { show; fail "if-needed rebooted without a need"; }
+[ "$(calls) $(jq_job .result.reboot_required)" = "3 false" ] || { show; fail "if-needed rebooted without a need"; }
 ok "install with reboot if-needed and no need: finished at once, no reboot"
 
 echo 6.1.0-92-amd64 > "$T/next_kernel"
 J=$(kinstall 92 if-needed)
 run_job "$J"
-[ "$(calls) $(jq_job .status)" = "3 running" ] || { show; fail "if-needed with a new kernel: $(calls) calls, job $(jq_job .status)"; }
+[ "$(calls) $(jq_job .status)" = "4 running" ] || { show; fail "if-needed with a new kernel: $(calls) calls, job $(jq_job .status)"; }
 run_job "$J"
 expect_job succeeded ""
 [ "$(jq_job .result.verdict) $(jq_job .result.resumed)" = "verified true" ] ||
@@ -197,15 +233,36 @@ ok "install with reboot if-needed and a new kernel: rebooted, confirmed on 6.1.0
 J=$(kinstall 93)
 run_job "$J"
 expect_job succeeded ""
-[ "$(calls)" = 3 ] || fail "reboot never rebooted"
+[ "$(calls)" = 4 ] || fail "reboot never rebooted"
 # next_kernel stays 92: the "reboot" boots the old kernel again
 J=$(queue reboot '{}')
 run_job "$J"
-[ "$(calls) $(jq_job .status)" = "4 running" ] || { show; fail "reboot for kernel 93: $(calls) calls, job $(jq_job .status)"; }
+[ "$(calls) $(jq_job .status)" = "5 running" ] || { show; fail "reboot for kernel 93: $(calls) calls, job $(jq_job .status)"; }
 run_job "$J"
 expect_job failed reboot
 jq_job .detail | grep -q "6.1.0-92-amd64 runs, expected 6.1.0-93-amd64" || { show; fail "detail: $(jq_job .detail)"; }
 ok "rebooted into the old kernel: the job failed with reason reboot, naming both kernels"
+
+# the reboot program returns 0 but the host does not reboot: the next start finds the same boot
+touch "$T/reboot.noop"
+J=$(queue reboot '{}')
+run_job "$J"
+[ "$(calls) $(jq_job .status)" = "6 running" ] || { show; fail "reboot without a boot: $(calls) calls, job $(jq_job .status)"; }
+run_job "$J"
+expect_job failed reboot
+jq_job .detail | grep -q "no reboot happened" || { show; fail "detail: $(jq_job .detail)"; }
+rm -f "$T/reboot.noop"
+ok "the reboot program returned but the boot id did not change: failed (reboot), 'no reboot happened'"
+
+# the reboot program fails: the job fails at once, nothing waits
+touch "$T/reboot.fails"
+J=$(queue reboot '{}')
+run_job "$J"
+[ "$(calls)" = 7 ] || fail "the reboot program was not called"
+expect_job failed reboot
+jq_job .detail | grep -q "reboot command" || { show; fail "detail: $(jq_job .detail)"; }
+rm -f "$T/reboot.fails"
+ok "a failing reboot program: the job failed (reboot) at once, not left running"
 
 # ================= 4. hooks =================
 # pre-patch fails: nothing changes
@@ -235,7 +292,7 @@ jq_job .log | grep -q "service down" || { show; fail "the health-check's output 
 [ "$(tr '\n' ',' < "$T/hook.order")" = "pre-patch install,post-patch,health-check," ] ||
         fail "hook order: $(tr '\n' ',' < "$T/hook.order")"
 [ "$(jq_job .result.reboot_required)" = true ] || { show; fail "reboot truth missing after a failed health-check"; }
-[ "$(calls)" = 4 ] || fail "a job that failed its health-check rebooted (if-needed)"
+[ "$(calls)" = 7 ] || fail "a job that failed its health-check rebooted (if-needed)"
 ok "a failing health-check: the change made and verified, pre/post/health in order, job failed (hook), no reboot"
 rm -f "$HK/pre-patch" "$HK/post-patch" "$HK/health-check"
 
@@ -274,5 +331,22 @@ run_job "$J"
 expect_job failed hook
 jq_job .detail | grep -q "no such hook" || { show; fail "detail: $(jq_job .detail)"; }
 ok "a hook job for a hook the host does not have: failed (hook), 'no such hook'"
+
+# hook_timeout: a hook that never ends is killed with its process group
+agent_conf deb "$R" "$T/tok" "lock_wait = 30
+hooks_dir = $HK
+hook_timeout = 1
+reboot_command = $T/reboot.sh --sandbox-reboot"
+add_hook drain "sleep 100000 & echo \$! > $T/drain.pid; echo 'drain: waiting'; wait"
+J=$(queue hook '{"name":"drain"}')
+run_job "$J"
+expect_job failed hook
+jq_job .detail | grep -q "timed out" || { show; fail "detail: $(jq_job .detail)"; }
+jq_job .log | grep -q "drain: waiting" || { show; fail "the hook's output is not in the job log"; }
+SP=$(cat "$T/drain.pid")
+# SIGKILL went to the group; the orphan is gone once reaped (a zombie is dead already)
+dead() { [ ! -e "/proc/$SP" ] || [ "$(awk '{ print $3 }' "/proc/$SP/stat" 2>/dev/null)" = Z ]; }
+wait_for "the hook's child to die with its group" dead
+ok "a hook past hook_timeout: killed with its child, failed (hook), its output kept"
 
 echo "$PASSED passed, 0 failed"
