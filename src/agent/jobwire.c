@@ -391,7 +391,7 @@ static enum fp_err parse_member(enum member m, const json_t *v, const char *path
                                 const char *family, struct fp_job_params *out, struct fp_diag *diag)
 {
         enum fp_err err;
-        const char *s;
+        const char *s = NULL;
 
         switch (m) {
         case M_REFRESH:
@@ -408,8 +408,8 @@ static enum fp_err parse_member(enum member m, const json_t *v, const char *path
                 return get_bool(v, path, &out->force, diag);
         case M_REBOOT:
                 err = get_str(v, path, 16, &out->arena, &s, diag);
-                if (err != FP_OK)
-                        return err;
+                if (err != FP_OK || !s)
+                        return err != FP_OK ? err : FP_ENOMEM;
                 for (size_t i = 0; i < sizeof(reboot_names) / sizeof(reboot_names[0]); i++) {
                         if (strcmp(s, reboot_names[i]) == 0) {
                                 out->reboot = (enum fp_reboot_policy)i;

@@ -336,7 +336,7 @@ static enum fp_err fake_apply(struct backend *b, const struct be_request *req, s
 {
         json_t *db = fake_load(b, d);
         json_t *t = NULL;
-        struct be_plan local;
+        struct be_plan local = {0};
         struct be_plan *pl = plan ? plan : &local;
         memset(pl, 0, sizeof(*pl));
         if (!db) {

@@ -289,7 +289,7 @@ enum fp_err journal_prune(const char *state_dir, int64_t max_age, int64_t now, s
                 free(ids);
                 return FP_ENOMEM;
         }
-        for (size_t i = 0; i < n; i++) {
+        for (size_t i = 0; ids && i < n; i++) {
                 json_t *j;
                 struct fp_diag ignored;
                 if (journal_read(state_dir, ids[i], &j, &ignored) != FP_OK)
