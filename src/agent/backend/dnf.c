@@ -692,31 +692,9 @@ static enum fp_err inst_load(struct backend *b, struct inst *in, struct fp_diag 
         return fp_rpm_db_read(b->opts.root, inst_cb, in, d);
 }
 
-/* What identifies the state of the rpm database: inode, size and mtime of its files. */
 static void inst_key(const struct backend *b, char *out, size_t n)
 {
-        static const char *const files[] = {"rpmdb.sqlite", "rpmdb.sqlite-wal", "Packages",
-                                            "Packages.db"};
-        const char *db = fp_rpm_db_path(b->opts.root);
-        size_t len = 0;
-        out[0] = '\0';
-        for (size_t i = 0; db && i < sizeof(files) / sizeof(files[0]) && len < n; i++) {
-                char path[4200];
-                struct stat st;
-                snprintf(path, sizeof(path), "%s%s/%s", b->opts.root, db, files[i]);
-                if (stat(path, &st) != 0)
-                        continue;
-                int k = snprintf(out + len, n - len, "%s:%lu:%lld:%lld.%09ld;", files[i],
-                                 (unsigned long)st.st_ino, (long long)st.st_size,
-                                 (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
-                if (k < 0 || (size_t)k >= n - len) {
-                        out[0] = '\0'; /* no key: never reused */
-                        return;
-                }
-                len += (size_t)k;
-        }
-        if (!db)
-                snprintf(out, n, "none");
+        fp_rpm_db_key(b->opts.root, out, n);
 }
 
 /*

@@ -10,6 +10,10 @@
 /* The rpm database directory of root relative to it ("/var/lib/rpm", ...), or NULL. */
 const char *fp_rpm_db_path(const char *root);
 
+/* What identifies the state of ROOT's rpm database: inode, size and mtime of its files, into
+ * out; "none" without a database, "" when it does not fit (never equal to another key). */
+void fp_rpm_db_key(const char *root, char *out, size_t n);
+
 /* Installed packages from `rpm --root ROOT --dbpath DB -qa --qf ...`. */
 enum fp_err fp_rpm_db_read(const char *root, fp_rpm_pkg_cb cb, void *ud, struct fp_diag *diag);
 
