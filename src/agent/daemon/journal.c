@@ -96,10 +96,59 @@ enum fp_err journal_write(const char *state_dir, json_t *j, enum journal_phase p
         return err;
 }
 
+enum fp_err journal_parse(const char *text, size_t len, json_t **out, struct fp_diag *d)
+{
+        json_error_t e;
+        enum journal_phase ph;
+        *out = NULL;
+        if (len > JOURNAL_MAX_FILE) {
+                fp_diag_set(d, NULL, 0, NULL, "not a job journal: more than %d bytes",
+                            JOURNAL_MAX_FILE);
+                return FP_ECORRUPT;
+        }
+        json_t *j = json_loadb(text, len, JSON_REJECT_DUPLICATES, &e);
+        if (!j) {
+                fp_diag_set(d, NULL, (unsigned long)e.line, NULL, "not a job journal: %s", e.text);
+                return FP_ECORRUPT;
+        }
+        const char *why = NULL, *field = NULL;
+        const json_t *v;
+        if (!json_is_object(j)) {
+                why = "not an object";
+        } else if (!id_ok(json_string_value(json_object_get(j, "id")))) {
+                field = "id";
+                why = "not a job id";
+        } else if (!journal_phase_parse(json_string_value(json_object_get(j, "phase")), &ph)) {
+                /* an unknown phase read as "received" would start a transaction again */
+                field = "phase";
+                why = "not a journal phase";
+        } else if ((v = json_object_get(j, "updated")) && !json_is_integer(v)) {
+                field = "updated";
+                why = "not an integer";
+        } else if ((v = json_object_get(j, "type")) && !json_is_string(v)) {
+                field = "type";
+                why = "not a string";
+        } else {
+                struct be_plan plan;
+                enum fp_err err = journal_plan_parse(json_object_get(j, "plan"), &plan, d);
+                be_plan_release(&plan);
+                if (err != FP_OK) {
+                        json_decref(j);
+                        return err;
+                }
+        }
+        if (why) {
+                fp_diag_set(d, NULL, 0, field, "not a job journal: %s", why);
+                json_decref(j);
+                return FP_ECORRUPT;
+        }
+        *out = j;
+        return FP_OK;
+}
+
 enum fp_err journal_read(const char *state_dir, const char *id, json_t **out, struct fp_diag *d)
 {
         char path[4200];
-        json_error_t e;
         *out = NULL;
         if (!id_ok(id)) {
                 fp_diag_set(d, state_dir, 0, "id", "not a job id");
@@ -112,16 +161,48 @@ enum fp_err journal_read(const char *state_dir, const char *id, json_t **out, st
                 fp_diag_set(d, path, 0, NULL, "cannot open: %s", strerror(errsv));
                 return errsv == ENOENT ? FP_ENOENT : FP_EIO;
         }
-        json_t *j = json_loadf(f, JSON_REJECT_DUPLICATES, &e);
+        /* one byte more than the limit, so journal_parse sees a file that is too long */
+        size_t cap = 64 * 1024, len = 0;
+        char *text = malloc(cap);
+        while (text) {
+                if (len == cap) {
+                        size_t ncap = cap * 2 > (size_t)JOURNAL_MAX_FILE + 1
+                                          ? (size_t)JOURNAL_MAX_FILE + 1
+                                          : cap * 2;
+                        char *grown = ncap > cap ? realloc(text, ncap) : NULL;
+                        if (!grown)
+                                break;
+                        text = grown;
+                        cap = ncap;
+                }
+                size_t got = fread(text + len, 1, cap - len, f);
+                len += got;
+                if (got == 0)
+                        break;
+        }
+        bool failed = ferror(f) != 0;
         fclose(f);
-        if (!j || !json_is_object(j) || !same_id(j, id)) {
-                fp_diag_set(d, path, (unsigned long)e.line, NULL, "not a job journal: %s",
-                            j ? "wrong shape" : e.text);
-                json_decref(j);
+        if (!text || (len == cap && cap <= JOURNAL_MAX_FILE)) {
+                free(text);
+                fp_diag_set(d, path, 0, NULL, "out of memory");
+                return FP_ENOMEM;
+        }
+        if (failed) {
+                free(text);
+                fp_diag_set(d, path, 0, NULL, "cannot read");
+                return FP_EIO;
+        }
+        enum fp_err err = journal_parse(text, len, out, d);
+        free(text);
+        if (err == FP_OK && !same_id(*out, id)) {
+                json_decref(*out);
+                *out = NULL;
+                fp_diag_set(d, path, 0, "id", "not a job journal: the journal of another job");
                 return FP_ECORRUPT;
         }
-        *out = j;
-        return FP_OK;
+        if (err != FP_OK)
+                fp_diag_where(d, path, 0, NULL);
+        return err;
 }
 
 /* Every journal id in STATE/jobs, sorted (the file name is the id). */
@@ -355,18 +436,28 @@ static bool action_parse(const char *s, enum be_action *out)
         return false;
 }
 
-static const char *dup_or_null(struct fp_arena *a, const json_t *v, bool *ok)
+/* A plan's string: NULL (missing or null), or 1..max bytes without blanks or control
+ * characters, copied into the arena. *ok goes false for anything else. */
+static const char *dup_or_null(struct fp_arena *a, const json_t *v, size_t max, bool *ok)
 {
         if (json_is_null(v) || !v)
                 return NULL;
-        if (!json_is_string(v)) {
+        const char *s = json_string_value(v);
+        size_t n = s ? strlen(s) : 0;
+        if (!s || n == 0 || n > max || n != json_string_length(v)) {
                 *ok = false;
                 return NULL;
         }
-        const char *s = fp_arena_strdup(a, json_string_value(v));
-        if (!s)
+        for (const char *p = s; *p; p++) {
+                if ((unsigned char)*p <= 0x20 || *p == 0x7f) {
+                        *ok = false;
+                        return NULL;
+                }
+        }
+        const char *c = fp_arena_strdup(a, s);
+        if (!c)
                 *ok = false;
-        return s;
+        return c;
 }
 
 enum fp_err journal_plan_parse(const json_t *arr, struct be_plan *plan, struct fp_diag *d)
@@ -380,23 +471,34 @@ enum fp_err journal_plan_parse(const json_t *arr, struct be_plan *plan, struct f
                 return FP_ECORRUPT;
         }
         size_t n = json_array_size(arr);
+        if (n > JOURNAL_MAX_PLAN) {
+                fp_diag_set(d, NULL, 0, "plan", "more than %d changes", JOURNAL_MAX_PLAN);
+                return FP_ECORRUPT;
+        }
         plan->changes = fp_arena_alloc(&plan->arena, (n + 1) * sizeof(*plan->changes));
-        if (!plan->changes)
+        if (!plan->changes) {
+                fp_diag_set(d, NULL, 0, "plan", "out of memory");
                 return FP_ENOMEM;
+        }
         for (size_t i = 0; i < n; i++) {
                 const json_t *o = json_array_get(arr, i);
                 struct be_change *c = &plan->changes[i];
                 bool ok = json_is_object(o) &&
                           action_parse(json_string_value(json_object_get(o, "action")), &c->action);
                 if (ok) {
-                        c->name = dup_or_null(&plan->arena, json_object_get(o, "name"), &ok);
-                        c->arch = dup_or_null(&plan->arena, json_object_get(o, "arch"), &ok);
-                        c->from = dup_or_null(&plan->arena, json_object_get(o, "from"), &ok);
-                        c->to = dup_or_null(&plan->arena, json_object_get(o, "to"), &ok);
+                        c->name = dup_or_null(&plan->arena, json_object_get(o, "name"),
+                                              FP_MAX_NAME_LEN, &ok);
+                        c->arch = dup_or_null(&plan->arena, json_object_get(o, "arch"),
+                                              FP_MAX_NAME_LEN, &ok);
+                        c->from = dup_or_null(&plan->arena, json_object_get(o, "from"),
+                                              FP_MAX_VERSION_LEN, &ok);
+                        c->to = dup_or_null(&plan->arena, json_object_get(o, "to"),
+                                            FP_MAX_VERSION_LEN, &ok);
                 }
                 if (!ok || !c->name) {
                         fp_diag_set(d, NULL, 0, "plan", "change %zu is malformed", i);
                         be_plan_release(plan);
+                        fp_arena_init(&plan->arena);
                         return FP_ECORRUPT;
                 }
         }

@@ -17,6 +17,7 @@
 
 #include "agent/backend/backend.h"
 #include "fleetpatch/error.h"
+#include "fleetpatch/limits.h"
 
 enum journal_phase {
         J_RECEIVED,
@@ -39,8 +40,22 @@ json_t *journal_new(const char *id, const char *type, const json_t *params);
  * seconds) set. Atomic: a crash leaves the old or the new journal. */
 enum fp_err journal_write(const char *state_dir, json_t *j, enum journal_phase phase, int64_t now,
                           struct fp_diag *d);
-/* FP_ENOENT when the job has no journal; FP_ECORRUPT for an unreadable one. */
+/* Largest journal file read: params, plan, before/kept lists and the result (at most
+ * FP_MAX_JOB_RESULT bytes) with room to spare. */
+#define JOURNAL_MAX_FILE (4 * FP_MAX_JOB_RESULT)
+/* Most changes in a journal's plan (the apt backend's own limit is below it). */
+#define JOURNAL_MAX_PLAN (FP_MAX_JOB_PACKAGES * 4)
+
+/* FP_ENOENT when the job has no journal; FP_ECORRUPT for an unreadable one (journal_parse),
+ * or one of another job. */
 enum fp_err journal_read(const char *state_dir, const char *id, json_t **out, struct fp_diag *d);
+/*
+ * A journal document as journal_read checks it: at most JOURNAL_MAX_FILE bytes of JSON
+ * (duplicate keys refused), an object with a 16-hex "id", a known "phase", an integer
+ * "updated" and a string "type" when present, and a "plan" that journal_plan_parse accepts.
+ * FP_ECORRUPT (d says why) otherwise; *out is NULL then.
+ */
+enum fp_err journal_parse(const char *text, size_t len, json_t **out, struct fp_diag *d);
 
 /* Ids of every journal not finished, sorted; *ids is malloc(3)ed (17 bytes each). */
 enum fp_err journal_unfinished(const char *state_dir, char (**ids)[17], size_t *n,
@@ -64,7 +79,10 @@ enum fp_err journal_prune(const char *state_dir, int64_t max_age, int64_t now, s
 
 /* Plans in journals and results: [{"action", "name", "arch", "from", "to"}]. */
 json_t *journal_plan_json(const struct be_plan *plan);
-/* Back from JSON into plan (arena-owned); FP_ECORRUPT for a bad shape. */
+/* Back from JSON into plan (arena-owned); FP_ECORRUPT for a bad shape: more than
+ * JOURNAL_MAX_PLAN changes, an unknown action, a name missing, or a string that is empty,
+ * longer than FP_MAX_NAME_LEN (name, arch) or FP_MAX_VERSION_LEN (from, to), or holds blanks
+ * or control characters. plan is always initialised (empty on error). */
 enum fp_err journal_plan_parse(const json_t *arr, struct be_plan *plan, struct fp_diag *d);
 
 #endif
