@@ -13,8 +13,6 @@
 
 #define LC_SAMPLE_FILE "lifecycle"
 #define LC_EVENTS_FILE "lifecycle-events"
-/* 16 events of at most ~200 bytes of JSON each */
-#define LC_EVENTS_MAX_FILE (64 * 1024)
 #define NS 1000000000LL
 
 static const char *const kind_names[] = {"reboot", "suspend", "revert", "restart"};
@@ -64,8 +62,21 @@ void lc_add(struct lc_events *e, enum lc_kind kind, int64_t at, const char *fmt,
         ev->at = at;
         va_list ap;
         va_start(ap, fmt);
-        vsnprintf(ev->detail, sizeof(ev->detail), fmt, ap);
+        int n = vsnprintf(ev->detail, sizeof(ev->detail), fmt, ap);
         va_end(ap);
+        /* cut at a character boundary: half a UTF-8 sequence is not JSON text, and the events
+         * could no longer be saved or sent */
+        if (n >= (int)sizeof(ev->detail)) {
+                size_t end = sizeof(ev->detail) - 1, lead = end;
+                while (lead > 0 && ((unsigned char)ev->detail[lead - 1] & 0xC0) == 0x80)
+                        lead--;
+                if (lead > 0) {
+                        unsigned char c = (unsigned char)ev->detail[lead - 1];
+                        size_t need = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+                        if (lead - 1 + need > end)
+                                ev->detail[lead - 1] = '\0'; /* the last character is cut */
+                }
+        }
 }
 
 static int64_t secs(int64_t ns)
@@ -119,6 +130,86 @@ void lc_compute(const struct lc_sample *prev, const struct lc_sample *now, long 
 
 /* ---- persistence ------------------------------------------------------------------------ */
 
+/* A decimal integer of the whole token: optional '-' when negative is allowed, digits only. */
+static bool parse_i64(const char *tok, size_t n, bool negative_ok, int64_t *out)
+{
+        bool neg = n > 0 && tok[0] == '-';
+        size_t i = neg ? 1 : 0;
+        uint64_t v = 0, limit = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
+        if ((neg && !negative_ok) || i == n)
+                return false;
+        for (; i < n; i++) {
+                if (tok[i] < '0' || tok[i] > '9')
+                        return false;
+                unsigned digit = (unsigned)(tok[i] - '0');
+                if (v > (limit - digit) / 10)
+                        return false; /* out of range */
+                v = v * 10 + digit;
+        }
+        /* -2^63 has no positive counterpart: negate in unsigned, convert via the limit */
+        *out = neg ? (v == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)v) : (int64_t)v;
+        return true;
+}
+
+static bool parse_u64(const char *tok, size_t n, uint64_t *out)
+{
+        uint64_t v = 0;
+        if (n == 0)
+                return false;
+        for (size_t i = 0; i < n; i++) {
+                if (tok[i] < '0' || tok[i] > '9')
+                        return false;
+                unsigned digit = (unsigned)(tok[i] - '0');
+                if (v > (UINT64_MAX - digit) / 10)
+                        return false;
+                v = v * 10 + digit;
+        }
+        *out = v;
+        return true;
+}
+
+enum fp_err lc_sample_parse(const char *text, size_t len, struct lc_sample *out,
+                            struct fp_diag *d)
+{
+        const char *tok[5];
+        size_t tlen[5], nt = 0, i = 0;
+        bool ok = len <= LC_SAMPLE_MAX_LINE;
+        memset(out, 0, sizeof(*out));
+        while (ok && i < len) {
+                if (text[i] == ' ' || text[i] == '\t') {
+                        i++;
+                        continue;
+                }
+                size_t start = i;
+                while (i < len && text[i] != ' ' && text[i] != '\t') {
+                        /* control characters (a NUL, a second line) and DEL are not a sample */
+                        if ((unsigned char)text[i] < 0x20 || text[i] == 0x7f)
+                                ok = false;
+                        i++;
+                }
+                if (nt == 5) {
+                        ok = false;
+                        break;
+                }
+                tok[nt] = text + start;
+                tlen[nt++] = i - start;
+        }
+        ok = ok && nt == 5 && tlen[0] < LC_BOOT_ID_MAX &&
+             parse_i64(tok[1], tlen[1], true, &out->realtime_ns) &&
+             parse_i64(tok[2], tlen[2], true, &out->boottime_ns) &&
+             parse_i64(tok[3], tlen[3], true, &out->monotonic_ns) &&
+             parse_u64(tok[4], tlen[4], &out->generation);
+        if (!ok) {
+                fp_diag_set(d, NULL, 0, LC_SAMPLE_FILE, "not a lifecycle sample: '%.*s'",
+                            (int)strnlen(text, len < 64 ? len : 64), text);
+                memset(out, 0, sizeof(*out));
+                return FP_ECORRUPT;
+        }
+        if (!(tlen[0] == 1 && tok[0][0] == '-'))
+                snprintf(out->boot_id, sizeof(out->boot_id), "%.*s", (int)tlen[0], tok[0]);
+        return FP_OK;
+}
+
 enum fp_err lc_sample_load(const char *state_dir, struct lc_sample *out, struct fp_diag *d)
 {
         char buf[STATE_MAX_FILE];
@@ -126,20 +217,10 @@ enum fp_err lc_sample_load(const char *state_dir, struct lc_sample *out, struct 
         enum fp_err err = state_read(state_dir, LC_SAMPLE_FILE, buf, sizeof(buf), d);
         if (err != FP_OK)
                 return err;
-        /* "BOOTID REALTIME BOOTTIME MONOTONIC GENERATION"; "-" for an unknown boot id */
-        char id[LC_BOOT_ID_MAX];
-        int n = 0;
-        if (sscanf(buf, "%63s %" SCNd64 " %" SCNd64 " %" SCNd64 " %" SCNu64 "%n", id,
-                   &out->realtime_ns, &out->boottime_ns, &out->monotonic_ns, &out->generation,
-                   &n) != 5 ||
-            buf[n] != '\0') {
-                fp_diag_set(d, state_dir, 0, LC_SAMPLE_FILE, "not a lifecycle sample: '%.64s'",
-                            buf);
-                memset(out, 0, sizeof(*out));
-                return FP_ECORRUPT;
-        }
-        snprintf(out->boot_id, sizeof(out->boot_id), "%s", strcmp(id, "-") == 0 ? "" : id);
-        return FP_OK;
+        err = lc_sample_parse(buf, strlen(buf), out, d);
+        if (err != FP_OK)
+                fp_diag_where(d, state_dir, 0, NULL);
+        return err;
 }
 
 enum fp_err lc_sample_save(const char *state_dir, const struct lc_sample *s, struct fp_diag *d)
@@ -169,27 +250,22 @@ json_t *lc_events_json(const struct lc_events *e)
         return o;
 }
 
-enum fp_err lc_events_load(const char *state_dir, struct lc_events *out, struct fp_diag *d)
+enum fp_err lc_events_parse(const char *text, size_t len, struct lc_events *out,
+                            struct fp_diag *d)
 {
-        char path[4096];
-        char *data = NULL;
-        size_t len;
         memset(out, 0, sizeof(*out));
-        snprintf(path, sizeof(path), "%s/%s", state_dir, LC_EVENTS_FILE);
-        enum fp_err err = fp_read_file(path, LC_EVENTS_MAX_FILE, &data, &len, d);
-        if (err == FP_ENOENT) {
-                fp_diag_clear(d);
-                return FP_OK;
+        if (len > LC_EVENTS_MAX_FILE) {
+                fp_diag_set(d, NULL, 0, LC_EVENTS_FILE, "more than %d bytes", LC_EVENTS_MAX_FILE);
+                return FP_ECORRUPT;
         }
-        if (err != FP_OK)
-                return err;
         json_error_t je;
-        json_t *root = json_loadb(data, len, 0, &je);
-        free(data);
+        json_t *root = json_loadb(text, len, 0, &je);
         const json_t *arr = json_object_get(root, "events");
         if (!json_is_array(arr)) {
                 json_decref(root);
-                fp_diag_set(d, path, 0, NULL, "not a list of lifecycle events");
+                fp_diag_set(d, NULL, root ? 0 : (unsigned long)je.line, LC_EVENTS_FILE,
+                            "not a list of lifecycle events%s%s", root ? "" : ": ",
+                            root ? "" : je.text);
                 return FP_ECORRUPT;
         }
         size_t i;
@@ -206,6 +282,27 @@ enum fp_err lc_events_load(const char *state_dir, struct lc_events *out, struct 
         }
         json_decref(root);
         return FP_OK;
+}
+
+enum fp_err lc_events_load(const char *state_dir, struct lc_events *out, struct fp_diag *d)
+{
+        char path[4096];
+        char *data = NULL;
+        size_t len;
+        memset(out, 0, sizeof(*out));
+        snprintf(path, sizeof(path), "%s/%s", state_dir, LC_EVENTS_FILE);
+        enum fp_err err = fp_read_file(path, LC_EVENTS_MAX_FILE, &data, &len, d);
+        if (err == FP_ENOENT) {
+                fp_diag_clear(d);
+                return FP_OK;
+        }
+        if (err != FP_OK)
+                return err;
+        err = lc_events_parse(data, len, out, d);
+        free(data);
+        if (err != FP_OK)
+                fp_diag_where(d, path, 0, NULL);
+        return err;
 }
 
 enum fp_err lc_events_save(const char *state_dir, const struct lc_events *e, struct fp_diag *d)

@@ -66,6 +66,27 @@ void lc_add(struct lc_events *e, enum lc_kind kind, int64_t at, const char *fmt,
 void lc_compute(const struct lc_sample *prev, const struct lc_sample *now, long interval,
                 uint64_t seen_generation, struct lc_events *out);
 
+/* The sample file's line, "BOOTID REALTIME BOOTTIME MONOTONIC GENERATION" ("-" for an
+ * unknown boot id), is at most this long. */
+#define LC_SAMPLE_MAX_LINE 255
+/* The pending-events file is at most this long (16 events of ~200 bytes of JSON each). */
+#define LC_EVENTS_MAX_FILE (64 * 1024)
+
+/*
+ * The parsers behind the loaders, on a buffer. lc_sample_parse: one line of at most
+ * LC_SAMPLE_MAX_LINE bytes, five blank-separated fields: a boot id of at most
+ * LC_BOOT_ID_MAX - 1 printable characters, three signed decimal int64 and an unsigned decimal
+ * uint64 (no sign), nothing else; FP_ECORRUPT otherwise (out zeroed). lc_events_parse:
+ * {"events": [...]} of at most LC_EVENTS_MAX_FILE bytes, FP_ECORRUPT for anything else; an
+ * event with an unknown kind or a non-integer "at" is skipped, details are cut to
+ * LC_DETAIL_MAX - 1 bytes (at a character boundary) and only the newest
+ * FP_MAX_LIFECYCLE_EVENTS are kept.
+ */
+enum fp_err lc_sample_parse(const char *text, size_t len, struct lc_sample *out,
+                            struct fp_diag *d);
+enum fp_err lc_events_parse(const char *text, size_t len, struct lc_events *out,
+                            struct fp_diag *d);
+
 /* State directory: file "lifecycle" holds the last sample, "lifecycle-events" the pending
  * events (JSON). Loading a missing file is FP_ENOENT (sample) or an empty list (events). */
 enum fp_err lc_sample_load(const char *state_dir, struct lc_sample *out, struct fp_diag *d);
