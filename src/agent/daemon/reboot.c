@@ -80,6 +80,63 @@ static int cmp_str(const void *a, const void *b)
         return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* The first max bytes of path (malloc(3)ed, NUL-terminated; *len without the NUL); NULL when
+ * it cannot be read. /proc files have no size, so this reads until EOF or max. */
+static char *read_head(const char *path, size_t max, size_t *len)
+{
+        FILE *f = fopen(path, "re");
+        if (!f)
+                return NULL;
+        char *buf = malloc(max + 1);
+        size_t n = 0;
+        while (buf && n < max) {
+                size_t got = fread(buf + n, 1, max - n, f);
+                if (got == 0)
+                        break;
+                n += got;
+        }
+        bool failed = ferror(f) != 0;
+        fclose(f);
+        if (!buf || failed) {
+                free(buf);
+                return NULL;
+        }
+        buf[n] = '\0';
+        *len = n;
+        return buf;
+}
+
+/* The next line of [*s, end): its start and length without the newline; false at the end. */
+static bool next_line(const char **s, const char *end, const char **line, size_t *n)
+{
+        if (*s >= end)
+                return false;
+        const char *nl = memchr(*s, '\n', (size_t)(end - *s));
+        *line = *s;
+        *n = (size_t)((nl ? nl : end) - *s);
+        *s = nl ? nl + 1 : end;
+        return true;
+}
+
+enum fp_err reboot_pkgs_parse(const char *text, size_t len, struct reboot_info *info)
+{
+        const char *s = text, *end = text + len, *line;
+        size_t n;
+        while (info->pkg_count < REBOOT_PKGS_MAX && next_line(&s, end, &line, &n)) {
+                if (n > REBOOT_PKGS_MAX_LINE)
+                        continue;
+                size_t w = 0;
+                while (w < n && line[w] != ' ' && line[w] != '\t' && line[w] != '\r')
+                        w++;
+                bool ok = w > 0 && w <= FP_MAX_NAME_LEN;
+                for (size_t i = 0; ok && i < w; i++)
+                        ok = line[i] > 0x20 && line[i] < 0x7f;
+                if (ok && slist_add(info, &info->pkgs, &info->pkg_count, line, w) != FP_OK)
+                        return FP_ENOMEM;
+        }
+        return FP_OK;
+}
+
 /* ---- files of the root ------------------------------------------------------------------- */
 
 static void under(char *out, size_t outsz, const char *root, const char *rel)
@@ -159,20 +216,14 @@ static enum fp_err check_reboot_required(const char *root, struct reboot_info *i
                 if (access(path, F_OK) == 0)
                         found = true;
                 strncat(path, ".pkgs", sizeof(path) - strlen(path) - 1);
-                FILE *f = fopen(path, "re");
-                if (!f)
+                size_t len;
+                char *text = read_head(path, REBOOT_PKGS_MAX_FILE, &len);
+                if (!text)
                         continue;
-                char line[512];
-                while (fgets(line, sizeof(line), f)) {
-                        size_t n = strcspn(line, " \t\r\n");
-                        if (n == 0)
-                                continue;
-                        if (slist_add(info, &info->pkgs, &info->pkg_count, line, n) != FP_OK) {
-                                fclose(f);
-                                return FP_ENOMEM;
-                        }
-                }
-                fclose(f);
+                enum fp_err err = reboot_pkgs_parse(text, len, info);
+                free(text);
+                if (err != FP_OK)
+                        return err;
         }
         if (!found)
                 return FP_OK;
@@ -258,68 +309,127 @@ static bool all_digits(const char *s)
         return true;
 }
 
+static bool has_prefix(const char *s, size_t n, const char *prefix)
+{
+        size_t l = strlen(prefix);
+        return n >= l && memcmp(s, prefix, l) == 0;
+}
+
 /*
  * Whether one maps line names a deleted shared object or executable that a restart would
  * replace. As needrestart does, kernel-made and anonymous-file mappings (memfd, SysV shared
  * memory, DRM buffers, /dev) are not files a package replaced. path gets the file.
  */
-static bool maps_deleted(const char *line, char *path, size_t pathsz)
+bool reboot_maps_line(const char *line, size_t len, char *path, size_t pathsz)
 {
         /* address perms offset dev inode path */
-        const char *p = line;
-        char perms[8] = "";
+        if (len > 0 && line[len - 1] == '\n')
+                len--;
+        if (len > REBOOT_MAPS_MAX_LINE || memchr(line, '\0', len))
+                return false;
+        const char *p = line, *end = line + len;
+        bool exec = false;
         for (int field = 0; field < 5; field++) {
-                while (*p == ' ')
+                while (p < end && *p == ' ')
                         p++;
                 const char *start = p;
-                while (*p && *p != ' ')
+                while (p < end && *p != ' ')
                         p++;
                 if (p == start)
                         return false;
                 if (field == 1)
-                        snprintf(perms, sizeof(perms), "%.*s", (int)(p - start), start);
+                        exec = memchr(start, 'x', (size_t)(p - start)) != NULL;
         }
-        while (*p == ' ')
+        while (p < end && *p == ' ')
                 p++;
-        size_t n = strcspn(p, "\n");
+        size_t n = (size_t)(end - p);
         static const char suffix[] = " (deleted)";
-        if (*p != '/' || n < sizeof(suffix) ||
+        if (n < sizeof(suffix) || *p != '/' ||
             memcmp(p + n - (sizeof(suffix) - 1), suffix, sizeof(suffix) - 1) != 0)
                 return false;
         n -= sizeof(suffix) - 1;
-        if (strncmp(p, "/dev/", 5) == 0 || strncmp(p, "/memfd:", 7) == 0 ||
-            strncmp(p, "/SYSV", 5) == 0 || strncmp(p, "/drm", 4) == 0 ||
-            strncmp(p, "/[aio]", 6) == 0)
+        if (has_prefix(p, n, "/dev/") || has_prefix(p, n, "/memfd:") || has_prefix(p, n, "/SYSV") ||
+            has_prefix(p, n, "/drm") || has_prefix(p, n, "/[aio]"))
                 return false;
-        snprintf(path, pathsz, "%.*s", (int)n, p);
+        bool so = false;
+        for (size_t i = 0; !so && i + 3 <= n; i++)
+                so = memcmp(p + i, ".so", 3) == 0;
         /* a shared object (libc.so.6, libssl.so.3) or code mapped executable (the program) */
-        return strstr(path, ".so") != NULL || strchr(perms, 'x') != NULL;
+        if (!so && !exec)
+                return false;
+        if (pathsz > 0)
+                snprintf(path, pathsz, "%.*s", (int)n, p);
+        return true;
+}
+
+bool reboot_maps_scan(const char *text, size_t len, char *path, size_t pathsz)
+{
+        const char *s = text, *end = text + len, *line;
+        size_t n;
+        for (size_t i = 0; i < REBOOT_MAPS_MAX_LINES && next_line(&s, end, &line, &n); i++)
+                if (reboot_maps_line(line, n, path, pathsz))
+                        return true;
+        return false;
+}
+
+/* systemd's unit name characters (unit-name.c VALID_CHARS plus '@' and '.'). */
+static bool unit_char(char c)
+{
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+               strchr(":-_.\\@", c) != NULL;
+}
+
+bool reboot_cgroup_service(const char *text, size_t len, char *unit, size_t unitsz)
+{
+        const char *s = text, *end = text + len, *line;
+        size_t n;
+        for (size_t l = 0; l < REBOOT_CGROUP_MAX_LINES && next_line(&s, end, &line, &n); l++) {
+                if (n > 0 && line[n - 1] == '\r')
+                        n--;
+                if (n > REBOOT_CGROUP_MAX_LINE)
+                        continue;
+                /* "ID:CONTROLLERS:PATH": the path follows the last colon */
+                const char *p = line;
+                for (size_t i = 0; i < n; i++)
+                        if (line[i] == ':')
+                                p = line + i + 1;
+                const char *lend = line + n, *found = NULL;
+                size_t flen = 0;
+                /* the innermost *.service component: a service's own sub-cgroups are below it */
+                while (p < lend) {
+                        const char *slash = memchr(p, '/', (size_t)(lend - p));
+                        const char *tend = slash ? slash : lend;
+                        size_t tl = (size_t)(tend - p);
+                        bool ok = tl > 8 && tl < REBOOT_UNIT_MAX && tl < unitsz &&
+                                  memcmp(tend - 8, ".service", 8) == 0;
+                        for (size_t i = 0; ok && i < tl; i++)
+                                ok = unit_char(p[i]);
+                        if (ok) {
+                                found = p;
+                                flen = tl;
+                        }
+                        p = slash ? slash + 1 : lend;
+                }
+                if (found) {
+                        memcpy(unit, found, flen);
+                        unit[flen] = '\0';
+                        return true;
+                }
+        }
+        return false;
 }
 
 /* The systemd service a process belongs to, from its cgroup path ("0::/system.slice/x.service"). */
 static bool pid_service(const char *proc_dir, const char *pid, char *out, size_t outsz)
 {
-        char path[PATH_MAX], line[1024];
+        char path[PATH_MAX];
+        size_t len;
         snprintf(path, sizeof(path), "%s/%s/cgroup", proc_dir, pid);
-        FILE *f = fopen(path, "re");
-        bool found = false;
-        if (!f)
+        char *text = read_head(path, REBOOT_CGROUP_MAX_FILE, &len);
+        if (!text)
                 return false;
-        while (!found && fgets(line, sizeof(line), f)) {
-                line[strcspn(line, "\r\n")] = '\0';
-                /* the innermost *.service component: a service's own sub-cgroups are below it */
-                char *save = NULL;
-                char *colon = strrchr(line, ':');
-                for (char *tok = strtok_r(colon ? colon + 1 : line, "/", &save); tok;
-                     tok = strtok_r(NULL, "/", &save)) {
-                        size_t n = strlen(tok);
-                        if (n > 8 && strcmp(tok + n - 8, ".service") == 0) {
-                                snprintf(out, outsz, "%s", tok);
-                                found = true;
-                        }
-                }
-        }
-        fclose(f);
+        bool found = reboot_cgroup_service(text, len, out, outsz);
+        free(text);
         return found;
 }
 
@@ -335,15 +445,18 @@ static enum fp_err scan_pid(const char *proc_dir, const char *pid, struct reboot
         char *line = NULL;
         size_t cap = 0;
         bool hit = false;
-        while (!hit && getline(&line, &cap, f) > 0)
-                hit = maps_deleted(line, file, sizeof(file));
+        ssize_t got;
+        /* line by line: the maps of a large process run to megabytes */
+        for (size_t i = 0;
+             !hit && i < REBOOT_MAPS_MAX_LINES && (got = getline(&line, &cap, f)) > 0; i++)
+                hit = reboot_maps_line(line, (size_t)got, file, sizeof(file));
         free(line);
         fclose(f);
         if (!hit)
                 return FP_OK;
         if (strcmp(pid, "1") == 0)
                 return add_reason(info, "PID 1 maps deleted %s", file);
-        char unit[256];
+        char unit[REBOOT_UNIT_MAX];
         if (!pid_service(proc_dir, pid, unit, sizeof(unit)))
                 return FP_OK; /* a user's process: not ours to restart */
         return slist_add(info, &info->services, &info->service_count, unit, strlen(unit));
@@ -387,7 +500,7 @@ static int64_t proc_btime(const char *proc_dir)
         return bt;
 }
 
-static bool is_core(const char *name, size_t n, char **extra, size_t extra_count)
+static bool is_core(const char *name, size_t n, char *const *extra, size_t extra_count)
 {
         for (size_t i = 0; i < sizeof(rpm_core) / sizeof(rpm_core[0]); i++)
                 if (strlen(rpm_core[i]) == n && memcmp(rpm_core[i], name, n) == 0)
@@ -431,6 +544,38 @@ static void read_extra_core(const char *root, char ***v, size_t *n)
         closedir(dir);
 }
 
+enum fp_err reboot_rpm_parse(const char *text, size_t len, int64_t boot_time, char *const *extra,
+                             size_t extra_count, struct reboot_info *info)
+{
+        const char *s = text, *end = text + len, *line;
+        size_t n;
+        for (size_t l = 0; l < REBOOT_RPM_MAX_LINES && next_line(&s, end, &line, &n); l++) {
+                if (n > REBOOT_RPM_MAX_LINE)
+                        continue;
+                const char *sp = memchr(line, ' ', n);
+                if (!sp || sp == line || !is_core(line, (size_t)(sp - line), extra, extra_count))
+                        continue;
+                /* the install time: decimal seconds, the whole rest of the line */
+                const char *t = sp + 1, *tend = line + n;
+                int64_t v = 0;
+                bool ok = t < tend;
+                for (; ok && t < tend; t++) {
+                        ok = *t >= '0' && *t <= '9' && v <= (INT64_MAX - (*t - '0')) / 10;
+                        if (ok)
+                                v = v * 10 + (*t - '0');
+                }
+                if (!ok || v <= boot_time)
+                        continue;
+                size_t name = (size_t)(sp - line);
+                enum fp_err err = slist_add(info, &info->pkgs, &info->pkg_count, line, name);
+                if (err == FP_OK)
+                        err = add_reason(info, "%.*s installed after boot", (int)name, line);
+                if (err != FP_OK)
+                        return err;
+        }
+        return FP_OK;
+}
+
 static enum fp_err check_rpm(const struct reboot_opts *o, int64_t boot_time,
                              struct reboot_info *info, struct fp_diag *d)
 {
@@ -447,19 +592,8 @@ static enum fp_err check_rpm(const struct reboot_opts *o, int64_t boot_time,
         char **extra = NULL;
         size_t extra_count = 0;
         read_extra_core(root, &extra, &extra_count);
-        const char *s = fp_buf_str(&out);
-        while (err == FP_OK && s && *s) {
-                size_t len = strcspn(s, "\n");
-                size_t name = strcspn(s, " \n");
-                char *end = NULL;
-                long long t = name < len ? strtoll(s + name + 1, &end, 10) : 0;
-                if (end && is_core(s, name, extra, extra_count) && t > boot_time) {
-                        err = slist_add(info, &info->pkgs, &info->pkg_count, s, name);
-                        if (err == FP_OK)
-                                err = add_reason(info, "%.*s installed after boot", (int)name, s);
-                }
-                s += len + (s[len] == '\n');
-        }
+        err = reboot_rpm_parse(out.ptr ? out.ptr : "", out.len, boot_time, extra, extra_count,
+                               info);
         for (size_t i = 0; i < extra_count; i++)
                 free(extra[i]);
         free(extra);

@@ -17,6 +17,7 @@
 #include "agent/daemon/config.h"
 #include "fleetpatch/error.h"
 #include "fleetpatch/inventory.h"
+#include "fleetpatch/limits.h"
 #include "fleetpatch/util.h"
 
 #define REBOOT_SANDBOX_DIR ".fleetpatch-sandbox"
@@ -74,6 +75,49 @@ enum fp_err reboot_boot_id(const char *root, char *out, size_t outsz, struct fp_
 /* The sandbox's simulated running kernel (root not "/"): FP_ENOENT when absent, FP_EINVAL
  * when root is "/" (use uname(2) there). */
 enum fp_err reboot_sandbox_kernel(const char *root, char *out, size_t outsz, struct fp_diag *d);
+
+/*
+ * The parsers behind reboot_check, on buffers (fuzz/fuzz_reboot.c). None reads past len or
+ * needs a NUL; each has named limits and never fails on bad input, it skips it.
+ */
+/* /proc/PID/maps: lines of at most REBOOT_MAPS_MAX_LINE bytes (longer ones and lines with a
+ * NUL are not mappings), at most REBOOT_MAPS_MAX_LINES lines of one process looked at. */
+#define REBOOT_MAPS_MAX_LINE (4096 + 256)
+#define REBOOT_MAPS_MAX_LINES 1000000
+/* One maps line (without or with its newline): whether it maps a deleted shared object or
+ * executable file a restart would replace; path (pathsz > 0) gets the file, cut to fit. */
+bool reboot_maps_line(const char *line, size_t len, char *path, size_t pathsz);
+/* The first line of a whole maps file for which reboot_maps_line is true. */
+bool reboot_maps_scan(const char *text, size_t len, char *path, size_t pathsz);
+
+/* /proc/PID/cgroup: the first REBOOT_CGROUP_MAX_FILE bytes, REBOOT_CGROUP_MAX_LINES lines of
+ * at most REBOOT_CGROUP_MAX_LINE bytes. A unit name is shorter than REBOOT_UNIT_MAX (systemd's
+ * UNIT_NAME_MAX) and made of systemd's unit name characters. */
+#define REBOOT_CGROUP_MAX_FILE (64 * 1024)
+#define REBOOT_CGROUP_MAX_LINES 256
+#define REBOOT_CGROUP_MAX_LINE 4096
+#define REBOOT_UNIT_MAX 256
+/* The innermost *.service of the first line that has one ("0::/system.slice/ssh.service"):
+ * true with unit set (unitsz >= REBOOT_UNIT_MAX), false when none. */
+bool reboot_cgroup_service(const char *text, size_t len, char *unit, size_t unitsz);
+
+/* reboot-required.pkgs: the first REBOOT_PKGS_MAX_FILE bytes; a package name a line (the
+ * first word; 1..FP_MAX_NAME_LEN printable ASCII characters, other lines are skipped) of at
+ * most REBOOT_PKGS_MAX_LINE bytes; at most REBOOT_PKGS_MAX names in info->pkgs. */
+#define REBOOT_PKGS_MAX_FILE (64 * 1024)
+#define REBOOT_PKGS_MAX_LINE 512
+#define REBOOT_PKGS_MAX 1024
+/* Adds the names to info->pkgs (a set); FP_ENOMEM only. */
+enum fp_err reboot_pkgs_parse(const char *text, size_t len, struct reboot_info *info);
+
+/* `rpm -qa --qf '%{NAME} %{INSTALLTIME}\n'`: lines "NAME SECONDS" of at most
+ * REBOOT_RPM_MAX_LINE bytes, at most REBOOT_RPM_MAX_LINES of them; other lines are skipped. */
+#define REBOOT_RPM_MAX_LINE 1024
+#define REBOOT_RPM_MAX_LINES 1000000
+/* Every core package (the built-in list, or one of extra) installed after boot_time: its name
+ * goes to info->pkgs and a reason "NAME installed after boot". FP_ENOMEM only. */
+enum fp_err reboot_rpm_parse(const char *text, size_t len, int64_t boot_time, char *const *extra,
+                             size_t extra_count, struct reboot_info *info);
 
 /* The newest installed kernel_release of inv (by the family's version order), NULL if none. */
 const char *reboot_newest_kernel(const struct fp_inventory *inv);
