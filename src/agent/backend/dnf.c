@@ -229,7 +229,9 @@ enum fp_err dnf_sim_parse(const char *text, size_t len, const char *name, struct
                                         dot = t[1].p + i;
                         if (action < 0)
                                 continue;
-                        if (!dot || dot == t[1].p || dot == t[1].p + t[1].n - 1 || !tok_ok(&t[2])) {
+                        /* control characters (a NUL cuts the name) in either token */
+                        if (!dot || dot == t[1].p || dot == t[1].p + t[1].n - 1 || !tok_ok(&t[1]) ||
+                            !tok_ok(&t[2])) {
                                 fp_diag_set(d, name, lineno, NULL,
                                             "\"replacing\" without name.arch and EVR");
                                 err = FP_EPARSE;
