@@ -376,7 +376,7 @@ bool reboot_maps_scan(const char *text, size_t len, char *path, size_t pathsz)
 static bool unit_char(char c)
 {
         return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-               strchr(":-_.\\@", c) != NULL;
+               (c != '\0' && strchr(":-_.\\@", c) != NULL); /* strchr finds the NUL too */
 }
 
 bool reboot_cgroup_service(const char *text, size_t len, char *unit, size_t unitsz)
