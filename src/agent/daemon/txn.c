@@ -720,6 +720,20 @@ json_t *job_execute(const struct job_env *env, const char *id, const char *type,
                         run_release(&r);
                         return job_resume(env, id);
                 }
+        } else if (err != FP_ENOENT) {
+                /* The journal is there but unreadable (a torn disk, an edit): it may have been
+                 * a transaction cut short. Make the package database consistent first; then
+                 * the job runs again, which converges, as it installs exact versions. */
+                logf_(&r,
+                      "the journal of job %s cannot be read (%s): recovering the package "
+                      "database, then running the job again",
+                      id, diag_text(&d, msg, sizeof(msg)));
+                if (type && fp_job_type_parse(type, &r.t) && is_txn(r.t) && open_backend(&r)) {
+                        enum be_fail why = BE_FAIL_NONE;
+                        fp_diag_clear(&d);
+                        if (r.be.ops->recover(&r.be, &why, &d) != FP_OK)
+                                logf_(&r, "recovery: %s", diag_text(&d, msg, sizeof(msg)));
+                }
         }
         r.journal = journal_new(id, r.type, params);
         if (!r.journal) {

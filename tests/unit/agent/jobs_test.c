@@ -365,6 +365,26 @@ static void test_resume(void)
         json_decref(rep);
 }
 
+static void test_corrupt_journal(void)
+{
+        /* the job's journal is there but unreadable, and the fake's database has a transaction
+         * cut short (pending): the agent recovers first, then runs the job again, which
+         * converges on the exact version without applying twice what recovery finished */
+        sandbox("corrupt", HELLO10, HELLO10 ", " HELLO11, "\"pending\": [" HELLO11 "]");
+        char path[512];
+        (void)mkdir(cfg.state_dir, 0700);
+        snprintf(path, sizeof(path), "%s/jobs", cfg.state_dir);
+        (void)mkdir(path, 0700);
+        snprintf(path, sizeof(path), "%s/jobs/00000000000000c1.json", cfg.state_dir);
+        write_file(path, "{\"id\": \"00000000000000c1\", \"phase\": \"apply");
+        json_t *rep = run("00000000000000c1", "install", INSTALL11);
+        CHECK_STR_EQ(status(rep), "succeeded");
+        CHECK_STR_EQ(res_str(rep, "verdict"), "verified");
+        CHECK_STR_EQ(installed("hello-fp"), "1.1");
+        CHECK_INT_EQ(applies(), 0);
+        json_decref(rep);
+}
+
 static void test_journal(void)
 {
         sandbox("journal", HELLO10, HELLO10, NULL);
@@ -536,6 +556,7 @@ int main(void)
         test_simulate_and_refusals();
         test_verify_mismatch();
         test_resume();
+        test_corrupt_journal();
         agent_config_release(&cfg);
         if (fp_test_failures == 0) {
                 char cmd[300];
