@@ -305,7 +305,7 @@ static char *many(size_t n, size_t namelen, size_t verlen)
         fp_buf_init(&b, (size_t)64 << 20);
         fp_buf_addstr(&b, "{\"packages\": [");
         for (size_t i = 0; i < n; i++) {
-                char name[16];
+                char name[24];
                 snprintf(name, sizeof(name), "p%zu", i);
                 fp_buf_addf(&b, "%s{\"name\": \"%s", i ? "," : "", name);
                 for (size_t k = strlen(name); k < namelen; k++)
