@@ -13,6 +13,7 @@ PKGS="
   rpm dnf createrepo-c
   libdpkg-dev librpm-dev
   time diffutils
+  curl jq python3 gpg gpgv util-linux mount
   cppcheck clang-tidy
 "
 
