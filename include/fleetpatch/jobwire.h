@@ -52,6 +52,7 @@ struct fp_job_params {
  * the same arch; rollback needs exactly one of "job" and "packages". family ("deb", "rpm" or
  * NULL when unknown) selects the name and version rules. Unknown members, wrong types and bad
  * values are FP_EPARSE / FP_ELIMIT with diag->field = "params.packages[3].version" etc.
+ * On error out holds nothing (releasing it again is harmless).
  */
 enum fp_err fp_job_params_parse(enum fp_job_type t, const json_t *params, const char *family,
                                 struct fp_job_params *out, struct fp_diag *diag);

@@ -438,7 +438,7 @@ static enum fp_err parse_member(enum member m, const json_t *v, const char *path
         return fp_wire_bad(diag, FP_EPARSE, path, "unknown member");
 }
 
-enum fp_err fp_job_params_parse(enum fp_job_type t, const json_t *params, const char *family,
+static enum fp_err params_parse(enum fp_job_type t, const json_t *params, const char *family,
                                 struct fp_job_params *out, struct fp_diag *diag)
 {
         char path[FP_DIAG_FIELD_MAX];
@@ -503,6 +503,16 @@ enum fp_err fp_job_params_parse(enum fp_job_type t, const json_t *params, const 
                 break;
         }
         return FP_OK;
+}
+
+enum fp_err fp_job_params_parse(enum fp_job_type t, const json_t *params, const char *family,
+                                struct fp_job_params *out, struct fp_diag *diag)
+{
+        enum fp_err err = params_parse(t, params, family, out, diag);
+        /* what was parsed before the error is freed here: callers release only a success */
+        if (err != FP_OK)
+                fp_job_params_release(out);
+        return err;
 }
 
 /* ---- build ------------------------------------------------------------------------------ */

@@ -16,11 +16,10 @@
 static const struct {
         const char *number, *codename;
 } debian_releases[] = {
-        {"1.1", "buzz"},    {"1.2", "rex"},       {"1.3", "bo"},         {"2.0", "hamm"},
-        {"2.1", "slink"},   {"2.2", "potato"},    {"3.0", "woody"},      {"3.1", "sarge"},
-        {"4", "etch"},      {"5", "lenny"},       {"6", "squeeze"},      {"7", "wheezy"},
-        {"8", "jessie"},    {"9", "stretch"},     {"10", "buster"},      {"11", "bullseye"},
-        {"12", "bookworm"}, {"13", "trixie"},     {"14", "forky"},       {"15", "duke"},
+    {"1.1", "buzz"},    {"1.2", "rex"},     {"1.3", "bo"},    {"2.0", "hamm"},  {"2.1", "slink"},
+    {"2.2", "potato"},  {"3.0", "woody"},   {"3.1", "sarge"}, {"4", "etch"},    {"5", "lenny"},
+    {"6", "squeeze"},   {"7", "wheezy"},    {"8", "jessie"},  {"9", "stretch"}, {"10", "buster"},
+    {"11", "bullseye"}, {"12", "bookworm"}, {"13", "trixie"}, {"14", "forky"},  {"15", "duke"},
 };
 
 const char *fp_debian_codename(const char *number)
@@ -36,10 +35,10 @@ static const struct {
         const char *id, *distro;
         bool major_only;
 } distros[] = {
-        {"debian", "debian", false},  {"ubuntu", "ubuntu", false},  {"almalinux", "almalinux", true},
-        {"rocky", "rocky", true},     {"rhel", "rhel", true},       {"ol", "oracle", true},
-        {"amzn", "amazon", false},    {"centos", "centos", true},   {"fedora", "fedora", false},
-        {"alpine", "alpine", false},
+    {"debian", "debian", false}, {"ubuntu", "ubuntu", false}, {"almalinux", "almalinux", true},
+    {"rocky", "rocky", true},    {"rhel", "rhel", true},      {"ol", "oracle", true},
+    {"amzn", "amazon", false},   {"centos", "centos", true},  {"fedora", "fedora", false},
+    {"alpine", "alpine", false},
 };
 
 /* The first n bytes of s into out. */
@@ -160,7 +159,7 @@ static enum fp_err push_pkg(struct pkg_list *l, const struct fp_inv_pkg *p)
 static const char *deb_kernel_abi(const char *name)
 {
         static const char *const prefixes[] = {"linux-image-", "linux-modules-extra-",
-                                                "linux-modules-", "linux-headers-"};
+                                               "linux-modules-", "linux-headers-"};
         for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
                 size_t n = strlen(prefixes[i]);
                 if (strncmp(name, prefixes[i], n) == 0 && name[n] >= '0' && name[n] <= '9')
@@ -172,11 +171,20 @@ static const char *deb_kernel_abi(const char *name)
 /* RPM installonly kernel packages whose code runs only when booted. */
 static bool rpm_kernel_package(const char *name)
 {
-        static const char *const names[] = {"kernel",        "kernel-core",    "kernel-modules",
-                                            "kernel-modules-core", "kernel-modules-extra",
-                                            "kernel-uek",    "kernel-uek-core", "kernel-uek-modules",
-                                            "kernel-rt",     "kernel-rt-core",  "kernel-rt-modules",
-                                            "kernel-64k",    "kernel-64k-core", "kernel-64k-modules"};
+        static const char *const names[] = {"kernel",
+                                            "kernel-core",
+                                            "kernel-modules",
+                                            "kernel-modules-core",
+                                            "kernel-modules-extra",
+                                            "kernel-uek",
+                                            "kernel-uek-core",
+                                            "kernel-uek-modules",
+                                            "kernel-rt",
+                                            "kernel-rt-core",
+                                            "kernel-rt-modules",
+                                            "kernel-64k",
+                                            "kernel-64k-core",
+                                            "kernel-64k-modules"};
         for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
                 if (strcmp(name, names[i]) == 0)
                         return true;
@@ -233,11 +241,11 @@ static enum fp_err load_deb(const struct fp_inventory_opts *opts, struct fp_inve
                 if (!fp_deb_pkg_installed(d))
                         continue;
                 struct fp_inv_pkg p = {
-                        .name = d->name,
-                        .arch = d->arch ? d->arch : "",
-                        .version = d->version,
-                        .source = d->source ? d->source : d->name,
-                        .source_version = d->source_version ? d->source_version : d->version,
+                    .name = d->name,
+                    .arch = d->arch ? d->arch : "",
+                    .version = d->version,
+                    .source = d->source ? d->source : d->name,
+                    .source_version = d->source_version ? d->source_version : d->version,
                 };
                 /* Signed kernel images are rebuilt from linux-signed-<arch> with a "+N" source
                  * version; advisories speak of the source "linux" and the image's version. */
@@ -284,9 +292,9 @@ static enum fp_err rpm_pkg(void *ud, const struct fp_rpm_pkg *r, struct fp_diag 
         else
                 snprintf(buf, sizeof(buf), "%s:%s-%s", r->epoch, r->version, r->release);
         struct fp_inv_pkg p = {
-                .name = fp_arena_strdup(a, r->name),
-                .arch = fp_arena_strdup(a, r->arch),
-                .version = fp_arena_strdup(a, buf),
+            .name = fp_arena_strdup(a, r->name),
+            .arch = fp_arena_strdup(a, r->arch),
+            .version = fp_arena_strdup(a, buf),
         };
         if (!p.name || !p.arch || !p.version)
                 return FP_ENOMEM;
@@ -327,8 +335,8 @@ enum fp_err fp_inventory_load(const struct fp_inventory_opts *opts, struct fp_in
                                     opts->release);
                         return FP_EINVAL;
                 }
-                out->distro = fp_arena_strndup(&out->arena, opts->release,
-                                               (size_t)(colon - opts->release));
+                out->distro =
+                    fp_arena_strndup(&out->arena, opts->release, (size_t)(colon - opts->release));
                 out->release = fp_arena_strdup(&out->arena, colon + 1);
         } else if (have_os) {
                 const char *d;
@@ -343,8 +351,9 @@ enum fp_err fp_inventory_load(const struct fp_inventory_opts *opts, struct fp_in
                 out->release = fp_arena_strdup(&out->arena, r);
                 out->pretty = fp_arena_strdup(&out->arena, os.pretty);
         } else {
-                fp_diag_set(diag, root, 0, "os-release",
-                            "no etc/os-release or usr/lib/os-release; say --release DISTRO:RELEASE");
+                fp_diag_set(
+                    diag, root, 0, "os-release",
+                    "no etc/os-release or usr/lib/os-release; say --release DISTRO:RELEASE");
                 return FP_ENOENT;
         }
 
@@ -367,12 +376,13 @@ enum fp_err fp_inventory_load(const struct fp_inventory_opts *opts, struct fp_in
                 fp_inventory_release(out);
                 return err;
         }
-        qsort(out->pkgs, out->count, sizeof(*out->pkgs), pkg_order);
+        if (out->count > 1) /* an empty database has no array (qsort wants one) */
+                qsort(out->pkgs, out->count, sizeof(*out->pkgs), pkg_order);
 
         if (opts->running_kernel) {
                 out->running_kernel = *opts->running_kernel
-                                              ? fp_arena_strdup(&out->arena, opts->running_kernel)
-                                              : NULL;
+                                          ? fp_arena_strdup(&out->arena, opts->running_kernel)
+                                          : NULL;
         } else if (strcmp(root, "/") == 0) {
                 struct utsname u;
                 if (uname(&u) == 0)
