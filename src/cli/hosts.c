@@ -9,21 +9,23 @@
 static void usage(FILE *f)
 {
         fprintf(
-            f, "usage: fleetpatch hosts ls [--account A] [--region R] [--tag K=V]... [--os OS]\n"
-               "                           [--seen-within DUR]\n"
-               "                           [--compliance compliant|noncompliant|unknown] [--json]\n"
-               "       fleetpatch hosts show ID [--json]\n"
-               "       fleetpatch hosts tag ID KEY=VALUE... [--remove KEY]... [--json]\n"
-               "       fleetpatch hosts rm ID\n"
-               "       fleetpatch hosts rescan ID [--json]\n"
-               "       fleetpatch hosts jobs|scan|install|upgrade|rollback|reboot|hook HOST ...\n"
-               "                           (see fleetpatch jobs --help)\n"
-               "\n"
-               "  --os OS            a distribution (debian) or distribution:release (debian:12)\n"
-               "  --seen-within DUR  checked in within DUR (seconds or 30s, 15m, 2h, 7d)\n"
-               "tag sets or replaces the tags set through the API (they win over the agent's);\n"
-               "--remove drops one. rm decommissions the host: its credential stops working.\n"
-               "rescan queues a job: the agent inventories the host and checks in at once.\n");
+            f,
+            "usage: fleetpatch hosts ls [--account A] [--region R] [--tag K=V]... [--os OS]\n"
+            "                           [--seen-within DUR]\n"
+            "                           [--compliance compliant|noncompliant|unknown] [--catchup]\n"
+            "                           [--json]\n"
+            "       fleetpatch hosts show ID [--json]\n"
+            "       fleetpatch hosts tag ID KEY=VALUE... [--remove KEY]... [--json]\n"
+            "       fleetpatch hosts rm ID\n"
+            "       fleetpatch hosts rescan ID [--json]\n"
+            "       fleetpatch hosts jobs|scan|install|upgrade|rollback|reboot|hook HOST ...\n"
+            "                           (see fleetpatch jobs --help)\n"
+            "\n"
+            "  --os OS            a distribution (debian) or distribution:release (debian:12)\n"
+            "  --seen-within DUR  checked in within DUR (seconds or 30s, 15m, 2h, 7d)\n"
+            "tag sets or replaces the tags set through the API (they win over the agent's);\n"
+            "--remove drops one. rm decommissions the host: its credential stops working.\n"
+            "rescan queues a job: the agent inventories the host and checks in at once.\n");
 }
 
 /* The id of the last item of a page, for the next page's "after". */
@@ -103,17 +105,17 @@ static int hosts_ls(int argc, char **argv)
             {"CRITICAL", "findings.critical", false},
             {"HIGH", "findings.high", false},
             {"COMPLIANCE", "compliance", false},
+            {"CATCH-UP", "catchup", false},
             {"TAGS", "tags", false},
         };
         const char *account = NULL, *region = NULL, *os = NULL, *seen = NULL, *compl = NULL;
+        bool catchup = false;
         struct cli_list tags = {0};
-        const struct cli_opt opts[] = {{"--account", CLI_VALUE, &account},
-                                       {"--region", CLI_VALUE, &region},
-                                       {"--tag", CLI_REPEAT, &tags},
-                                       {"--os", CLI_VALUE, &os},
-                                       {"--seen-within", CLI_VALUE, &seen},
-                                       {"--compliance", CLI_VALUE, &compl },
-                                       {NULL, CLI_FLAG, NULL}};
+        const struct cli_opt opts[] = {
+            {"--account", CLI_VALUE, &account},  {"--region", CLI_VALUE, &region},
+            {"--tag", CLI_REPEAT, &tags},        {"--os", CLI_VALUE, &os},
+            {"--seen-within", CLI_VALUE, &seen}, {"--compliance", CLI_VALUE, &compl },
+            {"--catchup", CLI_FLAG, &catchup},   {NULL, CLI_FLAG, NULL}};
         struct cli_remote r = {0};
         struct fp_buf q;
         json_t *all;
@@ -149,6 +151,8 @@ static int hosts_ls(int argc, char **argv)
                         cli_query_add(&q, keys[i], vals[i]);
         for (size_t i = 0; i < tags.n; i++)
                 cli_query_add(&q, "tag", tags.v[i]);
+        if (catchup)
+                cli_query_add(&q, "catchup", "true");
         if (seen) {
                 char num[32];
                 snprintf(num, sizeof(num), "%lld", secs);

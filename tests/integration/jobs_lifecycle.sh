@@ -81,12 +81,21 @@ c=$(catchup "$H1")
 case ",$c," in *,revert,*) ;; *) fail "after a snapshot revert: catch-up '$c', want revert" ;; esac
 case ",$c," in *,downgraded,*) ;; *) fail "after a snapshot revert: catch-up '$c', want downgraded (1.1 gone)" ;; esac
 ok "snapshot revert: the host is marked ($c)"
+# the CLI shows it: a CATCH-UP column and a --catchup filter
+fpcli() { FLEETPATCH_SERVER=$URL FLEETPATCH_TOKEN=$ADM FLEETPATCH_CACERT=$CA "$FLEETPATCH" "$@"; }
+[ "$(fpcli hosts ls --catchup --json | jq -r '[.hosts[].id] | join(" ")')" = "$H1" ] ||
+        fail "fleetpatch hosts ls --catchup does not list the reverted host"
+fpcli hosts ls > "$T/ls.txt" || fail "fleetpatch hosts ls"
+grep -q "CATCH-UP" "$T/ls.txt" && grep "$H1" "$T/ls.txt" | grep -q "revert" ||
+        { cat "$T/ls.txt"; fail "the host table does not show the catch-up reasons"; }
 J=$(api_ok POST "/v1/hosts/$H1/jobs" '{"type":"scan","params":{}}' | jq -r .id)
 agent_once h1
 [ "$(catchup "$H1")" != "" ] || fail "a scan alone cleared the mark although hello-fp 1.1 is still missing"
 J=$(api_ok POST "/v1/hosts/$H1/jobs" '{"type":"install","params":{"packages":[{"name":"hello-fp","version":"1.1"}]}}' | jq -r .id)
 agent_once h1
 [ "$(catchup "$H1")" = "" ] || fail "the patch is back and the host still needs catch-up: $(catchup "$H1")"
+[ "$(fpcli hosts ls --catchup --json | jq '.hosts | length')" = 0 ] ||
+        fail "hosts ls --catchup still lists the host after it caught up"
 ok "the mark stays until the installed patch is back, then clears"
 
 # ---- clone ----
