@@ -280,4 +280,7 @@ bool fp_token_split(const char *token, char prefix[4], char id[17], char hash[65
 /* Constant-time comparison of two 64-hex hashes. */
 bool fp_hash_equal(const char *a, const char *b);
 
+/* Orchestration: baselines, windows, change requests, rollouts (store_orch.h). */
+#include "fleetpatch/store_orch.h"
+
 #endif

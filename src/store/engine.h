@@ -8,6 +8,7 @@
 #define FP_STORE_ENGINE_H
 
 #include "fleetpatch/store.h"
+#include "fleetpatch/store_orch.h"
 
 /* X(name, parameters, arguments): fp_store_<name> forwards to engine->name. */
 #define FP_STORE_TX_OPS(X)                                                                         \
@@ -119,6 +120,32 @@
                            struct fp_diag *diag),                                                  \
           (tx, host, cb, ctx, diag))
 
+/* The orchestration operations (include/fleetpatch/store_orch.h), same pattern. */
+#define FP_STORE_ORCH_OPS(X) \
+        X(doc_put, (struct fp_tx * tx, const struct fp_doc_rec *d, bool create, struct fp_diag *diag), (tx, d, create, diag)) \
+        X(doc_get, (struct fp_tx * tx, enum fp_doc_kind kind, const char *account, const char *name, struct fp_doc_rec *out, struct fp_diag *diag), (tx, kind, account, name, out, diag)) \
+        X(doc_list, (struct fp_tx * tx, enum fp_doc_kind kind, const char *account, fp_doc_cb cb, void *ctx, struct fp_diag *diag), (tx, kind, account, cb, ctx, diag)) \
+        X(doc_delete, (struct fp_tx * tx, enum fp_doc_kind kind, const char *account, const char *name, struct fp_diag *diag), (tx, kind, account, name, diag)) \
+        X(cr_create, (struct fp_tx * tx, const struct fp_cr_rec *c, struct fp_diag *diag), (tx, c, diag)) \
+        X(cr_get, (struct fp_tx * tx, const char *id, struct fp_cr_rec *out, struct fp_diag *diag), (tx, id, out, diag)) \
+        X(cr_list, (struct fp_tx * tx, const char *account, const char *state, fp_cr_cb cb, void *ctx, struct fp_diag *diag), (tx, account, state, cb, ctx, diag)) \
+        X(cr_set_state, (struct fp_tx * tx, const char *id, const char *state, bool review_pending, const char *reviewed_by, int64_t now, struct fp_diag *diag), (tx, id, state, review_pending, reviewed_by, now, diag)) \
+        X(cr_vote_add, (struct fp_tx * tx, const struct fp_cr_vote *v, struct fp_diag *diag), (tx, v, diag)) \
+        X(cr_vote_list, (struct fp_tx * tx, const char *cr, fp_cr_vote_cb cb, void *ctx, struct fp_diag *diag), (tx, cr, cb, ctx, diag)) \
+        X(cr_update_add, (struct fp_tx * tx, const struct fp_cr_update *u, struct fp_diag *diag), (tx, u, diag)) \
+        X(cr_update_list, (struct fp_tx * tx, const char *cr, const char *host, fp_cr_update_cb cb, void *ctx, struct fp_diag *diag), (tx, cr, host, cb, ctx, diag)) \
+        X(rollout_put, (struct fp_tx * tx, const struct fp_rollout_rec *r, struct fp_diag *diag), (tx, r, diag)) \
+        X(rollout_get, (struct fp_tx * tx, const char *cr, struct fp_rollout_rec *out, struct fp_diag *diag), (tx, cr, out, diag)) \
+        X(rollout_list, (struct fp_tx * tx, bool active, fp_rollout_cb cb, void *ctx, struct fp_diag *diag), (tx, active, cb, ctx, diag)) \
+        X(rollout_host_put, (struct fp_tx * tx, const struct fp_rollout_host_rec *h, struct fp_diag *diag), (tx, h, diag)) \
+        X(rollout_host_list, (struct fp_tx * tx, const char *cr, fp_rollout_host_cb cb, void *ctx, struct fp_diag *diag), (tx, cr, cb, ctx, diag)) \
+        X(lease_acquire, (struct fp_tx * tx, const char *name, const char *holder, int64_t now, int64_t ttl, struct fp_diag *diag), (tx, name, holder, now, ttl, diag)) \
+        X(first_seen, (struct fp_tx * tx, const char *family, const char *name, const char *arch, const char *version, int64_t now, int64_t *first, struct fp_diag *diag), (tx, family, name, arch, version, now, first, diag)) \
+        X(job_withdraw, (struct fp_tx * tx, const char *id, const char *detail, int64_t now, struct fp_diag *diag), (tx, id, detail, now, diag)) \
+        X(catchup_put, (struct fp_tx * tx, const struct fp_catchup_rec *c, struct fp_diag *diag), (tx, c, diag)) \
+        X(catchup_get, (struct fp_tx * tx, const char *host, struct fp_catchup_rec *out, struct fp_diag *diag), (tx, host, out, diag)) \
+        X(catchup_list, (struct fp_tx * tx, fp_catchup_cb cb, void *ctx, struct fp_diag *diag), (tx, cb, ctx, diag))
+
 struct fp_store_engine {
         const char *name;
         enum fp_err (*open)(const char *target, struct fp_store **out, struct fp_diag *diag);
@@ -130,6 +157,7 @@ struct fp_store_engine {
         void (*rollback)(struct fp_tx *tx);
 #define FP_ENGINE_MEMBER(name, params, args) enum fp_err(*name) params;
         FP_STORE_TX_OPS(FP_ENGINE_MEMBER)
+        FP_STORE_ORCH_OPS(FP_ENGINE_MEMBER)
 #undef FP_ENGINE_MEMBER
 };
 

@@ -18,6 +18,7 @@
 #include "fleetpatch/limits.h"
 #include "fleetpatch/vuln.h"
 #include "store/engine.h"
+#include "store/sqlite_int.h"
 
 static const char *const migrations[] = {
     "CREATE TABLE accounts (name TEXT PRIMARY KEY, display TEXT NOT NULL,"
@@ -97,33 +98,50 @@ static const char *const migrations[] = {
     "  name TEXT NOT NULL, arch TEXT NOT NULL, version TEXT NOT NULL, job TEXT NOT NULL,"
     "  at INTEGER NOT NULL, PRIMARY KEY (host, name, arch));"
     "CREATE INDEX host_installed_by_job ON host_installed (host, job);",
-};
-
-#define STMT_CACHE 64
-
-struct conn {
-        sqlite3 *db;
-        struct {
-                const char *sql;
-                sqlite3_stmt *st;
-        } cache[STMT_CACHE];
-        size_t cached;
-        struct conn *next;
-};
-
-struct fp_store {
-        struct fp_store_base base;
-        char path[FP_DIAG_FILE_MAX];
-        pthread_mutex_t pool_mu;
-        pthread_mutex_t write_mu;
-        struct conn *idle;
-};
-
-struct fp_tx {
-        struct fp_tx_base base;
-        struct fp_store *store;
-        struct conn *c;
-        bool write;
+    /* 3: orchestration (docs/orchestration.md). */
+    "CREATE TABLE documents ("
+    "  kind INTEGER NOT NULL, account TEXT NOT NULL, name TEXT NOT NULL,"
+    "  document TEXT NOT NULL, created_by TEXT NOT NULL DEFAULT '',"
+    "  created INTEGER NOT NULL, updated INTEGER NOT NULL, PRIMARY KEY (kind, account, name));"
+    "CREATE TABLE change_requests ("
+    "  id TEXT PRIMARY KEY, account TEXT NOT NULL REFERENCES accounts(name),"
+    "  title TEXT NOT NULL, author TEXT NOT NULL, state TEXT NOT NULL,"
+    "  baseline TEXT NOT NULL, window TEXT NOT NULL, document TEXT NOT NULL,"
+    "  emergency INTEGER NOT NULL DEFAULT 0, review_pending INTEGER NOT NULL DEFAULT 0,"
+    "  reviewed_by TEXT NOT NULL DEFAULT '', created INTEGER NOT NULL,"
+    "  updated INTEGER NOT NULL);"
+    "CREATE INDEX change_requests_by_account ON change_requests (account, created DESC);"
+    "CREATE TABLE cr_votes ("
+    "  cr TEXT NOT NULL REFERENCES change_requests(id) ON DELETE CASCADE,"
+    "  user TEXT NOT NULL, decision TEXT NOT NULL, comment TEXT NOT NULL DEFAULT '',"
+    "  at INTEGER NOT NULL, PRIMARY KEY (cr, user, decision));"
+    "CREATE TABLE cr_updates ("
+    "  cr TEXT NOT NULL REFERENCES change_requests(id) ON DELETE CASCADE,"
+    "  host TEXT NOT NULL, name TEXT NOT NULL, arch TEXT NOT NULL, version TEXT NOT NULL,"
+    "  PRIMARY KEY (cr, host, name, arch));"
+    "CREATE TABLE rollouts ("
+    "  cr TEXT PRIMARY KEY REFERENCES change_requests(id) ON DELETE CASCADE,"
+    "  status TEXT NOT NULL, spec TEXT NOT NULL, window TEXT NOT NULL,"
+    "  wave INTEGER NOT NULL, wave_count INTEGER NOT NULL, wave_done_at INTEGER NOT NULL,"
+    "  failures INTEGER NOT NULL, started_total INTEGER NOT NULL,"
+    "  created INTEGER NOT NULL, updated INTEGER NOT NULL);"
+    "CREATE TABLE rollout_hosts ("
+    "  cr TEXT NOT NULL REFERENCES rollouts(cr) ON DELETE CASCADE, host TEXT NOT NULL,"
+    "  tz TEXT NOT NULL, region TEXT NOT NULL, zone TEXT NOT NULL, grp TEXT NOT NULL,"
+    "  ring INTEGER NOT NULL, wave INTEGER NOT NULL, ord INTEGER NOT NULL,"
+    "  state TEXT NOT NULL, started INTEGER NOT NULL, finished INTEGER NOT NULL,"
+    "  start_until INTEGER NOT NULL, attempts INTEGER NOT NULL,"
+    "  job TEXT NOT NULL, rollback_job TEXT NOT NULL, PRIMARY KEY (cr, host));"
+    "CREATE INDEX rollout_hosts_by_wave ON rollout_hosts (cr, wave, ord);"
+    "CREATE TABLE leases (name TEXT PRIMARY KEY, holder TEXT NOT NULL,"
+    "  expires INTEGER NOT NULL);"
+    "CREATE TABLE update_first_seen ("
+    "  family TEXT NOT NULL, name TEXT NOT NULL, arch TEXT NOT NULL, version TEXT NOT NULL,"
+    "  first_seen INTEGER NOT NULL, PRIMARY KEY (family, name, arch, version));"
+    "CREATE TABLE catchup_runs ("
+    "  host TEXT PRIMARY KEY REFERENCES hosts(id) ON DELETE CASCADE,"
+    "  baseline TEXT NOT NULL, state TEXT NOT NULL, job TEXT NOT NULL,"
+    "  hook_job TEXT NOT NULL, since INTEGER NOT NULL, updated INTEGER NOT NULL);",
 };
 
 static enum fp_err sql_err(sqlite3 *db, const char *path, struct fp_diag *diag, const char *what)
@@ -141,7 +159,7 @@ static enum fp_err sql_err(sqlite3 *db, const char *path, struct fp_diag *diag, 
         return FP_EIO;
 }
 
-static enum fp_err fail(struct fp_tx *tx, struct fp_diag *diag, const char *what)
+enum fp_err sq_fail(struct fp_tx *tx, struct fp_diag *diag, const char *what)
 {
         return sql_err(tx->c->db, tx->store->path, diag, what);
 }
@@ -335,7 +353,7 @@ static enum fp_err sqlite_commit(struct fp_tx *tx, struct fp_diag *diag)
         for (size_t i = 0; i < tx->c->cached; i++)
                 sqlite3_reset(tx->c->cache[i].st);
         if (sqlite3_exec(tx->c->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
-                enum fp_err err = fail(tx, diag, "commit");
+                enum fp_err err = sq_fail(tx, diag, "commit");
                 sqlite_rollback(tx);
                 return err;
         }
@@ -360,7 +378,7 @@ static enum fp_err sqlite_ping(struct fp_store *s, struct fp_diag *diag)
  * Prepare (cached) and bind: fmt has one letter per parameter: s = const char * (NULL binds
  * NULL), i = int64_t, u = int64_t where 0 binds NULL (an optional reference).
  */
-static sqlite3_stmt *stmt(struct fp_tx *tx, const char *sql, bool cache, const char *fmt, ...)
+sqlite3_stmt *sq_stmt(struct fp_tx *tx, const char *sql, bool cache, const char *fmt, ...)
 {
         struct conn *c = tx->c;
         sqlite3_stmt *st = NULL;
@@ -404,8 +422,8 @@ static sqlite3_stmt *stmt(struct fp_tx *tx, const char *sql, bool cache, const c
         return st;
 }
 
-/* A statement from stmt(cache=false) is finalized; a cached one is reset. */
-static void done(struct fp_tx *tx, sqlite3_stmt *st)
+/* A statement from sq_stmt(cache=false) is finalized; a cached one is reset. */
+void sq_done(struct fp_tx *tx, sqlite3_stmt *st)
 {
         for (size_t i = 0; i < tx->c->cached; i++)
                 if (tx->c->cache[i].st == st) {
@@ -416,22 +434,22 @@ static void done(struct fp_tx *tx, sqlite3_stmt *st)
 }
 
 /* Run a statement that returns no rows; *changes = rows changed (may be NULL). */
-static enum fp_err run(struct fp_tx *tx, sqlite3_stmt *st, int *changes, struct fp_diag *diag,
+enum fp_err sq_run(struct fp_tx *tx, sqlite3_stmt *st, int *changes, struct fp_diag *diag,
                        const char *what)
 {
         if (!st)
-                return fail(tx, diag, what);
+                return sq_fail(tx, diag, what);
         int rc = sqlite3_step(st);
         enum fp_err err = FP_OK;
         if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-                err = fail(tx, diag, what);
+                err = sq_fail(tx, diag, what);
         if (changes)
                 *changes = sqlite3_changes(tx->c->db);
-        done(tx, st);
+        sq_done(tx, st);
         return err;
 }
 
-static const char *col_str(struct fp_tx *tx, sqlite3_stmt *st, int i)
+const char *sq_col_str(struct fp_tx *tx, sqlite3_stmt *st, int i)
 {
         const unsigned char *v = sqlite3_column_text(st, i);
         if (!v)
@@ -440,9 +458,9 @@ static const char *col_str(struct fp_tx *tx, sqlite3_stmt *st, int i)
                                 (size_t)sqlite3_column_bytes(st, i));
 }
 
-static const char *col_str0(struct fp_tx *tx, sqlite3_stmt *st, int i)
+const char *sq_col_str0(struct fp_tx *tx, sqlite3_stmt *st, int i)
 {
-        const char *v = col_str(tx, st, i);
+        const char *v = sq_col_str(tx, st, i);
         return v ? v : "";
 }
 
@@ -453,21 +471,21 @@ static enum fp_err account_create(struct fp_tx *tx, const struct fp_account_rec 
 {
         static const char ins[] = "INSERT INTO accounts (name, display, created) VALUES (?,?,?)";
         int n = 0;
-        sqlite3_stmt *st = stmt(tx, ins, true, "ssi", a->name, a->display ? a->display : "",
+        sqlite3_stmt *st = sq_stmt(tx, ins, true, "ssi", a->name, a->display ? a->display : "",
                                 a->created);
         if (!st)
-                return fail(tx, diag, "account insert");
+                return sq_fail(tx, diag, "account insert");
         int rc = sqlite3_step(st);
-        done(tx, st);
+        sq_done(tx, st);
         if (rc == SQLITE_CONSTRAINT) {
                 fp_diag_set(diag, NULL, 0, "name", "account '%s' exists already", a->name);
                 return FP_EEXIST;
         }
         if (rc != SQLITE_DONE)
-                return fail(tx, diag, "account insert");
+                return sq_fail(tx, diag, "account insert");
         static const char reg[] = "INSERT OR IGNORE INTO account_regions VALUES (?,?)";
         for (size_t i = 0; i < a->region_count; i++) {
-                enum fp_err err = run(tx, stmt(tx, reg, true, "ss", a->name, a->regions[i]), &n,
+                enum fp_err err = sq_run(tx, sq_stmt(tx, reg, true, "ss", a->name, a->regions[i]), &n,
                                       diag, "region insert");
                 if (err != FP_OK)
                         return err;
@@ -480,9 +498,9 @@ static enum fp_err account_regions(struct fp_tx *tx, struct fp_account_rec *a,
 {
         static const char sel[] =
                 "SELECT region FROM account_regions WHERE account = ? ORDER BY region";
-        sqlite3_stmt *st = stmt(tx, sel, true, "s", a->name);
+        sqlite3_stmt *st = sq_stmt(tx, sel, true, "s", a->name);
         if (!st)
-                return fail(tx, diag, "regions");
+                return sq_fail(tx, diag, "regions");
         size_t cap = 0;
         a->regions = NULL;
         a->region_count = 0;
@@ -492,7 +510,7 @@ static enum fp_err account_regions(struct fp_tx *tx, struct fp_account_rec *a,
                         size_t ncap = cap ? cap * 2 : 8;
                         const char **n = fp_arena_alloc(&tx->base.arena, ncap * sizeof(*n));
                         if (!n) {
-                                done(tx, st);
+                                sq_done(tx, st);
                                 return FP_ENOMEM;
                         }
                         if (a->region_count)
@@ -500,32 +518,32 @@ static enum fp_err account_regions(struct fp_tx *tx, struct fp_account_rec *a,
                         a->regions = n;
                         cap = ncap;
                 }
-                a->regions[a->region_count++] = col_str0(tx, st, 0);
+                a->regions[a->region_count++] = sq_col_str0(tx, st, 0);
         }
-        done(tx, st);
-        return rc == SQLITE_DONE ? FP_OK : fail(tx, diag, "regions");
+        sq_done(tx, st);
+        return rc == SQLITE_DONE ? FP_OK : sq_fail(tx, diag, "regions");
 }
 
 static enum fp_err account_get(struct fp_tx *tx, const char *name, struct fp_account_rec *out,
                                struct fp_diag *diag)
 {
         static const char sel[] = "SELECT name, display, created FROM accounts WHERE name = ?";
-        sqlite3_stmt *st = stmt(tx, sel, true, "s", name);
+        sqlite3_stmt *st = sq_stmt(tx, sel, true, "s", name);
         if (!st)
-                return fail(tx, diag, "account");
+                return sq_fail(tx, diag, "account");
         int rc = sqlite3_step(st);
         if (rc != SQLITE_ROW) {
-                done(tx, st);
+                sq_done(tx, st);
                 if (rc != SQLITE_DONE)
-                        return fail(tx, diag, "account");
+                        return sq_fail(tx, diag, "account");
                 fp_diag_set(diag, NULL, 0, NULL, "no account '%s'", name);
                 return FP_ENOTFOUND;
         }
         memset(out, 0, sizeof(*out));
-        out->name = col_str0(tx, st, 0);
-        out->display = col_str0(tx, st, 1);
+        out->name = sq_col_str0(tx, st, 0);
+        out->display = sq_col_str0(tx, st, 1);
         out->created = sqlite3_column_int64(st, 2);
-        done(tx, st);
+        sq_done(tx, st);
         return account_regions(tx, out, diag);
 }
 
@@ -533,9 +551,9 @@ static enum fp_err account_list(struct fp_tx *tx, fp_account_cb cb, void *ctx,
                                 struct fp_diag *diag)
 {
         static const char sel[] = "SELECT name FROM accounts ORDER BY name";
-        sqlite3_stmt *st = stmt(tx, sel, false, "");
+        sqlite3_stmt *st = sq_stmt(tx, sel, false, "");
         if (!st)
-                return fail(tx, diag, "accounts");
+                return sq_fail(tx, diag, "accounts");
         /* Collect the names first: account_get uses cached statements of its own. */
         const char **names = NULL;
         size_t n = 0, cap = 0;
@@ -554,11 +572,11 @@ static enum fp_err account_list(struct fp_tx *tx, fp_account_cb cb, void *ctx,
                         names = nn;
                         cap = ncap;
                 }
-                names[n++] = col_str0(tx, st, 0);
+                names[n++] = sq_col_str0(tx, st, 0);
         }
         if (err == FP_OK && rc != SQLITE_DONE)
-                err = fail(tx, diag, "accounts");
-        done(tx, st);
+                err = sq_fail(tx, diag, "accounts");
+        sq_done(tx, st);
         for (size_t i = 0; err == FP_OK && i < n; i++) {
                 struct fp_account_rec a;
                 err = account_get(tx, names[i], &a, diag);
@@ -574,17 +592,17 @@ static enum fp_err user_create(struct fp_tx *tx, const char *name, const char *p
                                int64_t *id, struct fp_diag *diag)
 {
         static const char ins[] = "INSERT INTO users (name, pwhash, created) VALUES (?,?,?)";
-        sqlite3_stmt *st = stmt(tx, ins, true, "ssi", name, pwhash, fp_now());
+        sqlite3_stmt *st = sq_stmt(tx, ins, true, "ssi", name, pwhash, fp_now());
         if (!st)
-                return fail(tx, diag, "user insert");
+                return sq_fail(tx, diag, "user insert");
         int rc = sqlite3_step(st);
-        done(tx, st);
+        sq_done(tx, st);
         if (rc == SQLITE_CONSTRAINT) {
                 fp_diag_set(diag, NULL, 0, "name", "user '%s' exists already", name);
                 return FP_EEXIST;
         }
         if (rc != SQLITE_DONE)
-                return fail(tx, diag, "user insert");
+                return sq_fail(tx, diag, "user insert");
         if (id)
                 *id = sqlite3_last_insert_rowid(tx->c->db);
         return FP_OK;
@@ -594,9 +612,9 @@ static enum fp_err user_grants(struct fp_tx *tx, struct fp_user_rec *u, struct f
 {
         static const char sel[] =
                 "SELECT account, role FROM grants WHERE user_id = ? ORDER BY account";
-        sqlite3_stmt *st = stmt(tx, sel, true, "i", u->id);
+        sqlite3_stmt *st = sq_stmt(tx, sel, true, "i", u->id);
         if (!st)
-                return fail(tx, diag, "grants");
+                return sq_fail(tx, diag, "grants");
         size_t cap = 0;
         int rc;
         while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -604,7 +622,7 @@ static enum fp_err user_grants(struct fp_tx *tx, struct fp_user_rec *u, struct f
                         size_t ncap = cap ? cap * 2 : 4;
                         struct fp_grant *n = fp_arena_alloc(&tx->base.arena, ncap * sizeof(*n));
                         if (!n) {
-                                done(tx, st);
+                                sq_done(tx, st);
                                 return FP_ENOMEM;
                         }
                         if (u->grant_count)
@@ -612,33 +630,33 @@ static enum fp_err user_grants(struct fp_tx *tx, struct fp_user_rec *u, struct f
                         u->grants = n;
                         cap = ncap;
                 }
-                u->grants[u->grant_count].account = col_str0(tx, st, 0);
+                u->grants[u->grant_count].account = sq_col_str0(tx, st, 0);
                 u->grants[u->grant_count].role = (enum fp_role)sqlite3_column_int(st, 1);
                 u->grant_count++;
         }
-        done(tx, st);
-        return rc == SQLITE_DONE ? FP_OK : fail(tx, diag, "grants");
+        sq_done(tx, st);
+        return rc == SQLITE_DONE ? FP_OK : sq_fail(tx, diag, "grants");
 }
 
 static enum fp_err user_row(struct fp_tx *tx, sqlite3_stmt *st, struct fp_user_rec *out,
                             const char *what, struct fp_diag *diag)
 {
         if (!st)
-                return fail(tx, diag, "user");
+                return sq_fail(tx, diag, "user");
         int rc = sqlite3_step(st);
         if (rc != SQLITE_ROW) {
-                done(tx, st);
+                sq_done(tx, st);
                 if (rc != SQLITE_DONE)
-                        return fail(tx, diag, "user");
+                        return sq_fail(tx, diag, "user");
                 fp_diag_set(diag, NULL, 0, NULL, "no user %s", what);
                 return FP_ENOTFOUND;
         }
         memset(out, 0, sizeof(*out));
         out->id = sqlite3_column_int64(st, 0);
-        out->name = col_str0(tx, st, 1);
-        out->pwhash = col_str(tx, st, 2);
+        out->name = sq_col_str0(tx, st, 1);
+        out->pwhash = sq_col_str(tx, st, 2);
         out->created = sqlite3_column_int64(st, 3);
-        done(tx, st);
+        sq_done(tx, st);
         return user_grants(tx, out, diag);
 }
 
@@ -646,22 +664,22 @@ static enum fp_err user_get(struct fp_tx *tx, const char *name, struct fp_user_r
                             struct fp_diag *diag)
 {
         static const char sel[] = "SELECT id, name, pwhash, created FROM users WHERE name = ?";
-        return user_row(tx, stmt(tx, sel, true, "s", name), out, name, diag);
+        return user_row(tx, sq_stmt(tx, sel, true, "s", name), out, name, diag);
 }
 
 static enum fp_err user_get_id(struct fp_tx *tx, int64_t id, struct fp_user_rec *out,
                                struct fp_diag *diag)
 {
         static const char sel[] = "SELECT id, name, pwhash, created FROM users WHERE id = ?";
-        return user_row(tx, stmt(tx, sel, true, "i", id), out, "with that id", diag);
+        return user_row(tx, sq_stmt(tx, sel, true, "i", id), out, "with that id", diag);
 }
 
 static enum fp_err user_list(struct fp_tx *tx, fp_user_cb cb, void *ctx, struct fp_diag *diag)
 {
         static const char sel[] = "SELECT id FROM users ORDER BY name";
-        sqlite3_stmt *st = stmt(tx, sel, false, "");
+        sqlite3_stmt *st = sq_stmt(tx, sel, false, "");
         if (!st)
-                return fail(tx, diag, "users");
+                return sq_fail(tx, diag, "users");
         int64_t *ids = NULL;
         size_t n = 0, cap = 0;
         int rc;
@@ -682,8 +700,8 @@ static enum fp_err user_list(struct fp_tx *tx, fp_user_cb cb, void *ctx, struct 
                 ids[n++] = sqlite3_column_int64(st, 0);
         }
         if (err == FP_OK && rc != SQLITE_DONE)
-                err = fail(tx, diag, "users");
-        done(tx, st);
+                err = sq_fail(tx, diag, "users");
+        sq_done(tx, st);
         for (size_t i = 0; err == FP_OK && i < n; i++) {
                 struct fp_user_rec u;
                 err = user_get_id(tx, ids[i], &u, diag);
@@ -696,13 +714,13 @@ static enum fp_err user_list(struct fp_tx *tx, fp_user_cb cb, void *ctx, struct 
 static enum fp_err user_count(struct fp_tx *tx, int64_t *n, struct fp_diag *diag)
 {
         static const char sel[] = "SELECT count(*) FROM users";
-        sqlite3_stmt *st = stmt(tx, sel, true, "");
+        sqlite3_stmt *st = sq_stmt(tx, sel, true, "");
         if (!st)
-                return fail(tx, diag, "users");
+                return sq_fail(tx, diag, "users");
         int rc = sqlite3_step(st);
         *n = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-        done(tx, st);
-        return rc == SQLITE_ROW ? FP_OK : fail(tx, diag, "users");
+        sq_done(tx, st);
+        return rc == SQLITE_ROW ? FP_OK : sq_fail(tx, diag, "users");
 }
 
 static enum fp_err grant_set(struct fp_tx *tx, int64_t user, const char *account,
@@ -710,7 +728,7 @@ static enum fp_err grant_set(struct fp_tx *tx, int64_t user, const char *account
 {
         static const char up[] = "INSERT INTO grants (user_id, account, role) VALUES (?,?,?)"
                                  " ON CONFLICT (user_id, account) DO UPDATE SET role = excluded.role";
-        return run(tx, stmt(tx, up, true, "isi", user, account, (int64_t)role), NULL, diag,
+        return sq_run(tx, sq_stmt(tx, up, true, "isi", user, account, (int64_t)role), NULL, diag,
                    "grant");
 }
 
@@ -719,7 +737,7 @@ static enum fp_err grant_delete(struct fp_tx *tx, int64_t user, const char *acco
 {
         static const char del[] = "DELETE FROM grants WHERE user_id = ? AND account = ?";
         int n = 0;
-        enum fp_err err = run(tx, stmt(tx, del, true, "is", user, account), &n, diag, "grant");
+        enum fp_err err = sq_run(tx, sq_stmt(tx, del, true, "is", user, account), &n, diag, "grant");
         if (err == FP_OK && n == 0) {
                 fp_diag_set(diag, NULL, 0, NULL, "no grant on account '%s'", account);
                 return FP_ENOTFOUND;
@@ -737,11 +755,11 @@ static enum fp_err token_create(struct fp_tx *tx, const struct fp_token_rec *t,
             " created, expires, uses_left, revoked, clone_of)"
             " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,0,?)";
         sqlite3_stmt *st =
-            stmt(tx, ins, true, "sissussssiiis", t->id, (int64_t)t->kind, t->hash,
+            sq_stmt(tx, ins, true, "sissussssiiis", t->id, (int64_t)t->kind, t->hash,
                  t->name ? t->name : "", t->kind == FP_TOKEN_USER ? t->user : (int64_t)0,
                  t->account, t->host, t->region, t->tags_json ? t->tags_json : "{}", t->created,
                  t->expires, t->uses_left, t->clone_of ? t->clone_of : "");
-        return run(tx, st, NULL, diag, "token insert");
+        return sq_run(tx, st, NULL, diag, "token insert");
 }
 
 static enum fp_err token_get(struct fp_tx *tx, const char *id, struct fp_token_rec *out,
@@ -750,32 +768,32 @@ static enum fp_err token_get(struct fp_tx *tx, const char *id, struct fp_token_r
         static const char sel[] =
             "SELECT id, kind, hash, name, user_id, account, host, region, tags, created,"
             " expires, uses_left, revoked, clone_of FROM tokens WHERE id = ?";
-        sqlite3_stmt *st = stmt(tx, sel, true, "s", id);
+        sqlite3_stmt *st = sq_stmt(tx, sel, true, "s", id);
         if (!st)
-                return fail(tx, diag, "token");
+                return sq_fail(tx, diag, "token");
         int rc = sqlite3_step(st);
         if (rc != SQLITE_ROW) {
-                done(tx, st);
+                sq_done(tx, st);
                 if (rc != SQLITE_DONE)
-                        return fail(tx, diag, "token");
+                        return sq_fail(tx, diag, "token");
                 return FP_ENOTFOUND;
         }
         memset(out, 0, sizeof(*out));
-        out->id = col_str0(tx, st, 0);
+        out->id = sq_col_str0(tx, st, 0);
         out->kind = (enum fp_token_kind)sqlite3_column_int(st, 1);
-        out->hash = col_str0(tx, st, 2);
-        out->name = col_str0(tx, st, 3);
+        out->hash = sq_col_str0(tx, st, 2);
+        out->name = sq_col_str0(tx, st, 3);
         out->user = sqlite3_column_int64(st, 4);
-        out->account = col_str(tx, st, 5);
-        out->host = col_str(tx, st, 6);
-        out->region = col_str(tx, st, 7);
-        out->tags_json = col_str0(tx, st, 8);
+        out->account = sq_col_str(tx, st, 5);
+        out->host = sq_col_str(tx, st, 6);
+        out->region = sq_col_str(tx, st, 7);
+        out->tags_json = sq_col_str0(tx, st, 8);
         out->created = sqlite3_column_int64(st, 9);
         out->expires = sqlite3_column_int64(st, 10);
         out->uses_left = sqlite3_column_int64(st, 11);
         out->revoked = sqlite3_column_int(st, 12) != 0;
-        out->clone_of = col_str0(tx, st, 13);
-        done(tx, st);
+        out->clone_of = sq_col_str0(tx, st, 13);
+        sq_done(tx, st);
         return FP_OK;
 }
 
@@ -784,9 +802,9 @@ static enum fp_err token_list_user(struct fp_tx *tx, int64_t user, fp_token_cb c
 {
         static const char sel[] = "SELECT id FROM tokens WHERE user_id = ? AND kind = 0"
                                   " ORDER BY created DESC, id";
-        sqlite3_stmt *st = stmt(tx, sel, false, "i", user);
+        sqlite3_stmt *st = sq_stmt(tx, sel, false, "i", user);
         if (!st)
-                return fail(tx, diag, "tokens");
+                return sq_fail(tx, diag, "tokens");
         const char **ids = NULL;
         size_t n = 0, cap = 0;
         int rc;
@@ -804,11 +822,11 @@ static enum fp_err token_list_user(struct fp_tx *tx, int64_t user, fp_token_cb c
                         ids = nn;
                         cap = ncap;
                 }
-                ids[n++] = col_str0(tx, st, 0);
+                ids[n++] = sq_col_str0(tx, st, 0);
         }
         if (err == FP_OK && rc != SQLITE_DONE && rc != SQLITE_ROW)
-                err = fail(tx, diag, "tokens");
-        done(tx, st);
+                err = sq_fail(tx, diag, "tokens");
+        sq_done(tx, st);
         for (size_t i = 0; err == FP_OK && i < n; i++) {
                 struct fp_token_rec t;
                 err = token_get(tx, ids[i], &t, diag);
@@ -822,14 +840,14 @@ static enum fp_err token_revoke(struct fp_tx *tx, const char *id, struct fp_diag
 {
         static const char up[] = "UPDATE tokens SET revoked = 1 WHERE id = ?";
         int n = 0;
-        enum fp_err err = run(tx, stmt(tx, up, true, "s", id), &n, diag, "token revoke");
+        enum fp_err err = sq_run(tx, sq_stmt(tx, up, true, "s", id), &n, diag, "token revoke");
         return err == FP_OK && n == 0 ? FP_ENOTFOUND : err;
 }
 
 static enum fp_err token_revoke_host(struct fp_tx *tx, const char *host, struct fp_diag *diag)
 {
         static const char up[] = "UPDATE tokens SET revoked = 1 WHERE host = ? AND kind = 2";
-        return run(tx, stmt(tx, up, true, "s", host), NULL, diag, "token revoke");
+        return sq_run(tx, sq_stmt(tx, up, true, "s", host), NULL, diag, "token revoke");
 }
 
 static enum fp_err token_use(struct fp_tx *tx, const char *id, struct fp_diag *diag)
@@ -837,7 +855,7 @@ static enum fp_err token_use(struct fp_tx *tx, const char *id, struct fp_diag *d
         static const char up[] =
                 "UPDATE tokens SET uses_left = uses_left - 1 WHERE id = ? AND uses_left > 0";
         int n = 0;
-        enum fp_err err = run(tx, stmt(tx, up, true, "s", id), &n, diag, "token use");
+        enum fp_err err = sq_run(tx, sq_stmt(tx, up, true, "s", id), &n, diag, "token use");
         if (err == FP_OK && n == 0) {
                 fp_diag_set(diag, NULL, 0, NULL, "the enrollment token has no uses left");
                 return FP_ELIMIT;
@@ -857,17 +875,17 @@ static enum fp_err token_use(struct fp_tx *tx, const char *id, struct fp_diag *d
 static void host_row(struct fp_tx *tx, sqlite3_stmt *st, struct fp_host_rec *h)
 {
         memset(h, 0, sizeof(*h));
-        h->id = col_str0(tx, st, 0);
-        h->account = col_str0(tx, st, 1);
-        h->hostname = col_str0(tx, st, 2);
-        h->region = col_str0(tx, st, 3);
-        h->machine_id = col_str0(tx, st, 4);
-        h->os_id = col_str0(tx, st, 5);
-        h->os_release = col_str0(tx, st, 6);
-        h->facts_json = col_str0(tx, st, 7);
-        h->agent_tags_json = col_str0(tx, st, 8);
-        h->api_tags_json = col_str0(tx, st, 9);
-        h->inventory_hash = col_str0(tx, st, 10);
+        h->id = sq_col_str0(tx, st, 0);
+        h->account = sq_col_str0(tx, st, 1);
+        h->hostname = sq_col_str0(tx, st, 2);
+        h->region = sq_col_str0(tx, st, 3);
+        h->machine_id = sq_col_str0(tx, st, 4);
+        h->os_id = sq_col_str0(tx, st, 5);
+        h->os_release = sq_col_str0(tx, st, 6);
+        h->facts_json = sq_col_str0(tx, st, 7);
+        h->agent_tags_json = sq_col_str0(tx, st, 8);
+        h->api_tags_json = sq_col_str0(tx, st, 9);
+        h->inventory_hash = sq_col_str0(tx, st, 10);
         h->created = sqlite3_column_int64(st, 11);
         h->last_seen = sqlite3_column_int64(st, 12);
         h->inventory_at = sqlite3_column_int64(st, 13);
@@ -881,33 +899,33 @@ static void host_row(struct fp_tx *tx, sqlite3_stmt *st, struct fp_host_rec *h)
         h->counts.kev = sqlite3_column_int64(st, 25);
         h->counts.overdue = sqlite3_column_int64(st, 26);
         h->counts.compliance = (enum fp_compliance)sqlite3_column_int(st, 27);
-        h->catchup_json = col_str0(tx, st, 28);
+        h->catchup_json = sq_col_str0(tx, st, 28);
         h->catchup_since = sqlite3_column_int64(st, 29);
-        h->boot_id = col_str0(tx, st, 30);
-        h->instance_id = col_str0(tx, st, 31);
-        h->regress_boot = col_str0(tx, st, 32);
-        h->cloned_from = col_str0(tx, st, 33);
+        h->boot_id = sq_col_str0(tx, st, 30);
+        h->instance_id = sq_col_str0(tx, st, 31);
+        h->regress_boot = sq_col_str0(tx, st, 32);
+        h->cloned_from = sq_col_str0(tx, st, 33);
 }
 
 static enum fp_err host_one(struct fp_tx *tx, sqlite3_stmt *st, struct fp_host_rec *out,
                             struct fp_diag *diag)
 {
         if (!st)
-                return fail(tx, diag, "host");
+                return sq_fail(tx, diag, "host");
         int rc = sqlite3_step(st);
         if (rc == SQLITE_ROW)
                 host_row(tx, st, out);
-        done(tx, st);
+        sq_done(tx, st);
         if (rc == SQLITE_ROW)
                 return FP_OK;
-        return rc == SQLITE_DONE ? FP_ENOTFOUND : fail(tx, diag, "host");
+        return rc == SQLITE_DONE ? FP_ENOTFOUND : sq_fail(tx, diag, "host");
 }
 
 static enum fp_err host_get(struct fp_tx *tx, const char *id, struct fp_host_rec *out,
                             struct fp_diag *diag)
 {
         static const char sel[] = "SELECT " HOST_COLS " FROM hosts h WHERE h.id = ?";
-        return host_one(tx, stmt(tx, sel, true, "s", id), out, diag);
+        return host_one(tx, sq_stmt(tx, sel, true, "s", id), out, diag);
 }
 
 static enum fp_err host_by_machine(struct fp_tx *tx, const char *account, const char *machine_id,
@@ -915,7 +933,7 @@ static enum fp_err host_by_machine(struct fp_tx *tx, const char *account, const 
 {
         static const char sel[] = "SELECT " HOST_COLS " FROM hosts h"
                                   " WHERE h.account = ? AND h.machine_id = ? ORDER BY h.id LIMIT 1";
-        return host_one(tx, stmt(tx, sel, true, "ss", account, machine_id), out, diag);
+        return host_one(tx, sq_stmt(tx, sel, true, "ss", account, machine_id), out, diag);
 }
 
 /* Rewrite host_tags from agent_tags overlaid with api_tags. */
@@ -924,17 +942,17 @@ static enum fp_err host_effective_tags(struct fp_tx *tx, const char *id, struct 
         static const char sel[] = "SELECT agent_tags, api_tags FROM hosts WHERE id = ?";
         static const char del[] = "DELETE FROM host_tags WHERE host = ?";
         static const char ins[] = "INSERT OR REPLACE INTO host_tags VALUES (?,?,?)";
-        sqlite3_stmt *st = stmt(tx, sel, true, "s", id);
+        sqlite3_stmt *st = sq_stmt(tx, sel, true, "s", id);
         if (!st)
-                return fail(tx, diag, "tags");
+                return sq_fail(tx, diag, "tags");
         if (sqlite3_step(st) != SQLITE_ROW) {
-                done(tx, st);
+                sq_done(tx, st);
                 return FP_ENOTFOUND;
         }
         json_t *agent = json_loads((const char *)sqlite3_column_text(st, 0), 0, NULL);
         json_t *api = json_loads((const char *)sqlite3_column_text(st, 1), 0, NULL);
-        done(tx, st);
-        enum fp_err err = run(tx, stmt(tx, del, true, "s", id), NULL, diag, "tags");
+        sq_done(tx, st);
+        enum fp_err err = sq_run(tx, sq_stmt(tx, del, true, "s", id), NULL, diag, "tags");
         json_t *sets[2] = {agent, api};
         for (int k = 0; k < 2 && err == FP_OK; k++) {
                 const char *key;
@@ -944,7 +962,7 @@ static enum fp_err host_effective_tags(struct fp_tx *tx, const char *id, struct 
                 json_object_foreach(sets[k], key, v) {
                         if (!json_is_string(v))
                                 continue;
-                        err = run(tx, stmt(tx, ins, true, "sss", id, key, json_string_value(v)),
+                        err = sq_run(tx, sq_stmt(tx, ins, true, "sss", id, key, json_string_value(v)),
                                   NULL, diag, "tags");
                         if (err != FP_OK)
                                 break;
@@ -962,14 +980,14 @@ static enum fp_err host_create(struct fp_tx *tx, const struct fp_host_rec *h,
             "INSERT INTO hosts (id, account, hostname, region, machine_id, facts, agent_tags,"
             " api_tags, created, last_seen, boot_id, instance_id, cloned_from)"
             " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)";
-        sqlite3_stmt *st = stmt(
+        sqlite3_stmt *st = sq_stmt(
             tx, ins, true, "ssssssssiisss", h->id, h->account, h->hostname,
             h->region ? h->region : "", h->machine_id ? h->machine_id : "",
             h->facts_json ? h->facts_json : "{}", h->agent_tags_json ? h->agent_tags_json : "{}",
             h->api_tags_json ? h->api_tags_json : "{}", h->created, h->last_seen,
             h->boot_id ? h->boot_id : "", h->instance_id ? h->instance_id : "",
             h->cloned_from ? h->cloned_from : "");
-        enum fp_err err = run(tx, st, NULL, diag, "host insert");
+        enum fp_err err = sq_run(tx, st, NULL, diag, "host insert");
         if (err == FP_OK)
                 err = host_effective_tags(tx, h->id, diag);
         return err;
@@ -983,7 +1001,7 @@ static enum fp_err host_checkin(struct fp_tx *tx, const char *id, const char *ho
                 "UPDATE hosts SET hostname = coalesce(?, hostname), region = coalesce(?, region),"
                 " facts = coalesce(?, facts), last_seq = ?, last_seen = ? WHERE id = ?";
         int n = 0;
-        enum fp_err err = run(tx, stmt(tx, up, true, "sssiis", hostname, region, facts_json, seq,
+        enum fp_err err = sq_run(tx, sq_stmt(tx, up, true, "sssiis", hostname, region, facts_json, seq,
                                        now, id),
                               &n, diag, "check-in");
         return err == FP_OK && n == 0 ? FP_ENOTFOUND : err;
@@ -999,7 +1017,7 @@ static enum fp_err host_set_identity(struct fp_tx *tx, const char *id, const cha
             " regress_boot = coalesce(?, regress_boot) WHERE id = ?";
         int n = 0;
         enum fp_err err =
-            run(tx, stmt(tx, up, true, "sssss", machine_id, boot_id, instance_id, regress_boot, id),
+            sq_run(tx, sq_stmt(tx, up, true, "sssss", machine_id, boot_id, instance_id, regress_boot, id),
                 &n, diag, "host identity");
         return err == FP_OK && n == 0 ? FP_ENOTFOUND : err;
 }
@@ -1010,7 +1028,7 @@ static enum fp_err host_set_catchup(struct fp_tx *tx, const char *id, const char
         static const char up[] = "UPDATE hosts SET catchup = ?, catchup_since = ? WHERE id = ?";
         int n = 0;
         enum fp_err err =
-            run(tx, stmt(tx, up, true, "sis", catchup_json ? catchup_json : "[]", since, id), &n,
+            sq_run(tx, sq_stmt(tx, up, true, "sis", catchup_json ? catchup_json : "[]", since, id), &n,
                 diag, "host catch-up");
         return err == FP_OK && n == 0 ? FP_ENOTFOUND : err;
 }
@@ -1020,8 +1038,8 @@ static enum fp_err installed_put(struct fp_tx *tx, const struct fp_installed_rec
 {
         static const char ins[] = "INSERT OR REPLACE INTO host_installed"
                                   " (host, name, arch, version, job, at) VALUES (?,?,?,?,?,?)";
-        return run(tx,
-                   stmt(tx, ins, true, "sssssi", r->host, r->name, r->arch ? r->arch : "",
+        return sq_run(tx,
+                   sq_stmt(tx, ins, true, "sssssi", r->host, r->name, r->arch ? r->arch : "",
                         r->version, r->job ? r->job : "", r->at),
                    NULL, diag, "installed versions");
 }
@@ -1030,7 +1048,7 @@ static enum fp_err installed_drop_job(struct fp_tx *tx, const char *host, const 
                                       struct fp_diag *diag)
 {
         static const char del[] = "DELETE FROM host_installed WHERE host = ? AND job = ?";
-        return run(tx, stmt(tx, del, true, "ss", host, job), NULL, diag, "installed versions");
+        return sq_run(tx, sq_stmt(tx, del, true, "ss", host, job), NULL, diag, "installed versions");
 }
 
 static enum fp_err installed_list(struct fp_tx *tx, const char *host, fp_installed_cb cb, void *ctx,
@@ -1038,23 +1056,23 @@ static enum fp_err installed_list(struct fp_tx *tx, const char *host, fp_install
 {
         static const char sel[] = "SELECT host, name, arch, version, job, at FROM host_installed"
                                   " WHERE host = ? ORDER BY name, arch";
-        sqlite3_stmt *st = stmt(tx, sel, false, "s", host);
+        sqlite3_stmt *st = sq_stmt(tx, sel, false, "s", host);
         if (!st)
-                return fail(tx, diag, "installed versions");
+                return sq_fail(tx, diag, "installed versions");
         int rc;
         while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-                struct fp_installed_rec r = {.host = col_str0(tx, st, 0),
-                                             .name = col_str0(tx, st, 1),
-                                             .arch = col_str0(tx, st, 2),
-                                             .version = col_str0(tx, st, 3),
-                                             .job = col_str0(tx, st, 4),
+                struct fp_installed_rec r = {.host = sq_col_str0(tx, st, 0),
+                                             .name = sq_col_str0(tx, st, 1),
+                                             .arch = sq_col_str0(tx, st, 2),
+                                             .version = sq_col_str0(tx, st, 3),
+                                             .job = sq_col_str0(tx, st, 4),
                                              .at = sqlite3_column_int64(st, 5)};
                 if (!cb(ctx, &r)) {
                         rc = SQLITE_DONE;
                         break;
                 }
         }
-        enum fp_err err = rc == SQLITE_DONE ? FP_OK : fail(tx, diag, "installed versions");
+        enum fp_err err = rc == SQLITE_DONE ? FP_OK : sq_fail(tx, diag, "installed versions");
         sqlite3_finalize(st);
         return err;
 }
@@ -1063,7 +1081,7 @@ static enum fp_err host_seq_regressed(struct fp_tx *tx, const char *id, struct f
 {
         static const char up[] =
                 "UPDATE hosts SET seq_regressions = seq_regressions + 1 WHERE id = ?";
-        return run(tx, stmt(tx, up, true, "s", id), NULL, diag, "check-in");
+        return sq_run(tx, sq_stmt(tx, up, true, "s", id), NULL, diag, "check-in");
 }
 
 static enum fp_err host_set_counts(struct fp_tx *tx, const char *id,
@@ -1075,7 +1093,7 @@ static enum fp_err host_set_counts(struct fp_tx *tx, const char *id,
                 " compliance = ?"
                 " WHERE id = ?";
         int n = 0;
-        enum fp_err err = run(tx, stmt(tx, up, true, "iiiiiiiiiiiis", c->packages, c->updates,
+        enum fp_err err = sq_run(tx, sq_stmt(tx, up, true, "iiiiiiiiiiiis", c->packages, c->updates,
                                        c->security_updates, c->sev[0], c->sev[1], c->sev[2],
                                        c->sev[3], c->sev[4], c->sev[5], c->kev, c->overdue,
                                        (int64_t)c->compliance, id),
@@ -1093,12 +1111,12 @@ static enum fp_err host_set_inventory(struct fp_tx *tx, const char *id, const ch
         static const char doc[] = "INSERT INTO host_inventory (host, document) VALUES (?,?)"
                                   " ON CONFLICT (host) DO UPDATE SET document = excluded.document";
         int n = 0;
-        enum fp_err err = run(tx, stmt(tx, up, true, "sssis", os_id, os_release, hash, now, id),
+        enum fp_err err = sq_run(tx, sq_stmt(tx, up, true, "sssis", os_id, os_release, hash, now, id),
                               &n, diag, "inventory");
         if (err == FP_OK && n == 0)
                 return FP_ENOTFOUND;
         if (err == FP_OK)
-                err = run(tx, stmt(tx, doc, true, "ss", id, inventory_json), NULL, diag,
+                err = sq_run(tx, sq_stmt(tx, doc, true, "ss", id, inventory_json), NULL, diag,
                           "inventory");
         if (err == FP_OK)
                 err = host_set_counts(tx, id, c, diag);
@@ -1109,15 +1127,15 @@ static enum fp_err host_inventory(struct fp_tx *tx, const char *id, const char *
                                   struct fp_diag *diag)
 {
         static const char sel[] = "SELECT document FROM host_inventory WHERE host = ?";
-        sqlite3_stmt *st = stmt(tx, sel, true, "s", id);
+        sqlite3_stmt *st = sq_stmt(tx, sel, true, "s", id);
         if (!st)
-                return fail(tx, diag, "inventory");
+                return sq_fail(tx, diag, "inventory");
         int rc = sqlite3_step(st);
-        *json = rc == SQLITE_ROW ? col_str(tx, st, 0) : NULL;
-        done(tx, st);
+        *json = rc == SQLITE_ROW ? sq_col_str(tx, st, 0) : NULL;
+        sq_done(tx, st);
         if (rc == SQLITE_ROW)
                 return *json ? FP_OK : FP_ENOMEM;
-        return rc == SQLITE_DONE ? FP_ENOTFOUND : fail(tx, diag, "inventory");
+        return rc == SQLITE_DONE ? FP_ENOTFOUND : sq_fail(tx, diag, "inventory");
 }
 
 static enum fp_err host_set_tags(struct fp_tx *tx, const char *id, bool api, const char *tags_json,
@@ -1126,7 +1144,7 @@ static enum fp_err host_set_tags(struct fp_tx *tx, const char *id, bool api, con
         static const char up_api[] = "UPDATE hosts SET api_tags = ? WHERE id = ?";
         static const char up_agent[] = "UPDATE hosts SET agent_tags = ? WHERE id = ?";
         int n = 0;
-        enum fp_err err = run(tx, stmt(tx, api ? up_api : up_agent, true, "ss", tags_json, id), &n,
+        enum fp_err err = sq_run(tx, sq_stmt(tx, api ? up_api : up_agent, true, "ss", tags_json, id), &n,
                               diag, "tags");
         if (err == FP_OK && n == 0)
                 return FP_ENOTFOUND;
@@ -1137,7 +1155,7 @@ static enum fp_err host_delete(struct fp_tx *tx, const char *id, struct fp_diag 
 {
         static const char del[] = "DELETE FROM hosts WHERE id = ?";
         int n = 0;
-        enum fp_err err = run(tx, stmt(tx, del, true, "s", id), &n, diag, "host delete");
+        enum fp_err err = sq_run(tx, sq_stmt(tx, del, true, "s", id), &n, diag, "host delete");
         return err == FP_OK && n == 0 ? FP_ENOTFOUND : err;
 }
 
@@ -1204,7 +1222,7 @@ static enum fp_err host_list(struct fp_tx *tx, const struct fp_host_filter *f, f
         sqlite3_stmt *st = NULL;
         if (sqlite3_prepare_v2(tx->c->db, fp_buf_str(&q), -1, &st, NULL) != SQLITE_OK) {
                 fp_buf_release(&q);
-                return fail(tx, diag, "host list");
+                return sq_fail(tx, diag, "host list");
         }
         fp_buf_release(&q);
         for (size_t i = 0; i < ns; i++)
@@ -1218,7 +1236,7 @@ static enum fp_err host_list(struct fp_tx *tx, const struct fp_host_filter *f, f
                         break;
                 }
         }
-        err = rc == SQLITE_DONE ? FP_OK : fail(tx, diag, "host list");
+        err = rc == SQLITE_DONE ? FP_OK : sq_fail(tx, diag, "host list");
         sqlite3_finalize(st);
         return err;
 }
@@ -1235,29 +1253,29 @@ static enum fp_err host_list(struct fp_tx *tx, const struct fp_host_filter *f, f
 static void job_row(struct fp_tx *tx, sqlite3_stmt *st, struct fp_job_rec *j)
 {
         memset(j, 0, sizeof(*j));
-        j->id = col_str0(tx, st, 0);
-        j->host = col_str0(tx, st, 1);
-        j->account = col_str0(tx, st, 2);
-        j->type = col_str0(tx, st, 3);
-        j->params_json = col_str0(tx, st, 4);
-        j->detail = col_str(tx, st, 5);
-        j->created_by = col_str0(tx, st, 6);
+        j->id = sq_col_str0(tx, st, 0);
+        j->host = sq_col_str0(tx, st, 1);
+        j->account = sq_col_str0(tx, st, 2);
+        j->type = sq_col_str0(tx, st, 3);
+        j->params_json = sq_col_str0(tx, st, 4);
+        j->detail = sq_col_str(tx, st, 5);
+        j->created_by = sq_col_str0(tx, st, 6);
         j->status = (enum fp_job_status)sqlite3_column_int(st, 7);
         j->created = sqlite3_column_int64(st, 8);
         j->delivered = sqlite3_column_int64(st, 9);
         j->finished = sqlite3_column_int64(st, 10);
         j->updated = sqlite3_column_int64(st, 11);
-        j->phase = col_str0(tx, st, 12);
-        j->result_json = col_str(tx, st, 13);
+        j->phase = sq_col_str0(tx, st, 12);
+        j->result_json = sq_col_str(tx, st, 13);
         j->log_truncated = sqlite3_column_int(st, 14) != 0;
-        j->log = col_str0(tx, st, 15);
+        j->log = sq_col_str0(tx, st, 15);
 }
 
 static enum fp_err job_create(struct fp_tx *tx, const struct fp_job_rec *j, struct fp_diag *diag)
 {
         static const char ins[] = "INSERT INTO jobs (id, host, account, type, params, status,"
                                   " created_by, created) VALUES (?,?,?,?,?,0,?,?)";
-        return run(tx, stmt(tx, ins, true, "ssssssi", j->id, j->host, j->account, j->type,
+        return sq_run(tx, sq_stmt(tx, ins, true, "ssssssi", j->id, j->host, j->account, j->type,
                             j->params_json ? j->params_json : "{}",
                             j->created_by ? j->created_by : "", j->created),
                    NULL, diag, "job insert");
@@ -1267,16 +1285,16 @@ static enum fp_err job_get(struct fp_tx *tx, const char *id, struct fp_job_rec *
                            struct fp_diag *diag)
 {
         static const char sel[] = "SELECT " JOB_COLS " FROM jobs WHERE id = ?";
-        sqlite3_stmt *st = stmt(tx, sel, true, "s", id);
+        sqlite3_stmt *st = sq_stmt(tx, sel, true, "s", id);
         if (!st)
-                return fail(tx, diag, "job");
+                return sq_fail(tx, diag, "job");
         int rc = sqlite3_step(st);
         if (rc == SQLITE_ROW)
                 job_row(tx, st, out);
-        done(tx, st);
+        sq_done(tx, st);
         if (rc == SQLITE_ROW)
                 return FP_OK;
-        return rc == SQLITE_DONE ? FP_ENOTFOUND : fail(tx, diag, "job");
+        return rc == SQLITE_DONE ? FP_ENOTFOUND : sq_fail(tx, diag, "job");
 }
 
 /* Step st to the end, one job record per row to cb; finalizes st. */
@@ -1284,7 +1302,7 @@ static enum fp_err job_rows(struct fp_tx *tx, sqlite3_stmt *st, fp_job_cb cb, vo
                             struct fp_diag *diag)
 {
         if (!st)
-                return fail(tx, diag, "jobs");
+                return sq_fail(tx, diag, "jobs");
         int rc;
         while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
                 struct fp_job_rec j;
@@ -1294,7 +1312,7 @@ static enum fp_err job_rows(struct fp_tx *tx, sqlite3_stmt *st, fp_job_cb cb, vo
                         break;
                 }
         }
-        enum fp_err err = rc == SQLITE_DONE ? FP_OK : fail(tx, diag, "jobs");
+        enum fp_err err = rc == SQLITE_DONE ? FP_OK : sq_fail(tx, diag, "jobs");
         sqlite3_finalize(st);
         return err;
 }
@@ -1304,7 +1322,7 @@ static enum fp_err job_pending(struct fp_tx *tx, const char *host, fp_job_cb cb,
 {
         static const char sel[] = "SELECT " JOB_COLS_LIST " FROM jobs WHERE host = ? AND status < 3"
                                   " ORDER BY created, id LIMIT 100";
-        return job_rows(tx, stmt(tx, sel, false, "s", host), cb, ctx, diag);
+        return job_rows(tx, sq_stmt(tx, sel, false, "s", host), cb, ctx, diag);
 }
 
 static enum fp_err job_list_host(struct fp_tx *tx, const char *host, const char *after_id,
@@ -1320,20 +1338,20 @@ static enum fp_err job_list_host(struct fp_tx *tx, const char *host, const char 
         if (limit == 0 || limit > FP_MAX_PAGE)
                 limit = limit ? FP_MAX_PAGE : 100;
         if (!after_id)
-                return job_rows(tx, stmt(tx, first, false, "si", host, (int64_t)limit), cb, ctx,
+                return job_rows(tx, sq_stmt(tx, first, false, "si", host, (int64_t)limit), cb, ctx,
                                 diag);
-        sqlite3_stmt *st = stmt(tx, known, true, "ss", after_id, host);
+        sqlite3_stmt *st = sq_stmt(tx, known, true, "ss", after_id, host);
         if (!st)
-                return fail(tx, diag, "jobs");
+                return sq_fail(tx, diag, "jobs");
         int rc = sqlite3_step(st);
-        done(tx, st);
+        sq_done(tx, st);
         if (rc == SQLITE_DONE) {
                 fp_diag_set(diag, NULL, 0, "after", "no job '%.16s' on this host", after_id);
                 return FP_ENOTFOUND;
         }
         if (rc != SQLITE_ROW)
-                return fail(tx, diag, "jobs");
-        return job_rows(tx, stmt(tx, next, false, "ssi", host, after_id, (int64_t)limit), cb, ctx,
+                return sq_fail(tx, diag, "jobs");
+        return job_rows(tx, sq_stmt(tx, next, false, "ssi", host, after_id, (int64_t)limit), cb, ctx,
                         diag);
 }
 
@@ -1342,7 +1360,7 @@ static enum fp_err job_mark_delivered(struct fp_tx *tx, const char *id, int64_t 
 {
         static const char up[] =
                 "UPDATE jobs SET status = 1, delivered = ? WHERE id = ? AND status = 0";
-        return run(tx, stmt(tx, up, true, "is", now, id), NULL, diag, "job");
+        return sq_run(tx, sq_stmt(tx, up, true, "is", now, id), NULL, diag, "job");
 }
 
 static enum fp_err job_finish(struct fp_tx *tx, const char *id, enum fp_job_status s,
@@ -1353,7 +1371,7 @@ static enum fp_err job_finish(struct fp_tx *tx, const char *id, enum fp_job_stat
                                  " WHERE id = ? AND status < 3";
         int n = 0;
         enum fp_err err =
-            run(tx, stmt(tx, up, true, "issis", (int64_t)s, detail, result_json, now, id), &n, diag,
+            sq_run(tx, sq_stmt(tx, up, true, "issis", (int64_t)s, detail, result_json, now, id), &n, diag,
                 "job");
         return err == FP_OK && n == 0 ? FP_ENOTFOUND : err;
 }
@@ -1379,17 +1397,17 @@ static enum fp_err job_progress(struct fp_tx *tx, const char *id, const char *ph
                                   " WHERE id = ? AND status < 3";
         static const char up[] = "UPDATE jobs SET status = 2, phase = coalesce(?, phase),"
                                  " updated = ?, log = log || ?, log_truncated = ? WHERE id = ?";
-        sqlite3_stmt *st = stmt(tx, sel, true, "s", id);
+        sqlite3_stmt *st = sq_stmt(tx, sel, true, "s", id);
         if (!st)
-                return fail(tx, diag, "job");
+                return sq_fail(tx, diag, "job");
         int rc = sqlite3_step(st);
         int64_t have = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
         bool truncated = rc == SQLITE_ROW && sqlite3_column_int(st, 1) != 0;
-        done(tx, st);
+        sq_done(tx, st);
         if (rc == SQLITE_DONE)
                 return FP_ENOTFOUND;
         if (rc != SQLITE_ROW)
-                return fail(tx, diag, "job");
+                return sq_fail(tx, diag, "job");
         size_t len = log_chunk ? strlen(log_chunk) : 0;
         const size_t marker = sizeof(FP_JOB_LOG_MARKER) - 1;
         char *add = NULL;
@@ -1415,7 +1433,7 @@ static enum fp_err job_progress(struct fp_tx *tx, const char *id, const char *ph
                         return FP_ENOMEM;
         }
         enum fp_err err =
-            run(tx, stmt(tx, up, true, "sisis", phase, now, add ? add : "", (int64_t)truncated, id),
+            sq_run(tx, sq_stmt(tx, up, true, "sisis", phase, now, add ? add : "", (int64_t)truncated, id),
                 NULL, diag, "job progress");
         free(add);
         return err;
@@ -1432,4 +1450,7 @@ const struct fp_store_engine fp_store_sqlite_engine = {
 #define FP_ENGINE_INIT(name, params, args) .name = name,
         FP_STORE_TX_OPS(FP_ENGINE_INIT)
 #undef FP_ENGINE_INIT
+#define FP_ENGINE_ORCH_INIT(name, params, args) .name = sq_orch_##name,
+        FP_STORE_ORCH_OPS(FP_ENGINE_ORCH_INIT)
+#undef FP_ENGINE_ORCH_INIT
 };

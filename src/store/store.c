@@ -79,6 +79,7 @@ struct fp_arena *fp_tx_arena(struct fp_tx *tx)
                 return tx_base(tx)->engine->name args;                                             \
         }
 FP_STORE_TX_OPS(FP_FORWARD)
+FP_STORE_ORCH_OPS(FP_FORWARD)
 #undef FP_FORWARD
 
 /* ---- names ---- */

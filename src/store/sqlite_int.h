@@ -1,0 +1,60 @@
+/*
+ * Internals shared by the SQLite engine's files (sqlite.c: connections, transactions and the
+ * core tables; sqlite_orch.c: orchestration). Not part of the store's interface.
+ */
+#ifndef FP_STORE_SQLITE_INT_H
+#define FP_STORE_SQLITE_INT_H
+
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdbool.h>
+
+#include "store/engine.h"
+
+#define STMT_CACHE 128
+
+struct conn {
+        sqlite3 *db;
+        struct {
+                const char *sql;
+                sqlite3_stmt *st;
+        } cache[STMT_CACHE];
+        size_t cached;
+        struct conn *next;
+};
+
+struct fp_store {
+        struct fp_store_base base;
+        char path[FP_DIAG_FILE_MAX];
+        pthread_mutex_t pool_mu;
+        pthread_mutex_t write_mu;
+        struct conn *idle;
+};
+
+struct fp_tx {
+        struct fp_tx_base base;
+        struct fp_store *store;
+        struct conn *c;
+        bool write;
+};
+
+/* Prepare (cached) and bind: fmt has one letter per parameter: s = const char * (NULL binds
+ * NULL), i = int64_t, u = int64_t where 0 binds NULL. NULL when preparing failed. */
+sqlite3_stmt *sq_stmt(struct fp_tx *tx, const char *sql, bool cache, const char *fmt, ...);
+/* A statement from sq_stmt(cache=false) is finalized; a cached one is reset. */
+void sq_done(struct fp_tx *tx, sqlite3_stmt *st);
+/* Run a statement that returns no rows; *changes = rows changed (may be NULL). */
+enum fp_err sq_run(struct fp_tx *tx, sqlite3_stmt *st, int *changes, struct fp_diag *diag,
+                   const char *what);
+/* The connection's last error as a diag and an fp_err. */
+enum fp_err sq_fail(struct fp_tx *tx, struct fp_diag *diag, const char *what);
+/* Column text copied into the transaction's arena (NULL for NULL; sq_col_str0: ""). */
+const char *sq_col_str(struct fp_tx *tx, sqlite3_stmt *st, int i);
+const char *sq_col_str0(struct fp_tx *tx, sqlite3_stmt *st, int i);
+
+/* The orchestration operations (sqlite_orch.c), named sq_orch_<op>. */
+#define FP_SQ_ORCH_DECL(name, params, args) enum fp_err sq_orch_##name params;
+FP_STORE_ORCH_OPS(FP_SQ_ORCH_DECL)
+#undef FP_SQ_ORCH_DECL
+
+#endif
