@@ -53,6 +53,29 @@ int64_t fp_tz_to_local(const struct fp_tz *z, int64_t utc);
 #define FP_TZ_REPEATED 2
 int64_t fp_tz_to_utc(const struct fp_tz *z, int64_t local, int *kind);
 
+/* ---- POSIX TZ rules (the TZif footer, RFC 9636 3.3; tzrule.c) ---- */
+struct fp_tzrule_date {
+        char kind;    /* 'J' (Jn, 1..365, no Feb 29), 'D' (n, 0..365), 'M' (Mm.w.d) */
+        int16_t m, w, d;
+        int32_t n;
+        int32_t time; /* seconds after local midnight, -167h .. 167h */
+};
+struct fp_tzrule {
+        int32_t std_off, dst_off; /* UTC offsets, east positive */
+        bool has_dst;
+        struct fp_tzrule_date start, end;
+};
+/* Parses "EST5EDT,M3.2.0,M11.1.0", "<+0545>-5:45", "IST-2IDT,M3.4.4/26,M10.5.0" ...; DST
+ * without a rule uses the US rule ",M3.2.0,M11.1.0" like glibc. FP_EPARSE saying where. */
+enum fp_err fp_tzrule_parse(const char *s, size_t len, struct fp_tzrule *out, struct fp_diag *diag);
+int32_t fp_tzrule_offset(const struct fp_tzrule *r, int64_t utc, bool *isdst);
+/* The first transition strictly after utc, INT64_MAX when there is none. */
+int64_t fp_tzrule_next(const struct fp_tzrule *r, int64_t utc);
+
+/* Proleptic Gregorian calendar: days since 1970-01-01 <-> (year, month 1..12, day 1..31). */
+int64_t fp_days_from_civil(int64_t y, int m, int d);
+void fp_civil_from_days(int64_t days, int64_t *y, int *m, int *d);
+
 /* name -> loaded zone, mutex-protected; zones live until the cache is freed. Thread-safe. */
 struct fp_tz_cache;
 struct fp_tz_cache *fp_tz_cache_new(void);
