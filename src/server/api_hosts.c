@@ -383,7 +383,9 @@ void api_hosts_vulns(struct fp_req *r)
                 req_fail(r, err == FP_ENOMEM ? err : FP_EIO, &diag);
                 return;
         }
-        char *tags = json_dumps(fp_json_tags(&h), JSON_COMPACT);
+        json_t *tagobj = fp_json_tags(&h);
+        char *tags = json_dumps(tagobj, JSON_COMPACT);
+        json_decref(tagobj);
         json_t *list = fp_findings_list(r->srv->findings, &w, h.hostname, tags, &diag);
         free(tags);
         fp_wire_inventory_release(&w);

@@ -44,6 +44,10 @@ static const struct option_row options[] = {
     INT(catchup_after, 0, 0, 31536000,
         "a host that comes back after this many seconds without a check-in needs catch-up "
         "(0 = 3 check-in intervals)"),
+    INT(scheduler_interval, 5, 1, 3600,
+        "seconds between scheduler ticks (rollouts, catch-up; docs/orchestration.md)"),
+    INT(approvals_required, 1, 1, 10,
+        "distinct approvals a change request needs (never its author's)"),
     INT(jitter_percent, 20, 0, 100, "random spread of check-ins, percent of the interval"),
     INT(stale_after, 3600, 60, 31536000, "a host not seen for this many seconds is stale"),
     INT(max_connections, 20000, 16, 1000000, "concurrent connections"),

@@ -233,6 +233,8 @@ json_t *fp_findings_list(struct fp_findings_engine *e, const struct fp_wire_inve
                         json_object_set_new(o, "epss", json_real(f->epss));
                 if (f->sla_due)
                         json_object_set_new(o, "sla_due", json_integer(f->sla_due));
+                if (f->published)
+                        json_object_set_new(o, "published", json_integer(f->published));
                 json_array_append_new(arr, o);
         }
         fp_host_findings_release(&hf);

@@ -10,6 +10,7 @@
 
 #include "fleetpatch/vuln.h"
 #include "server/http.h"
+#include "server/orch.h"
 #include "server/server.h"
 
 static volatile sig_atomic_t stop_signal;
@@ -105,6 +106,9 @@ int main(int argc, char **argv)
         printf("fleetpatchd: listening on %s (store %s, CA %s/tls/ca.pem)\n", url,
                fp_store_engine(srv.store), srv.cfg.state_dir);
         fflush(stdout);
+        srv.scheduler = fp_scheduler_start(&srv, srv.cfg.scheduler_interval);
+        if (!srv.scheduler)
+                return fail("cannot start the scheduler");
         while (!stop_signal) {
                 struct timespec ts = {0, 200 * 1000 * 1000};
                 nanosleep(&ts, NULL);
@@ -113,6 +117,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "fleetpatchd: signal %d, stopping\n", (int)stop_signal);
         srv.stopping = 1;
         fp_http_stop(&srv);
+        fp_scheduler_stop(srv.scheduler);
         fp_longpoll_free(srv.longpoll);
         fp_findings_engine_close(srv.findings);
         fp_store_close(srv.store);

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "fleetpatch/vuln.h"
+#include "server/orch.h"
 #include "server/server.h"
 
 #define KB 1024
@@ -43,6 +44,34 @@ const struct fp_route fp_routes[] = {
     {"GET", "/v1/hosts/{id}/jobs", api_hosts_jobs_list, FP_AUTH_USER, 0},
     {"GET", "/v1/jobs/{id}", api_jobs_get, FP_AUTH_USER, 0},
     {"GET", "/v1/summary", api_summary, FP_AUTH_USER, 0},
+    {"GET", "/v1/accounts/{account}/baselines", api_baselines_list, FP_AUTH_USER, 0},
+    {"POST", "/v1/accounts/{account}/baselines", api_baselines_create, FP_AUTH_USER,
+     FP_BASELINE_MAX_JSON},
+    {"GET", "/v1/accounts/{account}/baselines/{name}", api_baselines_get, FP_AUTH_USER, 0},
+    {"PUT", "/v1/accounts/{account}/baselines/{name}", api_baselines_put, FP_AUTH_USER,
+     FP_BASELINE_MAX_JSON},
+    {"DELETE", "/v1/accounts/{account}/baselines/{name}", api_baselines_delete, FP_AUTH_USER, 0},
+    {"GET", "/v1/accounts/{account}/windows", api_windows_list, FP_AUTH_USER, 0},
+    {"POST", "/v1/accounts/{account}/windows", api_windows_create, FP_AUTH_USER,
+     FP_MAX_WINDOW_JSON},
+    {"GET", "/v1/accounts/{account}/windows/{name}", api_windows_get, FP_AUTH_USER, 0},
+    {"PUT", "/v1/accounts/{account}/windows/{name}", api_windows_put, FP_AUTH_USER,
+     FP_MAX_WINDOW_JSON},
+    {"DELETE", "/v1/accounts/{account}/windows/{name}", api_windows_delete, FP_AUTH_USER, 0},
+    {"GET", "/v1/accounts/{account}/windows/{name}/next", api_windows_next, FP_AUTH_USER, 0},
+    {"GET", "/v1/hosts/{id}/baseline", api_hosts_baseline, FP_AUTH_USER, 0},
+    {"GET", "/v1/change-requests", api_changes_list, FP_AUTH_USER, 0},
+    {"POST", "/v1/change-requests", api_changes_create, FP_AUTH_USER, FP_RO_MAX_SPEC_JSON + 64 * KB},
+    {"GET", "/v1/change-requests/{id}", api_changes_get, FP_AUTH_USER, 0},
+    {"POST", "/v1/change-requests/{id}/submit", api_changes_submit, FP_AUTH_USER, 8 * KB},
+    {"POST", "/v1/change-requests/{id}/approve", api_changes_approve, FP_AUTH_USER, 8 * KB},
+    {"POST", "/v1/change-requests/{id}/reject", api_changes_reject, FP_AUTH_USER, 8 * KB},
+    {"POST", "/v1/change-requests/{id}/review", api_changes_review, FP_AUTH_USER, 8 * KB},
+    {"GET", "/v1/change-requests/{id}/plan", api_changes_plan, FP_AUTH_USER, 0},
+    {"GET", "/v1/change-requests/{id}/rollout", api_changes_rollout, FP_AUTH_USER, 0},
+    {"POST", "/v1/change-requests/{id}/pause", api_changes_pause, FP_AUTH_USER, 8 * KB},
+    {"POST", "/v1/change-requests/{id}/resume", api_changes_resume, FP_AUTH_USER, 8 * KB},
+    {"POST", "/v1/change-requests/{id}/cancel", api_changes_cancel, FP_AUTH_USER, 8 * KB},
     {"POST", "/v1/agent/enroll", api_agent_enroll, FP_AUTH_ENROLL, FP_MAX_AGENT_BODY},
     {"POST", "/v1/agent/checkin", api_agent_checkin, FP_AUTH_AGENT, FP_MAX_AGENT_BODY},
     {"GET", "/v1/agent/jobs", api_agent_jobs, FP_AUTH_AGENT, 0},

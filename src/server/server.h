@@ -33,6 +33,8 @@ struct fp_srv_config {
         long threads;
         long checkin_interval;
         long catchup_after; /* 0 = 3 x checkin_interval (fp_srv_catchup_after) */
+        long scheduler_interval;
+        long approvals_required;
         long jitter_percent;
         long stale_after;
         long max_connections;
@@ -70,12 +72,14 @@ char *fp_metrics_render(void);
 /* ---- the server ---- */
 struct fp_findings_engine;
 struct fp_longpoll;
+struct fp_scheduler;
 
 struct fp_server {
         struct fp_srv_config cfg;
         struct fp_store *store;
         struct fp_findings_engine *findings;
         struct fp_longpoll *longpoll;
+        struct fp_scheduler *scheduler; /* NULL in tests that tick by hand */
         struct MHD_Daemon *mhd;
         int64_t started;
         volatile int stopping; /* set at shutdown: long-polls answer at once */
@@ -239,6 +243,31 @@ void api_agent_job_finish(struct fp_req *r);
 void api_agent_job_progress(struct fp_req *r);
 void api_hosts_jobs_list(struct fp_req *r);
 void api_jobs_get(struct fp_req *r);
+/* Orchestration (api_baselines.c, api_changes.c, api_rollouts.c; docs/orchestration.md). */
+void api_baselines_list(struct fp_req *r);
+void api_baselines_create(struct fp_req *r);
+void api_baselines_get(struct fp_req *r);
+void api_baselines_put(struct fp_req *r);
+void api_baselines_delete(struct fp_req *r);
+void api_windows_list(struct fp_req *r);
+void api_windows_create(struct fp_req *r);
+void api_windows_get(struct fp_req *r);
+void api_windows_put(struct fp_req *r);
+void api_windows_delete(struct fp_req *r);
+void api_windows_next(struct fp_req *r);
+void api_hosts_baseline(struct fp_req *r);
+void api_changes_list(struct fp_req *r);
+void api_changes_create(struct fp_req *r);
+void api_changes_get(struct fp_req *r);
+void api_changes_submit(struct fp_req *r);
+void api_changes_approve(struct fp_req *r);
+void api_changes_reject(struct fp_req *r);
+void api_changes_review(struct fp_req *r);
+void api_changes_plan(struct fp_req *r);
+void api_changes_rollout(struct fp_req *r);
+void api_changes_pause(struct fp_req *r);
+void api_changes_resume(struct fp_req *r);
+void api_changes_cancel(struct fp_req *r);
 
 /* The host of the path if the caller has role on its account; answers 404/403 otherwise. */
 bool req_path_host(struct fp_req *r, bool write, enum fp_role role, struct fp_host_rec *h);

@@ -905,6 +905,10 @@ static void host_row(struct fp_tx *tx, sqlite3_stmt *st, struct fp_host_rec *h)
         h->instance_id = sq_col_str0(tx, st, 31);
         h->regress_boot = sq_col_str0(tx, st, 32);
         h->cloned_from = sq_col_str0(tx, st, 33);
+        /* A host that needs catch-up is not compliant, whatever its last inventory said
+         * (docs/orchestration.md "Catch-up"); the list filter below agrees. */
+        if (h->counts.compliance == FP_COMPL_COMPLIANT && strcmp(h->catchup_json, "[]"))
+                h->counts.compliance = FP_COMPL_NONCOMPLIANT;
 }
 
 static enum fp_err host_one(struct fp_tx *tx, sqlite3_stmt *st, struct fp_host_rec *out,
@@ -1207,7 +1211,11 @@ static enum fp_err host_list(struct fp_tx *tx, const struct fp_host_filter *f, f
         if (err == FP_OK && f->seen_after > 0)
                 err = fp_buf_addf(&q, " AND h.last_seen >= %lld", (long long)f->seen_after);
         if (err == FP_OK && f->compliance >= 0)
-                err = fp_buf_addf(&q, " AND h.compliance = %d", f->compliance);
+                err = fp_buf_addf(&q,
+                                  " AND (CASE WHEN h.compliance = %d AND h.catchup != '[]'"
+                                  " THEN %d ELSE h.compliance END) = %d",
+                                  (int)FP_COMPL_COMPLIANT, (int)FP_COMPL_NONCOMPLIANT,
+                                  f->compliance);
         if (err == FP_OK && f->catchup)
                 err = fp_buf_addstr(&q, f->catchup == 1 ? " AND h.catchup <> '[]'"
                                                         : " AND h.catchup = '[]'");
