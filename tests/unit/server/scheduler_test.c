@@ -52,7 +52,7 @@ static void add_host(struct fp_tx *tx, const char *id, const char *tags, int64_t
             "\"source\":\"hello\",\"source_version\":\"1.0\"}],"
             "\"updates\":[{\"name\":\"hello\",\"arch\":\"amd64\",\"installed\":\"1.0\","
             "\"candidate\":\"1.1\",\"origin\":\"Debian\",\"security\":false}]}";
-        struct fp_host_counts c = {0};
+        struct fp_host_counts c = {.compliance = FP_COMPL_COMPLIANT};
         CHECK_INT_EQ(fp_store_host_set_inventory(tx, id, "debian", "bookworm", "h", inv, &c, seen,
                                                  NULL),
                      FP_OK);
@@ -325,6 +325,55 @@ static void window_withdraw_and_offline(void)
         CHECK_STR_EQ(status_of("c000000000000003"), "done");
 }
 
+/* A host marked for catch-up whose baseline says "immediate" with a hand-back hook: its
+ * approved updates are installed at the next tick, then the hook runs, once per episode. */
+static void catchup_run(void)
+{
+        const char *h = "e000000000000001";
+        int64_t now = T0 + 900000;
+        struct fp_tx *tx = begin(true);
+        add_host(tx, h, "{\"env\":\"prod\"}", now);
+        struct fp_doc_rec b = {
+            .kind = FP_DOC_BASELINE,
+            .account = "prod",
+            .name = "base",
+            .document = "{\"name\":\"base\",\"account\":\"prod\",\"family\":\"deb\","
+                        "\"selector\":{\"env\":\"prod\"},\"rules\":[{\"classification\":"
+                        "[\"security\",\"bugfix\",\"other\"],\"after_days\":0}],"
+                        "\"catchup\":{\"policy\":\"immediate\",\"handback_hook\":\"rejoin\"}}",
+            .created = 1,
+            .updated = 1};
+        CHECK_INT_EQ(fp_store_doc_put(tx, &b, true, NULL), FP_OK);
+        CHECK_INT_EQ(fp_store_host_set_catchup(tx, h, "[\"offline\"]", now - 10, NULL), FP_OK);
+        commit(tx);
+        tick(now, "A");
+        struct jobs_ctx j = jobs_of(h);
+        CHECK_INT_EQ(j.install, 1);
+        CHECK_INT_EQ(j.hook, 0);
+        tick(now + 1, "A"); /* still patching: nothing new */
+        CHECK_INT_EQ(jobs_of(h).install, 1);
+        finish(h, true, now + 2);
+        tick(now + 3, "A");
+        j = jobs_of(h);
+        CHECK_INT_EQ(j.hook, 1);
+        CHECK_STR_EQ(j.last_type, "hook");
+        finish(h, true, now + 4);
+        tick(now + 5, "A");
+        tx = begin(false);
+        struct fp_catchup_rec run;
+        CHECK_INT_EQ(fp_store_catchup_get(tx, h, &run, NULL), FP_OK);
+        CHECK_STR_EQ(run.state, "done");
+        fp_tx_rollback(tx);
+        tick(now + 6, "A"); /* same episode: never again */
+        CHECK_INT_EQ(jobs_of(h).install, 1);
+        /* the host is not compliant while it is marked */
+        tx = begin(false);
+        struct fp_host_rec hr;
+        CHECK_INT_EQ(fp_store_host_get(tx, h, &hr, NULL), FP_OK);
+        CHECK_INT_EQ(hr.counts.compliance, FP_COMPL_NONCOMPLIANT);
+        fp_tx_rollback(tx);
+}
+
 int main(void)
 {
         snprintf(dir, sizeof(dir), "/tmp/fp-sched-XXXXXX");
@@ -349,6 +398,7 @@ int main(void)
         waves_halt_resume();
         lease();
         window_withdraw_and_offline();
+        catchup_run();
         fp_longpoll_free(srv.longpoll);
         fp_findings_engine_close(srv.findings);
         fp_store_close(srv.store);
