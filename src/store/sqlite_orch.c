@@ -95,7 +95,7 @@ enum fp_err sq_orch_doc_put(struct fp_tx *tx, const struct fp_doc_rec *d, bool c
             "INSERT INTO documents (" DOC_COLS ") VALUES (?,?,?,?,?,?,?)"
             " ON CONFLICT (kind, account, name) DO UPDATE SET document = excluded.document,"
             " updated = excluded.updated";
-        sqlite3_stmt *st = sq_stmt(tx, create ? ins : up, true, "isssssi", (int64_t)d->kind,
+        sqlite3_stmt *st = sq_stmt(tx, create ? ins : up, true, "issssii", (int64_t)d->kind,
                                    d->account, d->name, d->document,
                                    d->created_by ? d->created_by : "", d->created, d->updated);
         if (create)
