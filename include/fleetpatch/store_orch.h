@@ -16,7 +16,8 @@
 struct fp_tx;
 
 /* ---- named documents ---- */
-enum fp_doc_kind { FP_DOC_BASELINE = 1, FP_DOC_WINDOW = 2 };
+/* REPLACEMENT: an immutable group's replacement for a change request, named "CR.GROUP". */
+enum fp_doc_kind { FP_DOC_BASELINE = 1, FP_DOC_WINDOW = 2, FP_DOC_REPLACEMENT = 3 };
 struct fp_doc_rec {
         enum fp_doc_kind kind;
         const char *account, *name, *document, *created_by;

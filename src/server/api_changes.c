@@ -74,6 +74,10 @@ static json_t *cr_json(struct fp_tx *tx, const struct fp_cr_rec *c, long require
         struct fp_rollout_rec ro;
         struct fp_diag d2;
         fp_diag_clear(&d2);
+        json_t *repl = *err == FP_OK ? fp_replace_status(tx, c->id, &d2) : NULL;
+        if (json_array_size(repl))
+                json_object_set(o, "replacements", repl);
+        json_decref(repl);
         if (*err == FP_OK && fp_store_rollout_get(tx, c->id, &ro, &d2) == FP_OK)
                 json_object_set_new(o, "rollout",
                                     json_pack("{s:s, s:I, s:I, s:I}", "status", ro.status, "wave",
@@ -211,8 +215,9 @@ static bool check_targets(struct fp_req *r, const json_t *t)
 /* Freeze the approved updates of each target host; counts what froze and why hosts were
  * skipped. */
 static enum fp_err freeze(struct fp_req *r, const char *cr_id, const struct fp_baseline *b,
-                          struct target_ctx *t, json_t *skipped, int64_t *updates, bool *urgent,
-                          const char ***frozen, size_t *nfrozen, struct fp_diag *diag)
+                          struct target_ctx *t, json_t *skipped, json_t *groups, int64_t *updates,
+                          bool *urgent, const char ***frozen, size_t *nfrozen,
+                          struct fp_diag *diag)
 {
         *updates = 0;
         *urgent = false;
@@ -244,12 +249,44 @@ static enum fp_err freeze(struct fp_req *r, const char *cr_id, const struct fp_b
                                                "the baseline is for another OS family"));
                         continue;
                 }
+                /* An immutable group's host is replaced from a rebuilt image, never patched:
+                 * its approved updates go into the group's image request. */
+                char group[256];
+                json_t *g = NULL;
+                if (fp_orch_host_immutable(&h, group)) {
+                        if (!fp_valid_ident(group)) {
+                                json_decref(ups);
+                                json_array_append_new(
+                                    skipped, json_pack("{s:s, s:s}", "host", h.id, "reason",
+                                                       "its immutable group name is not an "
+                                                       "identifier"));
+                                continue;
+                        }
+                        g = json_object_get(groups, group);
+                        if (!g) {
+                                g = json_pack("{s:[], s:{}}", "hosts", "updates");
+                                json_object_set_new(groups, group, g);
+                        }
+                        json_array_append_new(json_object_get(g, "hosts"), json_string(h.id));
+                }
                 size_t k, mine = 0;
                 json_t *u;
                 json_array_foreach(ups, k, u)
                 {
                         if (!json_is_true(json_object_get(u, "approved")))
                                 continue;
+                        if (g) {
+                                char key[600];
+                                snprintf(key, sizeof(key), "%s/%s",
+                                         json_string_value(json_object_get(u, "name")),
+                                         json_string_value(json_object_get(u, "arch")));
+                                json_object_set(json_object_get(g, "updates"), key,
+                                                json_object_get(u, "candidate"));
+                                const char *sv = json_string_value(json_object_get(u, "severity"));
+                                *urgent |= json_is_true(json_object_get(u, "kev")) ||
+                                           (sv && !strcmp(sv, "critical"));
+                                continue;
+                        }
                         struct fp_cr_update cu = {
                             .cr = cr_id,
                             .host = h.id,
@@ -267,6 +304,8 @@ static enum fp_err freeze(struct fp_req *r, const char *cr_id, const struct fp_b
                 json_decref(ups);
                 if (err != FP_OK)
                         return err;
+                if (g)
+                        continue;
                 if (mine) {
                         (*frozen)[(*nfrozen)++] = t->ids[i];
                         *updates += (int64_t)mine;
@@ -407,9 +446,36 @@ void api_changes_create(struct fp_req *r)
                               .updated = r->now};
         if (err == FP_OK)
                 err = doc_text ? fp_store_cr_create(tx, &c, &diag) : FP_ENOMEM;
+        json_t *groups = json_object();
         if (err == FP_OK)
-                err = freeze(r, id, b, &t, skipped, &nupdates, &urgent, &frozen, &nfrozen, &diag);
-        if (err == FP_OK && nupdates == 0) {
+                err = freeze(r, id, b, &t, skipped, groups, &nupdates, &urgent, &frozen, &nfrozen,
+                             &diag);
+        /* Each immutable group with something approved becomes a replacement request. */
+        size_t ngroups = 0;
+        const char *gname;
+        json_t *g;
+        json_object_foreach(groups, gname, g)
+        {
+                if (err != FP_OK || !json_object_size(json_object_get(g, "updates")))
+                        continue;
+                json_t *list = json_array();
+                const char *key;
+                json_t *ver;
+                json_object_foreach(json_object_get(g, "updates"), key, ver)
+                {
+                        const char *slash = strrchr(key, '/');
+                        json_array_append_new(
+                            list, json_pack("{s:s%, s:s, s:O}", "name", key,
+                                            (size_t)(slash ? slash - key : 0), "arch",
+                                            slash ? slash + 1 : "", "version", ver));
+                }
+                err = fp_replace_record(tx, id, account, gname, json_object_get(g, "hosts"), list,
+                                        r->now, &diag);
+                json_decref(list);
+                ngroups++;
+        }
+        json_decref(groups);
+        if (err == FP_OK && nupdates == 0 && ngroups == 0) {
                 free(doc_text);
                 req_error(r, 409, "nothing_to_do", NULL,
                           "baseline '%s' approves no pending update on the %zu targeted host(s)",
@@ -424,7 +490,7 @@ void api_changes_create(struct fp_req *r)
         }
         /* The plan is checked now, before anyone approves it. */
         struct fp_orch_rollout o;
-        if (err == FP_OK) {
+        if (err == FP_OK && nfrozen) {
                 err = fp_orch_rollout_build(tx, &c, frozen, nfrozen, r->now, &o, &diag);
                 fp_orch_rollout_free(&o);
                 if (err == FP_EINVAL || err == FP_EPARSE) {

@@ -14,7 +14,8 @@
 static const char *const reasons[] = {"not-found", "locked",      "held",       "untrusted",
                                       "disk-full", "removals",    "downgrades", "conflict",
                                       "script",    "interrupted", "verify",     "hook",
-                                      "reboot",    "invalid",     "other",      NULL};
+                                      "reboot",    "invalid",     "blocked",    "other",
+                                      NULL};
 static const char *const verdicts[] = {"verified", "mismatch", "not-run", NULL};
 static const char *const rollbacks[] = {"available", "partial", "none", NULL};
 static const char *const actions[] = {"install",   "upgrade", "downgrade",

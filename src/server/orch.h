@@ -109,6 +109,25 @@ enum fp_err fp_orch_rollout_build(struct fp_tx *tx, const struct fp_cr_rec *cr,
                                   const char *const *hosts, size_t nhosts, int64_t now,
                                   struct fp_orch_rollout *out, struct fp_diag *diag);
 
+/* ---- immutable groups (replace.c) ---- */
+#define FP_IMMUTABLE_TAG "immutable" /* its value names the group */
+#define FP_REPLACES_TAG "replaces"   /* replacement hosts carry the change request's id */
+/* Is the host in an immutable group? group receives its name. */
+bool fp_orch_host_immutable(const struct fp_host_rec *h, char group[256]);
+/* Record a group's replacement for a change request (hosts to retire, approved updates). */
+enum fp_err fp_replace_record(struct fp_tx *tx, const char *cr, const char *account,
+                              const char *group, json_t *hosts, json_t *updates, int64_t now,
+                              struct fp_diag *diag);
+/* The replacements of a change request with their progress (a JSON array), NULL on error. */
+json_t *fp_replace_status(struct fp_tx *tx, const char *cr, struct fp_diag *diag);
+/* Has the change request a replacement that is neither done nor failed? */
+bool fp_replace_pending(struct fp_tx *tx, const char *cr);
+/* "t=TS,v1=HEX": HMAC-SHA256 of "TS.BODY" (what a receiver recomputes). */
+bool fp_webhook_sign(const unsigned char *key, size_t keylen, int64_t ts, const char *body,
+                     char out[128]);
+/* Send due webhooks (outside transactions) and track replacements; part of each tick. */
+enum fp_err fp_replace_tick(struct fp_server *srv, int64_t now, struct fp_diag *diag);
+
 /* ---- the scheduler (scheduler.c) ---- */
 struct fp_scheduler;
 /* Hosts whose long-poll is woken once the tick's transactions are committed. */

@@ -379,6 +379,10 @@ enum fp_err fp_orch_rollout_create(struct fp_tx *tx, const struct fp_cr_rec *cr,
         const char **ids = NULL;
         size_t n = 0;
         enum fp_err err = fp_orch_cr_hosts(tx, cr->id, &ids, &n, diag);
+        if (err == FP_OK && n == 0) { /* only immutable groups: replaced, not patched */
+                free(ids);
+                return FP_OK;
+        }
         struct fp_orch_rollout o;
         memset(&o, 0, sizeof(o));
         if (err == FP_OK)

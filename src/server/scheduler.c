@@ -370,6 +370,9 @@ static enum fp_err sync_cr(struct fp_tx *tx, const char *cr_id, enum fp_ro_statu
         if (err != FP_OK)
                 return err;
         const char *want = cr_state_of(s);
+        /* done only when the immutable groups' replacements are over too */
+        if (!strcmp(want, "done") && fp_replace_pending(tx, cr_id))
+                want = "running";
         if (!strcmp(cr.state, want))
                 return FP_OK;
         return fp_store_cr_set_state(tx, cr_id, want, cr.review_pending, NULL, now, diag);
@@ -518,6 +521,8 @@ enum fp_err fp_scheduler_tick(struct fp_server *srv, const char *holder, int64_t
         }
         if (err == FP_OK)
                 err = fp_catchup_runs_tick(srv, now, &wake, diag);
+        if (err == FP_OK)
+                err = fp_replace_tick(srv, now, diag);
         for (size_t i = 0; i < wake.n; i++)
                 fp_longpoll_wake(srv->longpoll, wake.ids[i]);
         free(wake.ids);

@@ -30,6 +30,8 @@ struct fp_srv_config {
         char tls_cert[700];
         char tls_key[700];
         char tls_names[512];
+        char image_webhook_url[700];
+        char image_webhook_secret_file[700];
         long threads;
         long checkin_interval;
         long catchup_after; /* 0 = 3 x checkin_interval (fp_srv_catchup_after) */

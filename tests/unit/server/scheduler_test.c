@@ -302,8 +302,10 @@ static void window_withdraw_and_offline(void)
         int64_t day = local - (local % 86400 + 86400) % 86400;
         int64_t open = fp_tz_to_utc(ktm, day + 86400 + 2 * 3600, NULL);
         fp_tz_free(ktm);
+        seen(hosts[0], open - 60);
         tick(open - 60, "A");
         CHECK_INT_EQ(jobs_of(hosts[0]).install, 0); /* not open yet */
+        CHECK_STR_EQ(state_of("c000000000000003", hosts[0]), "pending");
         seen(hosts[0], open + 10);
         tick(open + 10, "A");
         CHECK_INT_EQ(jobs_of(hosts[0]).install, 1);
