@@ -33,6 +33,10 @@ struct fp_job_pkg {
         const char *name, *arch, *version; /* arch may be NULL */
 };
 
+/* Name patterns of "blocked" (install, upgrade-approved): at most this many, each at most
+ * FP_MAX_NAME_LEN bytes. */
+#define FP_MAX_JOB_BLOCKED 256
+
 struct fp_job_params {
         enum fp_job_type type;
         bool refresh;                  /* scan (default true) */
@@ -43,6 +47,9 @@ struct fp_job_params {
         const char *rollback_job;      /* rollback {"job": id}: 16 hex */
         bool force;                    /* reboot */
         const char *hook;              /* hook: [a-z0-9][a-z0-9-]{0,31} */
+        const char **blocked;          /* install, upgrade-approved: name patterns (* and ?) the
+                                        * plan must not install or upgrade as a dependency */
+        size_t blocked_count;
         struct fp_arena arena;         /* owns pkgs and every string */
 };
 
@@ -64,5 +71,10 @@ void fp_job_params_release(struct fp_job_params *p);
  * accepted too), RPM: printable, no whitespace or '/', not starting with '-'. */
 bool fp_job_pkg_name_ok(const char *family, const char *name);
 bool fp_job_hook_name_ok(const char *name);
+/* A "blocked" pattern: a package name of the family in which * and ? may stand for characters
+ * (fnmatch without brackets, backslashes or FNM_PERIOD); no "=". */
+bool fp_job_blocked_pattern_ok(const char *family, const char *pattern);
+/* The first of p's blocked patterns that matches name (fnmatch as above), else NULL. */
+const char *fp_job_blocked_match(const struct fp_job_params *p, const char *name);
 
 #endif

@@ -4,6 +4,7 @@
  * every member is known, typed and bounded, or the whole params object is refused with the
  * JSON path of the first bad value in diag->field.
  */
+#include <fnmatch.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -139,6 +140,27 @@ bool fp_job_hook_name_ok(const char *name)
                 if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-'))
                         return false;
         return true;
+}
+
+bool fp_job_blocked_pattern_ok(const char *family, const char *pattern)
+{
+        size_t len = pattern ? strlen(pattern) : 0;
+        char probe[FP_MAX_NAME_LEN + 1];
+
+        if (len == 0 || len > FP_MAX_NAME_LEN || strpbrk(pattern, "[]\\="))
+                return false;
+        /* the wildcards stand for name characters: check the name rule with them as 'a' */
+        for (size_t i = 0; i <= len; i++)
+                probe[i] = pattern[i] == '*' || pattern[i] == '?' ? 'a' : pattern[i];
+        return fp_job_pkg_name_ok(family, probe);
+}
+
+const char *fp_job_blocked_match(const struct fp_job_params *p, const char *name)
+{
+        for (size_t i = 0; name && i < p->blocked_count; i++)
+                if (fnmatch(p->blocked[i], name, FNM_NOESCAPE) == 0)
+                        return p->blocked[i];
+        return NULL;
 }
 
 /* An RPM EVR as rpm itself would write it: a numeric epoch, version and release of rpm's
@@ -334,6 +356,45 @@ static enum fp_err parse_packages(const json_t *arr, const char *family, struct 
         return err;
 }
 
+/* ---- blocked ---------------------------------------------------------------------------- */
+
+static enum fp_err parse_blocked(const json_t *arr, const char *family, struct fp_job_params *out,
+                                 struct fp_diag *diag)
+{
+        char path[FP_DIAG_FIELD_MAX];
+        if (!json_is_array(arr))
+                return fp_wire_bad(diag, FP_EPARSE, "params.blocked", "expected an array, got %s",
+                                   fp_wire_type_name(arr));
+        size_t n = json_array_size(arr);
+        if (n > FP_MAX_JOB_BLOCKED)
+                return fp_wire_bad(diag, FP_ELIMIT, "params.blocked",
+                                   "%zu patterns exceed the limit of %d", n, FP_MAX_JOB_BLOCKED);
+        out->blocked = fp_arena_alloc(&out->arena, (n ? n : 1) * sizeof(*out->blocked));
+        if (!out->blocked)
+                return fp_wire_bad(diag, FP_ENOMEM, "params.blocked", "out of memory");
+        for (size_t i = 0; i < n; i++) {
+                snprintf(path, sizeof(path), "params.blocked[%zu]", i);
+                const char *s = NULL;
+                enum fp_err err =
+                    get_str(json_array_get(arr, i), path, FP_MAX_NAME_LEN, &out->arena, &s, diag);
+                if (err != FP_OK)
+                        return err;
+                if (!fp_job_blocked_pattern_ok(family, s))
+                        return fp_wire_bad(diag, FP_EPARSE, path,
+                                           "not a %s package name pattern (* and ? only)",
+                                           is_deb(family) ? "Debian" : "valid");
+                for (size_t j = 0; j < i; j++)
+                        if (strcmp(out->blocked[j], s) == 0)
+                                return fp_wire_bad(diag, FP_EPARSE, path,
+                                                   "pattern %s named twice (also "
+                                                   "params.blocked[%zu])",
+                                                   s, j);
+                out->blocked[i] = s;
+                out->blocked_count = i + 1;
+        }
+        return FP_OK;
+}
+
 /* ---- params ----------------------------------------------------------------------------- */
 
 enum member {
@@ -346,6 +407,7 @@ enum member {
         M_JOB,
         M_FORCE,
         M_NAME,
+        M_BLOCKED,
         M__COUNT
 };
 static const char *const member_names[M__COUNT] = {
@@ -358,6 +420,7 @@ static const char *const member_names[M__COUNT] = {
     [M_JOB] = "job",
     [M_FORCE] = "force",
     [M_NAME] = "name",
+    [M_BLOCKED] = "blocked",
 };
 
 /* The members each type takes (bit per enum member). A rollback takes allow_* too: a rollback
@@ -371,7 +434,7 @@ static unsigned allowed_members(enum fp_job_type t)
                 return 1u << M_REFRESH;
         case FP_JOBT_INSTALL:
         case FP_JOBT_UPGRADE_APPROVED:
-                return txn;
+                return txn | 1u << M_BLOCKED;
         case FP_JOBT_ROLLBACK:
                 return txn | 1u << M_JOB;
         case FP_JOBT_REBOOT:
@@ -432,6 +495,8 @@ static enum fp_err parse_member(enum member m, const json_t *v, const char *path
                         return fp_wire_bad(diag, FP_EPARSE, path,
                                            "not a hook name ([a-z0-9][a-z0-9-]*)");
                 return FP_OK;
+        case M_BLOCKED:
+                return parse_blocked(v, family, out, diag);
         case M__COUNT:
                 break;
         }
@@ -567,6 +632,13 @@ json_t *fp_job_params_build(const struct fp_job_params *p)
                      set(o, "allow_downgrade", json_boolean(p->allow_downgrade)) &&
                      set(o, "simulate", json_boolean(p->simulate)) &&
                      set(o, "reboot", json_string(fp_reboot_policy_name(p->reboot)));
+        /* only when there are some: params of jobs without any stay as they were */
+        if (ok && txn && p->blocked_count > 0) {
+                json_t *arr = json_array();
+                ok = set(o, "blocked", arr);
+                for (size_t i = 0; ok && i < p->blocked_count; i++)
+                        ok = json_array_append_new(arr, json_string(p->blocked[i])) == 0;
+        }
         if (!ok) {
                 json_decref(o);
                 return NULL;

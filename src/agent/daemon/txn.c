@@ -6,6 +6,7 @@
 #include <sys/utsname.h>
 #include <time.h>
 
+#include "agent/daemon/blocked.h"
 #include "agent/daemon/hooks.h"
 #include "agent/daemon/journal.h"
 #include "agent/daemon/reboot.h"
@@ -521,6 +522,18 @@ static json_t *transaction(struct run *r, const struct fp_job_params *p,
                 logf_(r, "plan: %s %s %s -> %s", be_action_name(plan.changes[i].action),
                       plan.changes[i].name, plan.changes[i].from ? plan.changes[i].from : "-",
                       plan.changes[i].to ? plan.changes[i].to : "-");
+        /* a rejected package as a dependency: refused before anything changes, and reported
+         * by a simulation too */
+        const char *pattern;
+        const struct be_change *bc = blocked_change(p, &plan, &pattern);
+        if (bc) {
+                if (p->simulate)
+                        set_result(r, "simulated", json_true());
+                fail(r, "blocked", "the plan would %s %s %s as a dependency: blocked by '%s'",
+                     be_action_name(bc->action), bc->name, bc->to ? bc->to : "", pattern);
+                be_plan_release(&plan);
+                return finish(r);
+        }
         if (p->simulate) {
                 set_result(r, "simulated", json_true());
                 snprintf(r->detail, sizeof(r->detail), "simulated: %zu change(s)", plan.count);

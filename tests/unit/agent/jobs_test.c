@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "agent/daemon/blocked.h"
 #include "agent/daemon/config.h"
 #include "agent/daemon/journal.h"
 #include "agent/daemon/localjob.h"
@@ -539,6 +540,81 @@ static void test_verify(void)
         fp_inventory_release(&after);
 }
 
+/* Blocked dependencies: the check on a plan, then jobs through the fake. */
+static void test_blocked(void)
+{
+        struct fp_job_params p;
+        struct fp_diag d;
+        const char *pat = "x";
+        json_t *v = json_loads("{\"packages\": [{\"name\": \"nginx\", \"version\": \"1.2\"}], "
+                               "\"blocked\": [\"nginx*\", \"libfoo\"]}",
+                               0, NULL);
+        CHECK_INT_EQ(fp_job_params_parse(FP_JOBT_INSTALL, v, "deb", &p, &d), FP_OK);
+        json_decref(v);
+        struct be_change ch[] = {
+            {BE_UPGRADE, "nginx", "amd64", "1.1", "1.2"},          /* requested itself */
+            {BE_REMOVE, "libfoo", "amd64", "2.0", NULL},           /* removals are not checked */
+            {BE_DOWNGRADE, "nginx-full", "amd64", "1.2", "1.1"},   /* nor downgrades */
+            {BE_INSTALL, "libbar", "amd64", NULL, "1.0"},          /* no pattern matches */
+            {BE_INSTALL, "nginx-common", "all", NULL, "1.2"},      /* a blocked dependency */
+            {BE_UPGRADE, "libfoo", "amd64", "2.0", "2.1"},
+        };
+        struct be_plan plan = {.changes = ch, .count = 4};
+        CHECK(blocked_change(&p, &plan, &pat) == NULL);
+        CHECK(pat == NULL);
+        plan.count = 6;
+        const struct be_change *c = blocked_change(&p, &plan, &pat);
+        CHECK(c == &ch[4]);
+        CHECK_STR_EQ(pat, "nginx*");
+        plan.changes = ch + 5;
+        plan.count = 1;
+        c = blocked_change(&p, &plan, &pat);
+        CHECK(c == &ch[5]);
+        CHECK_STR_EQ(pat, "libfoo");
+        plan.count = 0;
+        CHECK(blocked_change(&p, &plan, &pat) == NULL);
+        fp_job_params_release(&p);
+        /* no blocked patterns: nothing is */
+        v = json_loads("{\"packages\": [{\"name\": \"nginx\", \"version\": \"1.2\"}]}", 0, NULL);
+        CHECK_INT_EQ(fp_job_params_parse(FP_JOBT_INSTALL, v, "deb", &p, &d), FP_OK);
+        json_decref(v);
+        plan.changes = ch;
+        plan.count = 6;
+        CHECK(blocked_change(&p, &plan, &pat) == NULL);
+        fp_job_params_release(&p);
+
+        /* end to end: a requested package matching a pattern is not a dependency */
+        sandbox("blocked", HELLO10 ", " LIB20, HELLO10 ", " HELLO11 ", " LIB20, NULL);
+        json_t *rep = run("00000000000000f1", "install",
+                          "{\"packages\": [{\"name\": \"hello-fp\", \"version\": \"1.1\"}], "
+                          "\"blocked\": [\"hello*\", \"lib*\"]}");
+        CHECK_STR_EQ(status(rep), "succeeded");
+        CHECK_STR_EQ(res_str(rep, "reason"), "");
+        CHECK_STR_EQ(installed("hello-fp"), "1.1");
+        json_decref(rep);
+        /* a removal of a blocked package (allowed) is not blocked either */
+        sandbox("blocked-rm", HELLO10 ", " LIB20,
+                HELLO10 ", " LIB20
+                        ", {\"name\": \"hello-fp\", \"arch\": \"all\", \"version\": \"1.1\", "
+                        "\"removes\": [\"libfoo\"]}",
+                NULL);
+        rep = run("00000000000000f2", "upgrade-approved",
+                  "{\"packages\": [{\"name\": \"hello-fp\", \"version\": \"1.1\"}], "
+                  "\"allow_remove\": true, \"simulate\": true, \"blocked\": [\"libfoo\"]}");
+        CHECK_STR_EQ(status(rep), "succeeded");
+        CHECK(json_is_true(res(rep, "simulated")));
+        CHECK_INT_EQ(json_array_size(res(rep, "plan")), 2);
+        json_decref(rep);
+        /* a malformed pattern refuses the job before anything is planned */
+        rep = run("00000000000000f3", "install",
+                  "{\"packages\": [{\"name\": \"hello-fp\", \"version\": \"1.1\"}], "
+                  "\"blocked\": [\"lib[a-z]*\"]}");
+        CHECK_STR_EQ(status(rep), "failed");
+        CHECK_STR_EQ(res_str(rep, "reason"), "invalid");
+        CHECK_STR_EQ(installed("hello-fp"), "1.0");
+        json_decref(rep);
+}
+
 int main(void)
 {
         snprintf(tmp, sizeof(tmp), "/tmp/fp-jobs-test.XXXXXX");
@@ -557,6 +633,7 @@ int main(void)
         test_verify_mismatch();
         test_resume();
         test_corrupt_journal();
+        test_blocked();
         agent_config_release(&cfg);
         if (fp_test_failures == 0) {
                 char cmd[300];

@@ -352,12 +352,113 @@ static void test_limits(void)
         CHECK(strncmp(f, "params.kkk", 10) == 0 && strlen(f) < FP_DIAG_FIELD_MAX);
 }
 
+/* "blocked": the patterns a baseline rejects as dependencies (install, upgrade-approved). */
+#define PKG "\"packages\": [{\"name\": \"hello-fp\", \"version\": \"1.1\"}]"
+static void test_blocked(void)
+{
+        struct fp_job_params p;
+        struct fp_diag d;
+
+        json_t *v = parse("{" PKG ", \"blocked\": [\"nginx*\", \"lib?ssl\", \"exim4\"]}");
+        CHECK_INT_EQ(fp_job_params_parse(FP_JOBT_UPGRADE_APPROVED, v, "deb", &p, &d), FP_OK);
+        CHECK_INT_EQ(p.blocked_count, 3);
+        CHECK_STR_EQ(p.blocked[0], "nginx*");
+        CHECK_STR_EQ(fp_job_blocked_match(&p, "nginx-common"), "nginx*");
+        CHECK_STR_EQ(fp_job_blocked_match(&p, "nginx"), "nginx*");
+        CHECK_STR_EQ(fp_job_blocked_match(&p, "libessl"), "lib?ssl");
+        CHECK_STR_EQ(fp_job_blocked_match(&p, "exim4"), "exim4");
+        CHECK(fp_job_blocked_match(&p, "exim4-base") == NULL);
+        CHECK(fp_job_blocked_match(&p, "libssl3") == NULL);
+        CHECK(fp_job_blocked_match(&p, "xnginx") == NULL);
+        CHECK(fp_job_blocked_match(&p, NULL) == NULL);
+        /* canonical: kept in order, after the other members */
+        json_t *b = fp_job_params_build(&p);
+        json_t *want = parse("{" PKG ", \"allow_remove\": false, \"allow_downgrade\": false, "
+                             "\"simulate\": false, \"reboot\": \"never\", \"blocked\": [\"nginx*\", "
+                             "\"lib?ssl\", \"exim4\"]}");
+        CHECK(json_equal(b, want));
+        json_decref(want);
+        json_decref(b);
+        fp_job_params_release(&p);
+        json_decref(v);
+
+        /* none, or an empty list: not in the canonical form, nothing matches */
+        v = parse("{" PKG ", \"blocked\": []}");
+        CHECK_INT_EQ(fp_job_params_parse(FP_JOBT_INSTALL, v, "deb", &p, &d), FP_OK);
+        CHECK_INT_EQ(p.blocked_count, 0);
+        CHECK(fp_job_blocked_match(&p, "nginx") == NULL);
+        b = fp_job_params_build(&p);
+        CHECK(json_object_get(b, "blocked") == NULL);
+        json_decref(b);
+        fp_job_params_release(&p);
+        json_decref(v);
+
+        GOOD(FP_JOBT_INSTALL, "deb", "{" PKG ", \"blocked\": [\"*\", \"?\", \"a*b?c\"]}");
+        GOOD(FP_JOBT_INSTALL, "rpm", "{" PKG ", \"blocked\": [\"kernel-*\", \"Foo_Bar*\"]}");
+        GOOD(FP_JOBT_INSTALL, NULL, "{" PKG ", \"blocked\": [\"kernel-*\"]}");
+        /* only transactions that install what was asked: not rollback, scan, ... */
+        BAD(FP_JOBT_ROLLBACK, "deb", "{" PKG ", \"blocked\": [\"x\"]}", FP_EPARSE,
+            "params.blocked");
+        BAD(FP_JOBT_SCAN, "deb", "{\"blocked\": [\"x\"]}", FP_EPARSE, "params.blocked");
+        BAD(FP_JOBT_INSTALL, "deb", "{" PKG ", \"blocked\": \"nginx*\"}", FP_EPARSE,
+            "params.blocked");
+        BAD(FP_JOBT_INSTALL, "deb", "{" PKG ", \"blocked\": [\"x\", 1]}", FP_EPARSE,
+            "params.blocked[1]");
+        BAD(FP_JOBT_INSTALL, "deb", "{" PKG ", \"blocked\": [\"\"]}", FP_EPARSE,
+            "params.blocked[0]");
+        BAD(FP_JOBT_INSTALL, "deb", "{" PKG ", \"blocked\": [\"ngin[x]\"]}", FP_EPARSE,
+            "params.blocked[0]");
+        BAD(FP_JOBT_INSTALL, "rpm", "{" PKG ", \"blocked\": [\"a\\\\*\"]}", FP_EPARSE,
+            "params.blocked[0]");
+        BAD(FP_JOBT_INSTALL, "deb", "{" PKG ", \"blocked\": [\"openssl=3.0\"]}", FP_EPARSE,
+            "params.blocked[0]");
+        BAD(FP_JOBT_INSTALL, "deb", "{" PKG ", \"blocked\": [\"Nginx*\"]}", FP_EPARSE,
+            "params.blocked[0]");
+        BAD(FP_JOBT_INSTALL, "deb", "{" PKG ", \"blocked\": [\"-x*\"]}", FP_EPARSE,
+            "params.blocked[0]");
+        BAD(FP_JOBT_INSTALL, "rpm", "{" PKG ", \"blocked\": [\"a b\"]}", FP_EPARSE,
+            "params.blocked[0]");
+        BAD(FP_JOBT_INSTALL, "rpm", "{" PKG ", \"blocked\": [\"a\\u0001\"]}", FP_EPARSE,
+            "params.blocked[0]");
+        BAD(FP_JOBT_INSTALL, "deb", "{" PKG ", \"blocked\": [\"a*\", \"b\", \"a*\"]}", FP_EPARSE,
+            "params.blocked[2]");
+        CHECK(fp_job_blocked_pattern_ok("deb", "lib*"));
+        CHECK(!fp_job_blocked_pattern_ok("deb", NULL));
+        CHECK(!fp_job_blocked_pattern_ok("rpm", "/usr/*"));
+
+        /* limits: the count and the pattern length */
+        for (size_t n = FP_MAX_JOB_BLOCKED; n <= FP_MAX_JOB_BLOCKED + 1; n++) {
+                struct fp_buf t;
+                fp_buf_init(&t, 1 << 20);
+                fp_buf_addstr(&t, "{" PKG ", \"blocked\": [");
+                for (size_t i = 0; i < n; i++)
+                        fp_buf_addf(&t, "%s\"p%zu*\"", i ? ", " : "", i);
+                fp_buf_addstr(&t, "]}");
+                if (n == FP_MAX_JOB_BLOCKED)
+                        GOOD(FP_JOBT_INSTALL, "deb", fp_buf_str(&t));
+                else
+                        BAD(FP_JOBT_INSTALL, "deb", fp_buf_str(&t), FP_ELIMIT, "params.blocked");
+                fp_buf_release(&t);
+        }
+        for (size_t len = FP_MAX_NAME_LEN; len <= FP_MAX_NAME_LEN + 1; len++) {
+                char text[FP_MAX_NAME_LEN + 200];
+                int n = snprintf(text, sizeof(text), "{" PKG ", \"blocked\": [\"");
+                memset(text + n, 'b', len - 1);
+                snprintf(text + n + len - 1, sizeof(text) - (size_t)n - len + 1, "*\"]}");
+                if (len == FP_MAX_NAME_LEN)
+                        GOOD(FP_JOBT_INSTALL, "rpm", text);
+                else
+                        BAD(FP_JOBT_INSTALL, "rpm", text, FP_ELIMIT, "params.blocked[0]");
+        }
+}
+
 int main(void)
 {
         test_types();
         test_defaults();
         test_shapes();
         test_limits();
+        test_blocked();
         printf("%lu checks, %lu failures\n", fp_test_checks, fp_test_failures);
         return fp_test_failures ? 1 : 0;
 }
