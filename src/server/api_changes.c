@@ -215,8 +215,8 @@ static bool check_targets(struct fp_req *r, const json_t *t)
 /* Freeze the approved updates of each target host; counts what froze and why hosts were
  * skipped. */
 static enum fp_err freeze(struct fp_req *r, const char *cr_id, const struct fp_baseline *b,
-                          struct target_ctx *t, json_t *skipped, json_t *groups, int64_t *updates,
-                          bool *urgent, const char ***frozen, size_t *nfrozen,
+                          struct target_ctx *t, json_t *skipped, json_t *groups, int64_t max_age,
+                          int64_t *updates, bool *urgent, const char ***frozen, size_t *nfrozen,
                           struct fp_diag *diag)
 {
         *updates = 0;
@@ -268,6 +268,10 @@ static enum fp_err freeze(struct fp_req *r, const char *cr_id, const struct fp_b
                                 json_object_set_new(groups, group, g);
                         }
                         json_array_append_new(json_object_get(g, "hosts"), json_string(h.id));
+                        /* lifecycle rule: an instance older than max_age is replaced even
+                         * with nothing to patch */
+                        if (max_age && h.created < r->now - max_age)
+                                json_object_set_new(g, "aged", json_true());
                 }
                 size_t k, mine = 0;
                 json_t *u;
@@ -322,7 +326,7 @@ void api_changes_create(struct fp_req *r)
 {
         static const char *const allowed[] = {"account",  "title",     "baseline",    "targets",
                                               "window",   "risk",      "emergency",   "rollout",
-                                              "description", NULL};
+                                              "description", "max_host_age_days", NULL};
         const char *account = NULL, *title = NULL, *baseline = NULL, *window = NULL,
                    *risk = "medium", *description = "";
         if (!req_members(r, r->json, NULL, allowed) ||
@@ -331,6 +335,9 @@ void api_changes_create(struct fp_req *r)
             !req_str(r, r->json, "baseline", true, FP_MAX_IDENT, &baseline) ||
             !req_str(r, r->json, "risk", false, 16, &risk) ||
             !req_str(r, r->json, "description", false, FP_MAX_CR_COMMENT, &description))
+                return;
+        int64_t max_age_days = 0;
+        if (!req_int(r, r->json, "max_host_age_days", false, 0, 3650, &max_age_days))
                 return;
         const json_t *wj = json_object_get(r->json, "window");
         if (wj && !json_is_null(wj) && !req_str(r, r->json, "window", false, FP_MAX_IDENT, &window))
@@ -427,9 +434,10 @@ void api_changes_create(struct fp_req *r)
                 goto out;
         }
         /* The request row first: the frozen set refers to it. */
-        json_t *doc = json_pack("{s:O?, s:o, s:s, s:s}", "targets", targets,
+        json_t *doc = json_pack("{s:O?, s:o, s:s, s:s, s:I}", "targets", targets,
                                 "rollout", fp_json_stored(spec_canon), "risk", risk,
-                                "description", description);
+                                "description", description, "max_host_age_days",
+                                (json_int_t)max_age_days);
         char *doc_text = doc ? json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
         json_decref(doc);
         struct fp_cr_rec c = {.id = id,
@@ -448,7 +456,8 @@ void api_changes_create(struct fp_req *r)
                 err = doc_text ? fp_store_cr_create(tx, &c, &diag) : FP_ENOMEM;
         json_t *groups = json_object();
         if (err == FP_OK)
-                err = freeze(r, id, b, &t, skipped, groups, &nupdates, &urgent, &frozen, &nfrozen,
+                err = freeze(r, id, b, &t, skipped, groups, max_age_days * 86400, &nupdates,
+                             &urgent, &frozen, &nfrozen,
                              &diag);
         /* Each immutable group with something approved becomes a replacement request. */
         size_t ngroups = 0;
@@ -456,7 +465,8 @@ void api_changes_create(struct fp_req *r)
         json_t *g;
         json_object_foreach(groups, gname, g)
         {
-                if (err != FP_OK || !json_object_size(json_object_get(g, "updates")))
+                if (err != FP_OK || (!json_object_size(json_object_get(g, "updates")) &&
+                                     !json_is_true(json_object_get(g, "aged"))))
                         continue;
                 json_t *list = json_array();
                 const char *key;
