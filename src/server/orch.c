@@ -154,8 +154,9 @@ enum fp_err fp_orch_host_baseline(struct fp_tx *tx, const struct fp_host_rec *h,
 
 /* The findings an update fixes: highest severity, KEV, earliest publication. */
 static void fixes_of(const json_t *findings, const struct fp_wire_update *u, enum fp_scheme sch,
-                     int *sev, bool *kev, int64_t *published, bool *fixes)
+                     int *sev, bool *kev, int64_t *published, int64_t *sla_due, bool *fixes)
 {
+        *sla_due = 0;
         *sev = FP_BASELINE_SEV_NONE;
         *kev = false;
         *published = 0;
@@ -184,6 +185,9 @@ static void fixes_of(const json_t *findings, const struct fp_wire_update *u, enu
                 json_int_t p = json_integer_value(json_object_get(f, "published"));
                 if (p > 0 && (*published == 0 || p < *published))
                         *published = p;
+                json_int_t due = json_integer_value(json_object_get(f, "sla_due"));
+                if (due > 0 && (*sla_due == 0 || due < *sla_due))
+                        *sla_due = due;
         }
 }
 
@@ -222,8 +226,8 @@ enum fp_err fp_orch_host_updates(struct fp_server *srv, struct fp_tx *tx,
                         continue;
                 int sev;
                 bool kev, fixes;
-                int64_t published, first = 0;
-                fixes_of(findings, u, sch, &sev, &kev, &published, &fixes);
+                int64_t published, first = 0, sla_due;
+                fixes_of(findings, u, sch, &sev, &kev, &published, &sla_due, &fixes);
                 err = fp_store_first_seen(tx, w.inv.family, u->name, u->arch, u->candidate, now,
                                           &first, diag);
                 if (err != FP_OK)
@@ -247,6 +251,9 @@ enum fp_err fp_orch_host_updates(struct fp_server *srv, struct fp_tx *tx,
                                       fp_baseline_severity_name(sev), "kev", kev, "released",
                                       (json_int_t)facts.released, "released_from",
                                       published ? "advisory" : "first-seen", "approved", ok);
+                /* the SLA deadline of the most urgent finding it fixes (docs/vulns.md) */
+                if (o && sla_due)
+                        json_object_set_new(o, "sla_due", json_integer(sla_due));
                 if (o && explain)
                         json_object_set_new(o, "explain",
                                             json_string(b ? fp_buf_str(&ex) : "no baseline"));
