@@ -3,6 +3,7 @@
 #define FP_CLI_COMMANDS_H
 
 #include <stdbool.h>
+#include <stdio.h>
 
 /*
  * Exit codes shared by all commands (documented in docs/cli.md):
@@ -49,6 +50,16 @@ int cmd_summary(int argc, char **argv);
 int cmd_agents(int argc, char **argv);
 int cmd_accounts(int argc, char **argv);
 int cmd_users(int argc, char **argv);
+/* Orchestration (docs/orchestration.md): baselines.c, windows.c, changes.c (cr, rollout). */
+int cmd_baseline(int argc, char **argv);
+int cmd_windows(int argc, char **argv);
+int cmd_cr(int argc, char **argv);
+int cmd_rollout(int argc, char **argv);
+/* An account's documents, kind "baselines" or "windows": create|update|ls|show|rm with argv
+ * starting at the subcommand's name (baselines.c). */
+int cli_doc_cmd(int argc, char **argv, const char *kind, void (*usage)(FILE *));
+/* A JSON object from FILE, or stdin for "-"; NULL after a message (baselines.c). */
+struct json_t *cli_read_json_arg(const char *file, const char *cmd);
 /* vulns --host HOST_ID: the server's findings of one host (src/cli/updates.c). Remote when a
  * connection option is given, or --host names a host id (16 hex) with only --json besides;
  * otherwise vulns assesses this machine (--host then names it for exceptions). */

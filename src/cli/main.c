@@ -63,6 +63,16 @@ static const struct command commands[] = {
 #ifdef FP_HAVE_CMD_USERS
     {"users", cmd_users, "users and roles: ls | create | grant | revoke"},
 #endif
+#ifdef FP_HAVE_CMD_BASELINES
+    {"baseline", cmd_baseline, "baselines: create | update | ls | show | rm | explain HOST PKG"},
+#endif
+#ifdef FP_HAVE_CMD_WINDOWS
+    {"windows", cmd_windows, "maintenance windows: create | update | ls | show | rm | next"},
+#endif
+#ifdef FP_HAVE_CMD_CHANGES
+    {"cr", cmd_cr, "change requests: create | ls | show | submit | approve | reject | review"},
+    {"rollout", cmd_rollout, "rollouts: plan | show | pause | resume | cancel CR"},
+#endif
 #ifdef FP_HAVE_CMD_VERCMP
     {"vercmp", cmd_vercmp, "compare two versions: vercmp [--scheme deb|rpm|apk] A OP B"},
 #endif
