@@ -336,6 +336,9 @@ static void put_update(const json_t *u)
                 put_text(s, SIZE_MAX);
                 putchar(')');
         }
+        t = (time_t)json_integer_value(json_object_get(u, "sla_due"));
+        if (t > 0 && gmtime_r(&t, &tm) && strftime(when, sizeof(when), "%Y-%m-%d", &tm))
+                printf(", SLA due %s", when);
         putchar('\n');
         const char *ex = json_string_value(json_object_get(u, "explain"));
         while (ex && *ex) {
