@@ -119,6 +119,21 @@ static enum fp_err health_phase(struct fp_server *srv, const char *cr, int64_t n
         enum fp_err err = fp_store_begin(srv->store, false, &tx, diag);
         if (err != FP_OK)
                 return err;
+        /* Most rollouts have no health URL: read only the spec to find out. */
+        struct fp_rollout_rec rec;
+        struct fp_ro_spec spec;
+        bool wanted = false;
+        err = fp_store_rollout_get(tx, cr, &rec, diag);
+        if (err == FP_OK &&
+            fp_ro_spec_parse(rec.spec_json, strlen(rec.spec_json), &spec, diag) == FP_OK) {
+                wanted = spec.health_url[0] != 0;
+                fp_ro_spec_free(&spec);
+        }
+        fp_diag_clear(diag);
+        if (err != FP_OK || !wanted) {
+                fp_tx_rollback(tx);
+                return err;
+        }
         struct fp_orch_rollout o;
         err = fp_orch_rollout_load(tx, cr, now, &o, diag);
         struct {

@@ -268,11 +268,14 @@ enum fp_err sq_orch_cr_update_add(struct fp_tx *tx, const struct fp_cr_update *u
 enum fp_err sq_orch_cr_update_list(struct fp_tx *tx, const char *cr, const char *host,
                                    fp_cr_update_cb cb, void *ctx, struct fp_diag *diag)
 {
-        static const char sel[] = "SELECT cr, host, name, arch, version FROM cr_updates"
-                                  " WHERE cr = ?1 AND (?2 IS NULL OR host = ?2)"
-                                  " ORDER BY host, name, arch";
-        return each_row(tx, sq_stmt(tx, sel, true, "ss", cr, host), update_row, (void *)cb, ctx,
-                        diag, "update set");
+        /* Two statements: "(? IS NULL OR host = ?)" would scan the whole set per host. */
+        static const char all[] = "SELECT cr, host, name, arch, version FROM cr_updates"
+                                  " WHERE cr = ? ORDER BY host, name, arch";
+        static const char one[] = "SELECT cr, host, name, arch, version FROM cr_updates"
+                                  " WHERE cr = ? AND host = ? ORDER BY name, arch";
+        sqlite3_stmt *st = host ? sq_stmt(tx, one, true, "ss", cr, host)
+                                : sq_stmt(tx, all, true, "s", cr);
+        return each_row(tx, st, update_row, (void *)cb, ctx, diag, "update set");
 }
 
 /* ---- rollouts ---- */
