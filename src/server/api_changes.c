@@ -87,27 +87,6 @@ static json_t *cr_json(struct fp_tx *tx, const struct fp_cr_rec *c, long require
         return o;
 }
 
-/* The change request of the path, if the caller has role on its account. */
-static bool path_cr(struct fp_req *r, bool write, enum fp_role role, struct fp_cr_rec *c)
-{
-        struct fp_tx *tx = req_tx(r, write);
-        if (!tx)
-                return false;
-        struct fp_diag diag;
-        fp_diag_clear(&diag);
-        enum fp_err err = fp_store_cr_get(tx, r->params[0], c, &diag);
-        if (err == FP_ENOTFOUND || (err == FP_OK && fp_principal_role(&r->who, c->account) ==
-                                                        FP_ROLE_NONE)) {
-                req_error(r, 404, "not_found", NULL, "no such change request");
-                return false;
-        }
-        if (err != FP_OK) {
-                req_fail(r, err, &diag);
-                return false;
-        }
-        return req_allow(r, c->account, role);
-}
-
 static void answer_cr(struct fp_req *r, const char *id, int status)
 {
         struct fp_cr_rec c;
@@ -580,7 +559,7 @@ void api_changes_list(struct fp_req *r)
 void api_changes_get(struct fp_req *r)
 {
         struct fp_cr_rec c;
-        if (path_cr(r, false, FP_ROLE_VIEWER, &c))
+        if (fp_orch_path_cr(r, false, FP_ROLE_VIEWER, &c))
                 answer_cr(r, c.id, 200);
 }
 
@@ -635,7 +614,7 @@ void api_changes_submit(struct fp_req *r)
 {
         struct fp_cr_rec c;
         const char *comment;
-        if (!comment_of(r, &comment) || !path_cr(r, true, FP_ROLE_OPERATOR, &c))
+        if (!comment_of(r, &comment) || !fp_orch_path_cr(r, true, FP_ROLE_OPERATOR, &c))
                 return;
         if (strcmp(c.author, r->who.user)) {
                 req_error(r, 403, "forbidden", NULL, "only the author (%s) submits a change request",
@@ -677,7 +656,7 @@ static void vote(struct fp_req *r, const char *decision)
 {
         struct fp_cr_rec c;
         const char *comment;
-        if (!comment_of(r, &comment) || !path_cr(r, true, FP_ROLE_APPROVER, &c))
+        if (!comment_of(r, &comment) || !fp_orch_path_cr(r, true, FP_ROLE_APPROVER, &c))
                 return;
         if (!strcmp(c.author, r->who.user)) {
                 req_error(r, 403, "self_approval", NULL,

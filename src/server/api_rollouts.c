@@ -8,26 +8,6 @@
 
 #include "server/orch.h"
 
-static bool load_cr(struct fp_req *r, bool write, enum fp_role role, struct fp_cr_rec *c)
-{
-        struct fp_tx *tx = req_tx(r, write);
-        if (!tx)
-                return false;
-        struct fp_diag diag;
-        fp_diag_clear(&diag);
-        enum fp_err err = fp_store_cr_get(tx, r->params[0], c, &diag);
-        if (err == FP_ENOTFOUND ||
-            (err == FP_OK && fp_principal_role(&r->who, c->account) == FP_ROLE_NONE)) {
-                req_error(r, 404, "not_found", NULL, "no such change request");
-                return false;
-        }
-        if (err != FP_OK) {
-                req_fail(r, err, &diag);
-                return false;
-        }
-        return req_allow(r, c->account, role);
-}
-
 static const char *tz_of(const struct fp_orch_rollout *o, const struct fp_ro_host *h)
 {
         if (!o->has_window)
@@ -123,7 +103,7 @@ static json_t *waves_json(const struct fp_orch_rollout *o, const int64_t *planne
 void api_changes_plan(struct fp_req *r)
 {
         struct fp_cr_rec c;
-        if (!load_cr(r, false, FP_ROLE_VIEWER, &c))
+        if (!fp_orch_path_cr(r, false, FP_ROLE_VIEWER, &c))
                 return;
         struct fp_orch_rollout o;
         struct fp_diag diag;
@@ -191,7 +171,7 @@ void api_changes_plan(struct fp_req *r)
 void api_changes_rollout(struct fp_req *r)
 {
         struct fp_cr_rec c;
-        if (!load_cr(r, false, FP_ROLE_VIEWER, &c))
+        if (!fp_orch_path_cr(r, false, FP_ROLE_VIEWER, &c))
                 return;
         struct fp_orch_rollout o;
         struct fp_diag diag;
@@ -226,7 +206,7 @@ void api_changes_rollout(struct fp_req *r)
 static void control(struct fp_req *r, const char *what)
 {
         struct fp_cr_rec c;
-        if (!load_cr(r, true, FP_ROLE_OPERATOR, &c))
+        if (!fp_orch_path_cr(r, true, FP_ROLE_OPERATOR, &c))
                 return;
         struct fp_diag diag;
         fp_diag_clear(&diag);

@@ -146,16 +146,9 @@ static enum fp_err step(struct fp_server *srv, struct fp_tx *tx, const struct ma
                 return err;
         bool fresh = err == FP_ENOTFOUND || run.since != m->since;
         fp_diag_clear(diag);
-        char family[8] = "";
-        const char *doc = NULL;
-        if (fp_store_host_inventory(tx, h.id, &doc, diag) != FP_OK) {
-                fp_diag_clear(diag);
+        char family[8];
+        if (!fp_orch_host_family(tx, h.id, family)[0])
                 return FP_OK; /* nothing known about the host yet */
-        }
-        json_t *inv = json_loads(doc, 0, NULL);
-        snprintf(family, sizeof(family), "%s",
-                 json_string_value(json_object_get(inv, "family")) ?: "");
-        json_decref(inv);
         struct fp_baseline *b = NULL;
         char why[256];
         err = fp_orch_host_baseline(tx, &h, family, &b, why, diag);

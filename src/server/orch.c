@@ -3,6 +3,7 @@
  * attached baseline, pending updates judged by it, and queueing server-side jobs.
  * The rollout image (load, build, save) is in orch_rollout.c.
  */
+#include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -300,4 +301,86 @@ enum fp_err fp_orch_queue_job(struct fp_tx *tx, const struct fp_host_rec *h, con
         err = fp_store_job_create(tx, &j, diag);
         free(text);
         return err;
+}
+
+/* ---- shared by handlers and the scheduler ---- */
+
+bool fp_orch_path_cr(struct fp_req *r, bool write, enum fp_role role, struct fp_cr_rec *c)
+{
+        struct fp_tx *tx = req_tx(r, write);
+        if (!tx)
+                return false;
+        struct fp_diag diag;
+        fp_diag_clear(&diag);
+        enum fp_err err = fp_store_cr_get(tx, r->params[0], c, &diag);
+        if (err == FP_ENOTFOUND ||
+            (err == FP_OK && fp_principal_role(&r->who, c->account) == FP_ROLE_NONE)) {
+                req_error(r, 404, "not_found", NULL, "no such change request");
+                return false;
+        }
+        if (err != FP_OK) {
+                req_fail(r, err, &diag);
+                return false;
+        }
+        return req_allow(r, c->account, role);
+}
+
+const char *fp_orch_host_family(struct fp_tx *tx, const char *host, char out[8])
+{
+        const char *doc = NULL;
+        struct fp_diag d;
+        fp_diag_clear(&d);
+        out[0] = 0;
+        if (fp_store_host_inventory(tx, host, &doc, &d) != FP_OK)
+                return out;
+        json_t *inv = json_loads(doc, 0, NULL);
+        copy_out(json_string_value(json_object_get(inv, "family")), out, 8);
+        json_decref(inv);
+        return out;
+}
+
+static size_t discard(char *p, size_t size, size_t n, void *ud)
+{
+        (void)p;
+        (void)ud;
+        return size * n;
+}
+
+bool fp_orch_http(const char *url, const char *body, const char *const *headers, long timeout,
+                  char *why, size_t whysz)
+{
+        CURL *c = curl_easy_init();
+        struct curl_slist *h = NULL;
+        bool nomem = !c;
+        for (size_t i = 0; headers && headers[i] && !nomem; i++) {
+                struct curl_slist *n = curl_slist_append(h, headers[i]);
+                nomem = !n;
+                h = n ? n : h;
+        }
+        if (nomem) {
+                curl_slist_free_all(h);
+                if (c)
+                        curl_easy_cleanup(c);
+                snprintf(why, whysz, "out of memory");
+                return false;
+        }
+        curl_easy_setopt(c, CURLOPT_URL, url);
+        if (body)
+                curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+        if (h)
+                curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+        curl_easy_setopt(c, CURLOPT_TIMEOUT, timeout);
+        curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+        curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+        curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
+        CURLcode rc = curl_easy_perform(c);
+        long status = 0;
+        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+        curl_slist_free_all(h);
+        curl_easy_cleanup(c);
+        if (rc != CURLE_OK)
+                snprintf(why, whysz, "%.160s: %s", url, curl_easy_strerror(rc));
+        else if (status < 200 || status > 299)
+                snprintf(why, whysz, "%.160s: HTTP %ld", url, status);
+        return rc == CURLE_OK && status >= 200 && status <= 299;
 }

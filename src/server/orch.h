@@ -64,6 +64,18 @@ enum fp_err fp_orch_queue_job(struct fp_tx *tx, const struct fp_host_rec *h, con
                               enum fp_job_type type, const json_t *params, const char *by,
                               int64_t now, char id[17], struct fp_diag *diag);
 
+/* The change request of the path (params[0]) if the caller has role on its account;
+ * answers 404 (no grant: existence is not leaked), 403 or the store's error otherwise. */
+bool fp_orch_path_cr(struct fp_req *r, bool write, enum fp_role role, struct fp_cr_rec *c);
+/* The OS family ("deb", "rpm") of the host's stored inventory, "" without one. */
+const char *fp_orch_host_family(struct fp_tx *tx, const char *host, char out[8]);
+
+/* One HTTP(S) request from the server (health checks, webhooks): GET when body is NULL,
+ * else POST with the headers (NULL-terminated list, may be NULL). true on a 2xx within
+ * timeout seconds; otherwise why says what happened. */
+bool fp_orch_http(const char *url, const char *body, const char *const *headers, long timeout,
+                  char *why, size_t whysz);
+
 /* ---- a rollout in memory ---- */
 struct fp_orch_rollout {
         struct fp_rollout_rec rec;      /* strings in the transaction's arena */

@@ -5,7 +5,6 @@
  * pipeline (retried each tick until a 2xx), then tracks the replacement: new hosts enrolled
  * with the tags immutable=GROUP and replaces=CR, old hosts decommissioned.
  */
-#include <curl/curl.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -177,13 +176,6 @@ bool fp_webhook_sign(const unsigned char *key, size_t keylen, int64_t ts, const 
         return true;
 }
 
-static size_t discard(char *p, size_t size, size_t n, void *ud)
-{
-        (void)p;
-        (void)ud;
-        return size * n;
-}
-
 /* POST the body; true on a 2xx. why says what went wrong. */
 static bool post_signed(const struct fp_srv_config *cfg, const char *body, int64_t now, char *why,
                         size_t whysz)
@@ -207,34 +199,9 @@ static bool post_signed(const struct fp_srv_config *cfg, const char *body, int64
                 return false;
         }
         snprintf(hdr, sizeof(hdr), "X-Fleetpatch-Signature: %s", sig);
-        CURL *c = curl_easy_init();
-        struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
-        h = curl_slist_append(h, "X-Fleetpatch-Event: image.rebuild");
-        h = curl_slist_append(h, hdr);
-        if (!c || !h) {
-                curl_slist_free_all(h);
-                if (c)
-                        curl_easy_cleanup(c);
-                snprintf(why, whysz, "out of memory");
-                return false;
-        }
-        curl_easy_setopt(c, CURLOPT_URL, cfg->image_webhook_url);
-        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-        curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-        curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
-        curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-        curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-        curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
-        CURLcode rc = curl_easy_perform(c);
-        long status = 0;
-        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-        curl_slist_free_all(h);
-        curl_easy_cleanup(c);
-        if (rc != CURLE_OK)
-                snprintf(why, whysz, "%s", curl_easy_strerror(rc));
-        else if (status < 200 || status > 299)
-                snprintf(why, whysz, "HTTP %ld", status);
-        return rc == CURLE_OK && status >= 200 && status <= 299;
+        const char *const headers[] = {"Content-Type: application/json",
+                                       "X-Fleetpatch-Event: image.rebuild", hdr, NULL};
+        return fp_orch_http(cfg->image_webhook_url, body, headers, 10, why, whysz);
 }
 
 static bool cr_live(struct fp_tx *tx, const char *cr, const char **account)

@@ -6,7 +6,6 @@
  * changed, together, so a crash between two ticks neither forgets a host nor starts one twice.
  * Health checks over HTTP run between transactions (never while holding the writer).
  */
-#include <curl/curl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,13 +27,6 @@ static void wake_add(struct wake_list *w, const char *id)
 }
 
 /* ---- health checks (outside any transaction) ---- */
-
-static size_t discard(char *p, size_t size, size_t n, void *ud)
-{
-        (void)p;
-        (void)ud;
-        return size * n;
-}
 
 /* GET the URL with {hostname} and {host} substituted: 2xx within FP_HEALTH_TIMEOUT is healthy. */
 static bool health_ok(const char *tmpl, const char *host, const char *hostname, char *why,
@@ -64,29 +56,11 @@ static bool health_ok(const char *tmpl, const char *host, const char *hostname, 
                 p += skip;
         }
         url[o] = 0;
-        CURL *c = curl_easy_init();
-        if (!c) {
-                snprintf(why, whysz, "health check: out of memory");
-                return false;
-        }
-        curl_easy_setopt(c, CURLOPT_URL, url);
-        curl_easy_setopt(c, CURLOPT_TIMEOUT, (long)FP_HEALTH_TIMEOUT);
-        curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-        curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-        curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
-        CURLcode rc = curl_easy_perform(c);
-        long status = 0;
-        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-        curl_easy_cleanup(c);
-        if (rc != CURLE_OK) {
-                snprintf(why, whysz, "health check %.160s: %s", url, curl_easy_strerror(rc));
-                return false;
-        }
-        if (status < 200 || status > 299) {
-                snprintf(why, whysz, "health check %.160s: HTTP %ld", url, status);
-                return false;
-        }
-        return true;
+        char msg[224];
+        bool ok = fp_orch_http(url, NULL, NULL, FP_HEALTH_TIMEOUT, msg, sizeof(msg));
+        if (!ok)
+                snprintf(why, whysz, "health check %s", msg);
+        return ok;
 }
 
 /* Results of the health checks of one rollout, by host id. */
@@ -197,20 +171,6 @@ static bool online_cb(void *ctx, const struct fp_host_rec *h)
         return true;
 }
 
-static const char *inventory_family(struct fp_tx *tx, const char *host, char out[8])
-{
-        const char *doc = NULL;
-        struct fp_diag d;
-        fp_diag_clear(&d);
-        out[0] = 0;
-        if (fp_store_host_inventory(tx, host, &doc, &d) != FP_OK)
-                return out;
-        json_t *inv = json_loads(doc, 0, NULL);
-        snprintf(out, 8, "%s", json_string_value(json_object_get(inv, "family")) ?: "");
-        json_decref(inv);
-        return out;
-}
-
 struct pkgs_ctx {
         json_t *arr;
 };
@@ -244,7 +204,7 @@ static enum fp_err start_host(struct fp_tx *tx, struct fp_orch_rollout *o, size_
                 json_object_set_new(params, "blocked", arr);
         }
         char family[8], id[17];
-        inventory_family(tx, r->host, family);
+        fp_orch_host_family(tx, r->host, family);
         if (err == FP_OK)
                 err = fp_orch_queue_job(tx, &h, family, FP_JOBT_INSTALL, params, "scheduler", now,
                                         id, diag);
@@ -269,7 +229,7 @@ static enum fp_err rollback_host(struct fp_tx *tx, struct fp_orch_rollout *o, si
         if (err != FP_OK)
                 return err;
         char family[8], id[17];
-        inventory_family(tx, r->host, family);
+        fp_orch_host_family(tx, r->host, family);
         json_t *params = json_pack("{s:s}", "job", r->job);
         err = fp_orch_queue_job(tx, &h, family, FP_JOBT_ROLLBACK, params, "scheduler", now, id,
                                 diag);
