@@ -73,10 +73,11 @@ struct fp_ro_spec {
         enum fp_ro_catchup catchup;
 };
 
-/* Strict parse of the JSON object text. On error: FP_EPARSE (not JSON / wrong type / bad
- * value), FP_ELIMIT (a named limit), FP_ENOMEM; diag->field is the path ("rollout.waves[2]")
- * and diag->msg says what ("rollout.waves[2]: \"0\" must be at least 1 ..."). *out is zeroed
- * on entry and needs fp_ro_spec_free only after success (freeing after failure is harmless). */
+/* Strict parse of the JSON object text (duplicate members refused). On error: FP_EPARSE (not
+ * JSON / wrong type / bad value), FP_ELIMIT (a named limit), FP_ENOMEM; diag->field is the path
+ * ("rollout.waves[2]", "rollout.rings[0].tags.k") and diag->msg says what ("must be at least
+ * 1"), so fp_diag_format gives "rollout.waves[2]: must be at least 1". *out is zeroed on entry;
+ * after a failure it holds nothing (fp_ro_spec_free is harmless). */
 enum fp_err fp_ro_spec_parse(const char *json, size_t len, struct fp_ro_spec *out,
                              struct fp_diag *diag);
 /* The default spec (what "{}" parses to). */

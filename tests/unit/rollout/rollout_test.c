@@ -278,6 +278,7 @@ static void scen_init(struct scen *sc, const char *spec_json, size_t nhosts)
 {
         struct fp_diag d;
 
+        fp_ro_spec_free(&sc->spec); /* the previous scenario's (calloc'd: zero the first time) */
         memset(sc, 0, sizeof(*sc));
         CHECK_MSG(parse(spec_json, &sc->spec, &d) == FP_OK, "%s: %s: %s", spec_json, d.field,
                   d.msg);
@@ -297,6 +298,12 @@ static void scen_init(struct scen *sc, const char *spec_json, size_t nhosts)
         sc->ro.host_count = nhosts;
         sc->ro.windows = NULL; /* no windows unless a scenario sets them */
         sc->ro.window_count = 0;
+}
+
+static void scen_free(struct scen *sc)
+{
+        fp_ro_spec_free(&sc->spec);
+        free(sc);
 }
 
 static void scen_assign(struct scen *sc)
@@ -429,7 +436,7 @@ static void test_assign(void)
         scen_init(sc, "{}", 2);
         sc->hosts[0].region = 5;
         CHECK_INT_EQ(fp_ro_assign(&sc->ro, &d), FP_EINVAL);
-        free(sc);
+        scen_free(sc);
 }
 
 static void test_group_limits(void)
@@ -519,7 +526,7 @@ static void test_tick_basic(void)
         CHECK_INT_EQ(sc->ro.wave, 2);
         CHECK_INT_EQ(tick(sc, T0 + 9999), 0);
         CHECK_INT_EQ(fp_ro_next_event(&sc->ro, T0 + 9999), INT64_MAX);
-        free(sc);
+        scen_free(sc);
 }
 
 static void test_tick_limits(void)
@@ -582,7 +589,7 @@ static void test_tick_limits(void)
         CHECK_INT_EQ(fp_ro_tick(&sc->ro, T0, sc->act, 2), 1);
         CHECK_INT_EQ(count_state(sc, FP_RH_RUNNING), 5);
         CHECK_INT_EQ(fp_ro_tick(&sc->ro, T0, sc->act, 0), 0);
-        free(sc);
+        scen_free(sc);
 }
 
 static void test_tick_budget(void)
@@ -645,7 +652,7 @@ static void test_tick_budget(void)
         CHECK_INT_EQ(count_state(sc, FP_RH_RUNNING), 2); /* running ones finish */
         fp_ro_host_finished(&sc->ro, 2, true, T0 + 4);
         CHECK_INT_EQ(sc->hosts[2].state, FP_RH_SUCCEEDED);
-        free(sc);
+        scen_free(sc);
 }
 
 static void test_tick_rollbacks(void)
@@ -701,7 +708,7 @@ static void test_tick_rollbacks(void)
         CHECK_INT_EQ(tick(sc, T0 + 1), 2);
         CHECK_INT_EQ(count_kind(sc, FP_RA_ROLLBACK), 0);
         CHECK_INT_EQ(sc->ro.status, FP_RO_FAILED);
-        free(sc);
+        scen_free(sc);
 }
 
 static void test_tick_deferred(void)
@@ -772,7 +779,7 @@ static void test_tick_deferred(void)
         scen_assign(sc);
         CHECK_INT_EQ(tick(sc, T0), 0);
         CHECK_INT_EQ(fp_ro_next_event(&sc->ro, T0), INT64_MAX);
-        free(sc);
+        scen_free(sc);
 }
 
 static void test_plan(void)
@@ -816,7 +823,7 @@ static void test_plan(void)
         CHECK_INT_EQ(planned[0], T0 + 10);
         CHECK_INT_EQ(planned[1], T0 + 1000);
         CHECK_INT_EQ(planned[2], T0 + 2000);
-        free(sc);
+        scen_free(sc);
 }
 
 int main(void)
