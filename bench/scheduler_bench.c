@@ -136,6 +136,7 @@ int main(int argc, char **argv)
                steady / 100.0);
         printf("  reference, one read of the %ld rollout rows: %.1f ms (tick = %.1fx the read)\n",
                n, ref, steady / ref);
+        fp_scheduler_forget(&srv);
         fp_longpoll_free(srv.longpoll);
         fp_findings_engine_close(srv.findings);
         fp_store_close(srv.store);

@@ -81,6 +81,7 @@ struct fp_rollout_rec {
         const char *spec_json, *window_json; /* frozen at approval */
         int64_t wave, wave_count, wave_done_at, failures, started_total;
         int64_t created, updated;
+        int64_t gen; /* read: bumped by every put (a scheduler's cache sees others' writes) */
 };
 enum fp_err fp_store_rollout_put(struct fp_tx *tx, const struct fp_rollout_rec *r,
                                  struct fp_diag *diag);
@@ -105,6 +106,11 @@ typedef bool (*fp_rollout_host_cb)(void *ctx, const struct fp_rollout_host_rec *
 /* Ordered by wave, order. */
 enum fp_err fp_store_rollout_host_list(struct fp_tx *tx, const char *cr, fp_rollout_host_cb cb,
                                        void *ctx, struct fp_diag *diag);
+
+/* Every host of an account with when it was last seen (cheaper than a host list). */
+typedef bool (*fp_host_seen_cb)(void *ctx, const char *id, int64_t last_seen);
+enum fp_err fp_store_host_seen(struct fp_tx *tx, const char *account, fp_host_seen_cb cb,
+                               void *ctx, struct fp_diag *diag);
 
 /* ---- the scheduler lease ---- */
 /* Take or renew the named lease for holder until now + ttl. FP_EEXIST when another holder has

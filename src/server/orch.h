@@ -78,7 +78,10 @@ bool fp_orch_http(const char *url, const char *body, const char *const *headers,
 
 /* ---- a rollout in memory ---- */
 struct fp_orch_rollout {
-        struct fp_rollout_rec rec;      /* strings in the transaction's arena */
+        struct fp_arena arena;          /* owns every string below: the image outlives the
+                                           transaction it was loaded in (the scheduler keeps
+                                           it between ticks) */
+        struct fp_rollout_rec rec;
         struct fp_ro_spec spec;
         struct fp_window window;
         bool has_window;
@@ -156,6 +159,8 @@ enum fp_err fp_catchup_runs_tick(struct fp_server *srv, int64_t now, struct wake
 /* Start the scheduler thread (one tick every interval seconds while it holds the lease). */
 struct fp_scheduler *fp_scheduler_start(struct fp_server *srv, long interval);
 void fp_scheduler_stop(struct fp_scheduler *s);
+/* Drop the leader's cached rollout images (at shutdown; tests that tick by hand). */
+void fp_scheduler_forget(struct fp_server *srv);
 /* One tick at now (the tests and the thread): every active rollout and catch-up run. */
 enum fp_err fp_scheduler_tick(struct fp_server *srv, const char *holder, int64_t now,
                               struct fp_diag *diag);

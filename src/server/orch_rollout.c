@@ -56,6 +56,7 @@ static void names_release(struct names *n)
 
 void fp_orch_rollout_free(struct fp_orch_rollout *o)
 {
+        fp_arena_release(&o->arena);
         fp_ro_spec_free(&o->spec);
         free(o->ro.hosts);
         free(o->rows);
@@ -250,7 +251,8 @@ enum fp_err fp_orch_rollout_build(struct fp_tx *tx, const struct fp_cr_rec *cr,
                                   struct fp_orch_rollout *o, struct fp_diag *diag)
 {
         memset(o, 0, sizeof(*o));
-        struct fp_arena *a = fp_tx_arena(tx);
+        fp_arena_init(&o->arena);
+        struct fp_arena *a = &o->arena;
         enum fp_err err = cr_spec(tx, cr, o, diag);
         if (err != FP_OK)
                 return err;
@@ -297,10 +299,10 @@ enum fp_err fp_orch_rollout_build(struct fp_tx *tx, const struct fp_cr_rec *cr,
                 rh->state = FP_RH_PENDING;
                 rh->online = true;
                 o->rows[i] = (struct fp_rollout_host_rec){
-                    .cr = cr->id,
+                    .cr = fp_arena_strdup(a, cr->id),
                     .host = fp_arena_strdup(a, h.id),
                     .tz = fp_arena_strdup(a, local ? tz : o->has_window ? o->window.tz : ""),
-                    .region = h.region,
+                    .region = fp_arena_strdup(a, h.region),
                     .zone = fp_arena_strdup(a, zone),
                     .grp = fp_arena_strdup(a, grp),
                     .ring = ring,
@@ -308,7 +310,8 @@ enum fp_err fp_orch_rollout_build(struct fp_tx *tx, const struct fp_cr_rec *cr,
                     .state = "pending",
                     .job = "",
                     .rollback_job = ""};
-                if (!o->rows[i].host || !o->rows[i].tz || !o->rows[i].zone || !o->rows[i].grp)
+                if (!o->rows[i].cr || !o->rows[i].host || !o->rows[i].tz || !o->rows[i].region ||
+                    !o->rows[i].zone || !o->rows[i].grp)
                         err = FP_ENOMEM;
         }
         o->ro.host_count = nhosts;
@@ -375,7 +378,6 @@ enum fp_err fp_orch_cr_hosts(struct fp_tx *tx, const char *cr, const char ***ids
 enum fp_err fp_orch_rollout_create(struct fp_tx *tx, const struct fp_cr_rec *cr, int64_t now,
                                    struct fp_diag *diag)
 {
-        struct fp_arena *a = fp_tx_arena(tx);
         const char **ids = NULL;
         size_t n = 0;
         enum fp_err err = fp_orch_cr_hosts(tx, cr->id, &ids, &n, diag);
@@ -392,6 +394,7 @@ enum fp_err fp_orch_rollout_create(struct fp_tx *tx, const struct fp_cr_rec *cr,
                 fp_orch_rollout_free(&o);
                 return err;
         }
+        struct fp_arena *a = &o.arena;
         char *spec = fp_ro_spec_to_json(&o.spec);
         char *win = o.has_window ? fp_window_to_json(&o.window) : NULL;
         o.rec = (struct fp_rollout_rec){.cr = cr->id,
@@ -416,9 +419,18 @@ enum fp_err fp_orch_rollout_create(struct fp_tx *tx, const struct fp_cr_rec *cr,
 
 struct load_ctx {
         struct fp_orch_rollout *o;
+        struct fp_arena *a;
         size_t cap;
         bool nomem;
 };
+
+/* A copy of s in the image's own arena (NULL on ENOMEM). */
+static const char *own(struct load_ctx *l, const char *s)
+{
+        const char *c = fp_arena_strdup(l->a, s ? s : "");
+        l->nomem |= !c;
+        return c;
+}
 
 static bool load_row(void *ctx, const struct fp_rollout_host_rec *h)
 {
@@ -434,22 +446,38 @@ static bool load_row(void *ctx, const struct fp_rollout_host_rec *h)
                 o->rows = rows;
                 l->cap = cap;
         }
-        o->rows[o->ro.host_count++] = *h;
-        return true;
+        struct fp_rollout_host_rec *r = &o->rows[o->ro.host_count++];
+        *r = *h;
+        r->cr = own(l, h->cr);
+        r->host = own(l, h->host);
+        r->tz = own(l, h->tz);
+        r->region = own(l, h->region);
+        r->zone = own(l, h->zone);
+        r->grp = own(l, h->grp);
+        r->state = own(l, h->state);
+        r->job = own(l, h->job);
+        r->rollback_job = own(l, h->rollback_job);
+        return !l->nomem;
 }
 
 enum fp_err fp_orch_rollout_load(struct fp_tx *tx, const char *cr, int64_t now,
                                  struct fp_orch_rollout *o, struct fp_diag *diag)
 {
         memset(o, 0, sizeof(*o));
-        struct fp_arena *a = fp_tx_arena(tx);
+        fp_arena_init(&o->arena);
+        struct fp_arena *a = &o->arena;
         struct fp_cr_rec c;
         enum fp_err err = fp_store_cr_get(tx, cr, &c, diag);
         if (err == FP_OK)
                 err = fp_store_rollout_get(tx, cr, &o->rec, diag);
         if (err != FP_OK)
                 return err;
-        o->account = c.account;
+        o->account = fp_arena_strdup(a, c.account);
+        o->rec.cr = fp_arena_strdup(a, o->rec.cr);
+        o->rec.spec_json = fp_arena_strdup(a, o->rec.spec_json);
+        o->rec.window_json = fp_arena_strdup(a, o->rec.window_json);
+        if (!o->account || !o->rec.cr || !o->rec.spec_json || !o->rec.window_json)
+                return FP_ENOMEM;
         err = fp_ro_spec_parse(o->rec.spec_json, strlen(o->rec.spec_json), &o->spec, diag);
         if (err != FP_OK)
                 return err;
@@ -458,7 +486,7 @@ enum fp_err fp_orch_rollout_load(struct fp_tx *tx, const char *cr, int64_t now,
         if (o->has_window)
                 err = fp_window_parse(o->rec.window_json, strlen(o->rec.window_json), &o->window,
                                       diag);
-        struct load_ctx l = {.o = o};
+        struct load_ctx l = {.o = o, .a = a};
         if (err == FP_OK)
                 err = fp_store_rollout_host_list(tx, cr, load_row, &l, diag);
         if (err == FP_OK && l.nomem)

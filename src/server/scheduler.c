@@ -162,13 +162,75 @@ struct online_ctx {
         struct fp_arena *a;
 };
 
-static bool online_cb(void *ctx, const struct fp_host_rec *h)
+static bool online_cb(void *ctx, const char *host, int64_t last_seen)
 {
         struct online_ctx *c = ctx;
-        const char *id = fp_arena_strdup(c->a, h->id);
+        const char *id = fp_arena_strdup(c->a, host);
         if (id)
-                fp_strmap_put(c->seen, id, strlen(id), (void *)(intptr_t)(h->last_seen + 1));
+                fp_strmap_put(c->seen, id, strlen(id), (void *)(intptr_t)(last_seen + 1));
         return true;
+}
+
+/* ---- the leader's cache of rollout images ----
+ * Reloading 100,000 rows every tick would cost more than the tick (bench/scheduler_bench.c).
+ * The leader keeps each rollout's image between ticks and reloads it when the rollout row's
+ * generation is not the one it wrote last (another writer: pause, resume, cancel, another
+ * replica), at least every CACHE_MAX_AGE seconds, and after any failed tick. */
+#define CACHE_MAX_AGE 60
+
+struct cached {
+        char cr[17];
+        struct fp_orch_rollout o;
+        int64_t loaded_at;
+        struct cached *next;
+};
+struct fp_sched_cache {
+        struct cached *head;
+};
+
+static void cached_free(struct cached *c)
+{
+        if (c) {
+                fp_orch_rollout_free(&c->o);
+                free(c);
+        }
+}
+
+static struct cached *cache_take(struct fp_server *srv, const char *cr)
+{
+        if (!srv->sched_cache)
+                return NULL;
+        for (struct cached **p = &srv->sched_cache->head; *p; p = &(*p)->next)
+                if (!strcmp((*p)->cr, cr)) {
+                        struct cached *c = *p;
+                        *p = c->next;
+                        c->next = NULL;
+                        return c;
+                }
+        return NULL;
+}
+
+static void cache_put(struct fp_server *srv, struct cached *c)
+{
+        if (!srv->sched_cache && !(srv->sched_cache = calloc(1, sizeof(*srv->sched_cache)))) {
+                cached_free(c);
+                return;
+        }
+        c->next = srv->sched_cache->head;
+        srv->sched_cache->head = c;
+}
+
+void fp_scheduler_forget(struct fp_server *srv)
+{
+        if (!srv->sched_cache)
+                return;
+        while (srv->sched_cache->head) {
+                struct cached *c = srv->sched_cache->head;
+                srv->sched_cache->head = c->next;
+                cached_free(c);
+        }
+        free(srv->sched_cache);
+        srv->sched_cache = NULL;
 }
 
 struct pkgs_ctx {
@@ -211,7 +273,7 @@ static enum fp_err start_host(struct fp_tx *tx, struct fp_orch_rollout *o, size_
         json_decref(params);
         if (err != FP_OK)
                 return err;
-        r->job = fp_arena_strdup(fp_tx_arena(tx), id);
+        r->job = fp_arena_strdup(&o->arena, id);
         wake_add(wake, r->host);
         return r->job ? FP_OK : FP_ENOMEM;
 }
@@ -236,7 +298,7 @@ static enum fp_err rollback_host(struct fp_tx *tx, struct fp_orch_rollout *o, si
         json_decref(params);
         if (err != FP_OK)
                 return err;
-        r->rollback_job = fp_arena_strdup(fp_tx_arena(tx), id);
+        r->rollback_job = fp_arena_strdup(&o->arena, id);
         wake_add(wake, r->host);
         return r->rollback_job ? FP_OK : FP_ENOMEM;
 }
@@ -367,56 +429,73 @@ static enum fp_err tick_rollout(struct fp_server *srv, const char *cr, int64_t n
                 free(hl.items);
                 return err;
         }
-        struct fp_orch_rollout o;
         struct fp_baseline *b = NULL;
         struct fp_strmap seen;
         fp_strmap_init(&seen);
+        struct fp_arena scratch;
+        fp_arena_init(&scratch);
         size_t wake_mark = wake->n;
-        err = fp_orch_rollout_load(tx, cr, now, &o, diag);
+        struct fp_rollout_rec rec;
+        err = fp_store_rollout_get(tx, cr, &rec, diag);
+        struct cached *c = cache_take(srv, cr);
+        if (c && (err != FP_OK || rec.gen != c->o.rec.gen || now < c->loaded_at ||
+                  now - c->loaded_at >= CACHE_MAX_AGE)) {
+                cached_free(c);
+                c = NULL;
+        }
+        if (err == FP_OK && !c) {
+                c = calloc(1, sizeof(*c));
+                err = c ? fp_orch_rollout_load(tx, cr, now, &c->o, diag) : FP_ENOMEM;
+                if (c) {
+                        snprintf(c->cr, sizeof(c->cr), "%s", cr);
+                        c->loaded_at = now;
+                }
+        }
+        struct fp_orch_rollout *op = c ? &c->o : NULL;
         if (err == FP_OK) {
-                struct fp_cr_rec c;
-                err = fp_store_cr_get(tx, cr, &c, diag);
-                if (err == FP_OK && fp_orch_baseline_get(tx, c.account, c.baseline, &b, diag) != FP_OK)
+                struct fp_cr_rec cr_rec;
+                err = fp_store_cr_get(tx, cr, &cr_rec, diag);
+                if (err == FP_OK &&
+                    fp_orch_baseline_get(tx, cr_rec.account, cr_rec.baseline, &b, diag) != FP_OK)
                         b = NULL; /* a deleted baseline: the frozen set still applies */
                 fp_diag_clear(diag);
         }
         if (err == FP_OK) {
-                struct online_ctx oc = {.seen = &seen, .a = fp_tx_arena(tx)};
-                struct fp_host_filter f = {.account = o.account, .compliance = -1};
-                err = fp_store_host_list(tx, &f, online_cb, &oc, diag);
+                struct online_ctx oc = {.seen = &seen, .a = &scratch};
+                err = fp_store_host_seen(tx, op->account, online_cb, &oc, diag);
         }
         if (err == FP_OK)
-                err = outcomes(tx, &o, &hl, &seen, fp_srv_catchup_after(&srv->cfg), now, diag);
+                err = outcomes(tx, op, &hl, &seen, fp_srv_catchup_after(&srv->cfg), now, diag);
         struct fp_ro_action *acts = calloc(TICK_ACTIONS, sizeof(*acts));
         if (!acts && err == FP_OK)
                 err = FP_ENOMEM;
         for (int round = 0; err == FP_OK && round < TICK_ROUNDS; round++) {
-                size_t n = fp_ro_tick(&o.ro, now, acts, TICK_ACTIONS);
+                size_t n = fp_ro_tick(&op->ro, now, acts, TICK_ACTIONS);
                 for (size_t k = 0; err == FP_OK && k < n; k++) {
                         const struct fp_ro_action *a = &acts[k];
                         if (a->kind == FP_RA_START) {
-                                err = start_host(tx, &o, a->host, b, now, wake, diag);
+                                err = start_host(tx, op, a->host, b, now, wake, diag);
                                 if (err == FP_EPARSE || err == FP_EINVAL || err == FP_ENOTFOUND) {
                                         /* the host cannot take this job (its family changed,
                                          * it was deleted): it fails, the rollout goes on */
                                         fprintf(stderr, "fleetpatchd: rollout %s: host %s: %s\n",
-                                                cr, o.ro.hosts[a->host].id, diag->msg);
+                                                cr, op->ro.hosts[a->host].id, diag->msg);
                                         fp_diag_clear(diag);
-                                        fp_ro_host_finished(&o.ro, a->host, false, now);
+                                        fp_ro_host_finished(&op->ro, a->host, false, now);
                                         err = FP_OK;
                                 }
                         } else if (a->kind == FP_RA_ROLLBACK) {
-                                err = rollback_host(tx, &o, a->host, now, wake, diag);
+                                err = rollback_host(tx, op, a->host, now, wake, diag);
                                 if (err == FP_EPARSE || err == FP_EINVAL || err == FP_ENOTFOUND) {
                                         fp_diag_clear(diag);
-                                        fp_ro_host_rolled_back(&o.ro, a->host, false, now);
+                                        fp_ro_host_rolled_back(&op->ro, a->host, false, now);
                                         err = FP_OK;
                                 }
                         } else if (a->kind == FP_RA_HALT) {
                                 fprintf(stderr,
                                         "fleetpatchd: rollout %s halted: %lld failure(s) exceed "
                                         "the error budget\n",
-                                        cr, (long long)o.ro.failures);
+                                        cr, (long long)op->ro.failures);
                         }
                 }
                 if (n < TICK_ACTIONS)
@@ -424,20 +503,32 @@ static enum fp_err tick_rollout(struct fp_server *srv, const char *cr, int64_t n
         }
         free(acts);
         if (err == FP_OK)
-                err = fp_orch_rollout_save(tx, &o, now, diag);
+                err = fp_orch_rollout_save(tx, op, now, diag);
         if (err == FP_OK)
-                err = sync_cr(tx, cr, o.ro.status, now, diag);
+                err = sync_cr(tx, cr, op->ro.status, now, diag);
         fp_strmap_release(&seen);
+        fp_arena_release(&scratch);
         fp_baseline_free(b);
-        fp_orch_rollout_free(&o);
         free(hl.items);
         if (err == FP_OK)
                 err = fp_tx_commit(tx, diag);
         else
                 fp_tx_rollback(tx);
-        if (err != FP_OK)
+        if (err != FP_OK) {
                 wake->n = wake_mark; /* nothing was queued */
-        return err;
+                cached_free(c);      /* the image may be ahead of the store */
+                return err;
+        }
+        /* The image is now what the store holds: the row's generation moved by one, and
+         * the rows as saved are the base of the next comparison. */
+        c->o.rec.gen = rec.gen + 1;
+        if (c->o.ro.host_count)
+                memcpy(c->o.orig, c->o.rows, c->o.ro.host_count * sizeof(*c->o.orig));
+        if (fp_ro_status_final(c->o.ro.status))
+                cached_free(c);
+        else
+                cache_put(srv, c);
+        return FP_OK;
 }
 
 /* ---- the tick ---- */
@@ -471,9 +562,10 @@ enum fp_err fp_scheduler_tick(struct fp_server *srv, const char *holder, int64_t
         if (err != FP_OK)
                 return err;
         err = fp_store_lease_acquire(tx, "scheduler", holder, now, ttl, diag);
-        if (err == FP_EEXIST) { /* another fleetpatchd leads */
+        if (err == FP_EEXIST) { /* another fleetpatchd leads: what we cached may go stale */
                 fp_tx_rollback(tx);
                 fp_diag_clear(diag);
+                fp_scheduler_forget(srv);
                 return FP_OK;
         }
         struct ids_ctx ids = {0};
@@ -582,6 +674,7 @@ void fp_scheduler_stop(struct fp_scheduler *s)
         pthread_cond_signal(&s->cv);
         pthread_mutex_unlock(&s->mu);
         pthread_join(s->thread, NULL);
+        fp_scheduler_forget(s->srv);
         pthread_mutex_destroy(&s->mu);
         pthread_cond_destroy(&s->cv);
         free(s);

@@ -75,6 +75,7 @@ char *fp_metrics_render(void);
 struct fp_findings_engine;
 struct fp_longpoll;
 struct fp_scheduler;
+struct fp_sched_cache;
 
 struct fp_server {
         struct fp_srv_config cfg;
@@ -82,6 +83,7 @@ struct fp_server {
         struct fp_findings_engine *findings;
         struct fp_longpoll *longpoll;
         struct fp_scheduler *scheduler; /* NULL in tests that tick by hand */
+        struct fp_sched_cache *sched_cache; /* the leader's rollout images (scheduler.c) */
         struct MHD_Daemon *mhd;
         int64_t started;
         volatile int stopping; /* set at shutdown: long-polls answer at once */

@@ -139,6 +139,7 @@
         X(rollout_list, (struct fp_tx * tx, bool active, fp_rollout_cb cb, void *ctx, struct fp_diag *diag), (tx, active, cb, ctx, diag)) \
         X(rollout_host_put, (struct fp_tx * tx, const struct fp_rollout_host_rec *h, struct fp_diag *diag), (tx, h, diag)) \
         X(rollout_host_list, (struct fp_tx * tx, const char *cr, fp_rollout_host_cb cb, void *ctx, struct fp_diag *diag), (tx, cr, cb, ctx, diag)) \
+        X(host_seen, (struct fp_tx * tx, const char *account, fp_host_seen_cb cb, void *ctx, struct fp_diag *diag), (tx, account, cb, ctx, diag)) \
         X(lease_acquire, (struct fp_tx * tx, const char *name, const char *holder, int64_t now, int64_t ttl, struct fp_diag *diag), (tx, name, holder, now, ttl, diag)) \
         X(first_seen, (struct fp_tx * tx, const char *family, const char *name, const char *arch, const char *version, int64_t now, int64_t *first, struct fp_diag *diag), (tx, family, name, arch, version, now, first, diag)) \
         X(job_withdraw, (struct fp_tx * tx, const char *id, const char *detail, int64_t now, struct fp_diag *diag), (tx, id, detail, now, diag)) \

@@ -124,7 +124,7 @@ static const char *const migrations[] = {
     "  status TEXT NOT NULL, spec TEXT NOT NULL, window TEXT NOT NULL,"
     "  wave INTEGER NOT NULL, wave_count INTEGER NOT NULL, wave_done_at INTEGER NOT NULL,"
     "  failures INTEGER NOT NULL, started_total INTEGER NOT NULL,"
-    "  created INTEGER NOT NULL, updated INTEGER NOT NULL);"
+    "  created INTEGER NOT NULL, updated INTEGER NOT NULL, gen INTEGER NOT NULL DEFAULT 0);"
     "CREATE TABLE rollout_hosts ("
     "  cr TEXT NOT NULL REFERENCES rollouts(cr) ON DELETE CASCADE, host TEXT NOT NULL,"
     "  tz TEXT NOT NULL, region TEXT NOT NULL, zone TEXT NOT NULL, grp TEXT NOT NULL,"

@@ -282,7 +282,7 @@ enum fp_err sq_orch_cr_update_list(struct fp_tx *tx, const char *cr, const char 
 
 #define RO_COLS                                                                                    \
         "cr, status, spec, window, wave, wave_count, wave_done_at, failures, started_total,"       \
-        " created, updated"
+        " created, updated, gen"
 
 static void rollout_fill(struct fp_tx *tx, sqlite3_stmt *st, void *out)
 {
@@ -298,6 +298,7 @@ static void rollout_fill(struct fp_tx *tx, sqlite3_stmt *st, void *out)
         r->started_total = sqlite3_column_int64(st, 8);
         r->created = sqlite3_column_int64(st, 9);
         r->updated = sqlite3_column_int64(st, 10);
+        r->gen = sqlite3_column_int64(st, 11);
 }
 
 static bool rollout_row(struct fp_tx *tx, sqlite3_stmt *st, void *cb, void *ctx)
@@ -311,11 +312,11 @@ enum fp_err sq_orch_rollout_put(struct fp_tx *tx, const struct fp_rollout_rec *r
                                 struct fp_diag *diag)
 {
         static const char up[] =
-            "INSERT INTO rollouts (" RO_COLS ") VALUES (?,?,?,?,?,?,?,?,?,?,?)"
+            "INSERT INTO rollouts (" RO_COLS ") VALUES (?,?,?,?,?,?,?,?,?,?,?,0)"
             " ON CONFLICT (cr) DO UPDATE SET status = excluded.status, wave = excluded.wave,"
             " wave_count = excluded.wave_count, wave_done_at = excluded.wave_done_at,"
             " failures = excluded.failures, started_total = excluded.started_total,"
-            " updated = excluded.updated";
+            " updated = excluded.updated, gen = rollouts.gen + 1";
         return sq_run(tx,
                       sq_stmt(tx, up, true, "ssssiiiiiii", r->cr, r->status, r->spec_json,
                               r->window_json, r->wave, r->wave_count, r->wave_done_at,
@@ -387,6 +388,26 @@ enum fp_err sq_orch_rollout_host_list(struct fp_tx *tx, const char *cr, fp_rollo
                                   " ORDER BY wave, ord, host";
         return each_row(tx, sq_stmt(tx, sel, true, "s", cr), rollout_host_row, (void *)cb, ctx,
                         diag, "rollout hosts");
+}
+
+/* ---- hosts, lightly ---- */
+
+enum fp_err sq_orch_host_seen(struct fp_tx *tx, const char *account, fp_host_seen_cb cb,
+                              void *ctx, struct fp_diag *diag)
+{
+        static const char sel[] = "SELECT id, last_seen FROM hosts WHERE account = ?";
+        sqlite3_stmt *st = sq_stmt(tx, sel, true, "s", account);
+        if (!st)
+                return sq_fail(tx, diag, "hosts");
+        int rc;
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+                if (!cb(ctx, (const char *)sqlite3_column_text(st, 0), sqlite3_column_int64(st, 1))) {
+                        rc = SQLITE_DONE;
+                        break;
+                }
+        enum fp_err err = rc == SQLITE_DONE ? FP_OK : sq_fail(tx, diag, "hosts");
+        sq_done(tx, st);
+        return err;
 }
 
 /* ---- the lease ---- */

@@ -401,6 +401,7 @@ int main(void)
         lease();
         window_withdraw_and_offline();
         catchup_run();
+        fp_scheduler_forget(&srv);
         fp_longpoll_free(srv.longpoll);
         fp_findings_engine_close(srv.findings);
         fp_store_close(srv.store);
