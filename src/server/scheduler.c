@@ -177,11 +177,14 @@ static bool online_cb(void *ctx, const char *host, int64_t last_seen)
  * generation is not the one it wrote last (another writer: pause, resume, cancel, another
  * replica), at least every CACHE_MAX_AGE seconds, and after any failed tick. */
 #define CACHE_MAX_AGE 60
+/* Who is online is read again at most this often (a host is offline after catchup_after,
+ * 15 minutes by default: this adds at most half a minute to noticing it). */
+#define ONLINE_REFRESH 30
 
 struct cached {
         char cr[17];
         struct fp_orch_rollout o;
-        int64_t loaded_at;
+        int64_t loaded_at, seen_at;
         struct cached *next;
 };
 struct fp_sched_cache {
@@ -315,7 +318,8 @@ static bool job_good(const struct fp_job_rec *j)
         return ok;
 }
 
-/* Learn what happened to the jobs of running and rolling-back hosts. */
+/* Learn what happened to the jobs of running and rolling-back hosts; with seen (host id →
+ * last_seen + 1), also who is online and who was decommissioned. */
 static enum fp_err outcomes(struct fp_tx *tx, struct fp_orch_rollout *o,
                             const struct health_list *hl, const struct fp_strmap *seen,
                             long offline_after, int64_t now, struct fp_diag *diag)
@@ -323,14 +327,15 @@ static enum fp_err outcomes(struct fp_tx *tx, struct fp_orch_rollout *o,
         for (size_t i = 0; i < o->ro.host_count; i++) {
                 struct fp_ro_host *h = &o->ro.hosts[i];
                 struct fp_rollout_host_rec *r = fp_orch_row(o, i);
-                void *ls = fp_strmap_get(seen, h->id, strlen(h->id));
-                if (!ls) { /* decommissioned */
+                void *ls = seen ? fp_strmap_get(seen, h->id, strlen(h->id)) : NULL;
+                if (seen && !ls) { /* decommissioned */
                         h->online = false;
                         if (h->state == FP_RH_PENDING || h->state == FP_RH_DEFERRED)
                                 h->state = FP_RH_CANCELLED;
                         continue;
                 }
-                h->online = (int64_t)(intptr_t)ls - 1 >= now - offline_after;
+                if (seen)
+                        h->online = (int64_t)(intptr_t)ls - 1 >= now - offline_after;
                 struct fp_job_rec j;
                 if (h->state == FP_RH_RUNNING && r->job[0]) {
                         enum fp_err err = fp_store_job_get(tx, r->job, &j, diag);
@@ -460,12 +465,14 @@ static enum fp_err tick_rollout(struct fp_server *srv, const char *cr, int64_t n
                         b = NULL; /* a deleted baseline: the frozen set still applies */
                 fp_diag_clear(diag);
         }
-        if (err == FP_OK) {
+        bool refresh = c && (!c->seen_at || now < c->seen_at || now - c->seen_at >= ONLINE_REFRESH);
+        if (err == FP_OK && refresh) {
                 struct online_ctx oc = {.seen = &seen, .a = &scratch};
                 err = fp_store_host_seen(tx, op->account, online_cb, &oc, diag);
         }
         if (err == FP_OK)
-                err = outcomes(tx, op, &hl, &seen, fp_srv_catchup_after(&srv->cfg), now, diag);
+                err = outcomes(tx, op, &hl, refresh ? &seen : NULL,
+                               fp_srv_catchup_after(&srv->cfg), now, diag);
         struct fp_ro_action *acts = calloc(TICK_ACTIONS, sizeof(*acts));
         if (!acts && err == FP_OK)
                 err = FP_ENOMEM;
@@ -522,6 +529,8 @@ static enum fp_err tick_rollout(struct fp_server *srv, const char *cr, int64_t n
         /* The image is now what the store holds: the row's generation moved by one, and
          * the rows as saved are the base of the next comparison. */
         c->o.rec.gen = rec.gen + 1;
+        if (refresh)
+                c->seen_at = now;
         if (c->o.ro.host_count)
                 memcpy(c->o.orig, c->o.rows, c->o.ro.host_count * sizeof(*c->o.orig));
         if (fp_ro_status_final(c->o.ro.status))
