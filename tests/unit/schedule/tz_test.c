@@ -335,10 +335,17 @@ static void walk(const char *dir, const char *rel)
         while ((e = readdir(d)) != NULL) {
                 if (e->d_name[0] == '.' || strcmp(e->d_name, "right") == 0)
                         continue;
-                char path[1024], name[256];
+                char path[1024], name[600];
                 struct stat st;
                 snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-                snprintf(name, sizeof(name), "%s%s%s", rel, *rel ? "/" : "", e->d_name);
+                /* zone names are short: a longer path is not a zone */
+                size_t rl = strlen(rel), nl = strlen(e->d_name), k = rl;
+                if (rl + nl + 2 > sizeof(name))
+                        continue;
+                memcpy(name, rel, rl);
+                if (rl)
+                        name[k++] = '/';
+                memcpy(name + k, e->d_name, nl + 1);
                 if (stat(path, &st) != 0)
                         continue;
                 if (S_ISDIR(st.st_mode)) {
