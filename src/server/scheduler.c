@@ -648,10 +648,23 @@ struct fp_scheduler *fp_scheduler_start(struct fp_server *srv, long interval)
                 return NULL;
         s->srv = srv;
         s->interval = interval > 0 ? interval : 5;
-        char host[32] = "";
+        /* The lease holder is this state directory's scheduler id (kept in STATE/scheduler.id):
+         * a fleetpatchd restarted after a crash takes its own lease back at once instead of
+         * waiting for it to expire; another replica has another state directory and id. */
+        char host[32] = "", id[17] = "", path[700];
         gethostname(host, sizeof(host) - 1);
-        char id[17];
-        fp_new_id(id);
+        snprintf(path, sizeof(path), "%s/scheduler.id", srv->cfg.state_dir);
+        FILE *f = fopen(path, "r");
+        if (!f || fscanf(f, "%16[0-9a-f]", id) != 1 || strlen(id) != 16) {
+                fp_new_id(id);
+                if (f)
+                        fclose(f);
+                f = fopen(path, "w");
+                if (f)
+                        fprintf(f, "%s\n", id);
+        }
+        if (f)
+                fclose(f);
         snprintf(s->holder, sizeof(s->holder), "%.20s-%s", host, id);
         pthread_mutex_init(&s->mu, NULL);
         pthread_cond_init(&s->cv, NULL);
