@@ -329,7 +329,7 @@ static enum fp_err parse_members(const json_t *root, struct fp_ro_spec *out, str
         enum fp_err err = FP_OK;
         char path[PATH_MAX_];
         bool have_mgd = false;
-        int e;
+        int e = 0;
 
         json_object_foreach((json_t *)root, k, v) {
                 snprintf(path, sizeof(path), "rollout.%s", k);

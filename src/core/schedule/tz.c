@@ -539,7 +539,7 @@ enum fp_err fp_tz_cache_get(struct fp_tz_cache *c, const char *name, const struc
         }
         if (c->n == c->cap) {
                 size_t cap = c->cap ? c->cap * 2 : 16;
-                struct fp_tz **nz = realloc(c->zones, cap * sizeof(*nz));
+                struct fp_tz **nz = realloc(c->zones, cap * sizeof(struct fp_tz *));
                 if (!nz) {
                         err = FP_ENOMEM;
                         goto done;
