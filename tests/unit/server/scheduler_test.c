@@ -3,9 +3,13 @@
  * table, failures halt and roll back, a "restart" (everything reloaded from the store at every
  * tick) never starts a host twice, the lease keeps a second scheduler out, a queued job is
  * withdrawn at the window's cutoff, and a catch-up host is brought to its baseline. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "fleetpatch/store.h"
@@ -376,6 +380,74 @@ static void catchup_run(void)
         fp_tx_rollback(tx);
 }
 
+/* A tiny HTTP server on loopback for the health URL: 503 for paths naming the sick host,
+ * 200 otherwise; it counts the requests. */
+struct health_srv {
+        int fd, port, requests;
+        const char *sick;
+        pthread_t th;
+};
+
+static void *health_main(void *arg)
+{
+        struct health_srv *h = arg;
+        for (;;) {
+                int c = accept(h->fd, NULL, NULL);
+                if (c < 0)
+                        return NULL;
+                char buf[2048];
+                ssize_t n = recv(c, buf, sizeof(buf) - 1, 0);
+                buf[n > 0 ? n : 0] = 0;
+                h->requests++;
+                const char *ans = strstr(buf, h->sick)
+                                      ? "HTTP/1.1 503 Unavailable\r\nContent-Length: 0\r\n"
+                                        "Connection: close\r\n\r\n"
+                                      : "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n"
+                                        "Connection: close\r\n\r\n";
+                if (send(c, ans, strlen(ans), 0) < 0)
+                        perror("send");
+                close(c);
+        }
+}
+
+/* health_url: the job succeeded on both hosts, the server-side check fails one. */
+static void health_url(void)
+{
+        static const char *const hosts[] = {"f000000000000001", "f000000000000002"};
+        struct health_srv hs = {.sick = hosts[1]};
+        hs.fd = socket(AF_INET, SOCK_STREAM, 0);
+        struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+        socklen_t al = sizeof(a);
+        CHECK(bind(hs.fd, (struct sockaddr *)&a, sizeof(a)) == 0 && listen(hs.fd, 8) == 0 &&
+              getsockname(hs.fd, (struct sockaddr *)&a, &al) == 0);
+        hs.port = ntohs(a.sin_port);
+        CHECK(pthread_create(&hs.th, NULL, health_main, &hs) == 0);
+        int64_t now = T0 + 2000000;
+        struct fp_tx *tx = begin(true);
+        add_host(tx, hosts[0], "{}", now);
+        add_host(tx, hosts[1], "{}", now);
+        char spec[512];
+        snprintf(spec, sizeof(spec),
+                 "{\"host_time\":60,\"error_budget\":\"1\",\"health_url\":"
+                 "\"http://127.0.0.1:%d/{hostname}/health\"}",
+                 hs.port);
+        add_cr(tx, "c000000000000005", spec, "", hosts, 2);
+        commit(tx);
+        tick(now, "A");
+        CHECK_INT_EQ(jobs_of(hosts[0]).install, 1);
+        CHECK_INT_EQ(jobs_of(hosts[1]).install, 1);
+        finish(hosts[0], true, now + 1);
+        finish(hosts[1], true, now + 1);
+        tick(now + 2, "A");
+        CHECK_STR_EQ(state_of("c000000000000005", hosts[0]), "succeeded");
+        CHECK_STR_EQ(state_of("c000000000000005", hosts[1]), "failed");
+        CHECK_INT_EQ(hs.requests, 2);
+        CHECK_STR_EQ(status_of("c000000000000005"), "failed");
+        shutdown(hs.fd, SHUT_RDWR);
+        close(hs.fd);
+        pthread_join(hs.th, NULL);
+}
+
 int main(void)
 {
         snprintf(dir, sizeof(dir), "/tmp/fp-sched-XXXXXX");
@@ -401,6 +473,7 @@ int main(void)
         lease();
         window_withdraw_and_offline();
         catchup_run();
+        health_url();
         fp_scheduler_forget(&srv);
         fp_longpoll_free(srv.longpoll);
         fp_findings_engine_close(srv.findings);
