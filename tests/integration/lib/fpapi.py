@@ -141,6 +141,13 @@ def parse_routes(router_c):
     return [(m, p, a) for m, p, _, a in rows]
 
 
+def inventory_hash(inv):
+    """The agent protocol's inventory hash: SHA-256 of the compact, key-sorted JSON."""
+    import hashlib
+    return hashlib.sha256(json.dumps(inv, sort_keys=True, separators=(",", ":"))
+                          .encode()).hexdigest()
+
+
 def make_root(path, hostname, machine_id, dpkg_status):
     """A sandbox system root for fleetpatch-agent --root: os-release, dpkg status, machine-id."""
     os.makedirs(os.path.join(path, "etc"), exist_ok=True)

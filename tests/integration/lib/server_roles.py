@@ -362,6 +362,117 @@ TABLE = {
                                                kind_only("agent", 200)),
 }
 
+# ---- orchestration objects of account a (docs/orchestration.md) ----
+# A host of a with one pending update (checked in over the agent protocol), a window and a
+# baseline that approves it; change requests are made per call where a route changes state.
+CR_HOST, CR_CRED = api_host("cr-host")
+CR_INV = {"family": "deb", "distro": "debian", "release": "bookworm",
+          "packages": [{"name": "hello", "arch": "amd64", "version": "1.0",
+                        "source": "hello", "source_version": "1.0"}],
+          "updates": [{"name": "hello", "arch": "amd64", "installed": "1.0", "candidate": "1.1",
+                       "origin": "Debian", "security": False}]}
+s.must("cr-host inventory", "POST", "/v1/agent/checkin", CR_CRED,
+       body={"seq": 1, "facts": {"hostname": "cr-host"}, "inventory": CR_INV,
+             "inventory_hash": fpapi.inventory_hash(CR_INV)})
+WINDOW = {"mode": "local", "rrule": "FREQ=WEEKLY;BYDAY=SA", "start": "2026-01-03T02:00:00",
+          "duration": 14400, "cutoff": 3600}
+BASELINE = {"family": "deb",
+            "rules": [{"classification": ["security", "bugfix", "other"], "after_days": 0}]}
+s.must("window", "POST", "/v1/accounts/a/windows", ADMIN, body=dict(WINDOW, name="w-fixed"))
+s.must("baseline", "POST", "/v1/accounts/a/baselines", ADMIN, body=dict(BASELINE, name="b-fixed"))
+OPERATOR, APPROVER = tok["a-operator"], tok["a-approver"]
+
+
+def new_cr(author=OPERATOR, submit=False, approve=False, pause=False):
+    cr = s.must("change request", "POST", "/v1/change-requests", author,
+                body={"account": "a", "title": "matrix", "baseline": "b-fixed",
+                      "targets": {"hosts": [CR_HOST]}})["id"]
+    if submit or approve or pause:
+        s.must("submit", "POST", "/v1/change-requests/%s/submit" % cr, author, body={})
+    if approve or pause:
+        s.must("approve", "POST", "/v1/change-requests/%s/approve" % cr, APPROVER, body={})
+    if pause:
+        s.must("pause", "POST", "/v1/change-requests/%s/pause" % cr, OPERATOR, body={})
+    return "/v1/change-requests/" + cr
+
+
+CR_DRAFT = new_cr()
+CR_LIVE = new_cr(approve=True)
+
+
+def prep_submit(c):
+    # the author submits: operators of a submit their own request, the others try A's
+    kind, ra = CALLERS[c][1], CALLERS[c][2]
+    return new_cr(CALLERS[c][0] if kind == "user" and ra >= 2 else OPERATOR) + "/submit", {}
+
+
+def prep_doc_delete(kind):
+    def prep(c):
+        name = fresh(kind[0] + "-doomed")
+        body = dict(WINDOW if kind == "windows" else BASELINE, name=name)
+        s.must("doc to delete", "POST", "/v1/accounts/a/" + kind, ADMIN, body=body)
+        return "/v1/accounts/a/%s/%s" % (kind, name), None
+    return prep
+
+
+def doc_create(kind):
+    return lambda c: ("/v1/accounts/a/" + kind,
+                      dict(WINDOW if kind == "windows" else BASELINE, name=fresh(kind[0])))
+
+
+TABLE_ORCH = {
+    ("GET", "/v1/accounts/{account}/baselines"): ("FP_AUTH_USER", fixed(
+        "/v1/accounts/a/baselines"), on_a("viewer", 200)),
+    ("POST", "/v1/accounts/{account}/baselines"): ("FP_AUTH_USER", doc_create("baselines"),
+                                                   on_a("approver", 201)),
+    ("GET", "/v1/accounts/{account}/baselines/{name}"): ("FP_AUTH_USER", fixed(
+        "/v1/accounts/a/baselines/b-fixed"), on_a("viewer", 200)),
+    ("PUT", "/v1/accounts/{account}/baselines/{name}"): ("FP_AUTH_USER", fixed(
+        "/v1/accounts/a/baselines/b-fixed", BASELINE), on_a("approver", 200)),
+    ("DELETE", "/v1/accounts/{account}/baselines/{name}"): (
+        "FP_AUTH_USER", prep_doc_delete("baselines"), on_a("approver", 200)),
+    ("GET", "/v1/accounts/{account}/windows"): ("FP_AUTH_USER", fixed(
+        "/v1/accounts/a/windows"), on_a("viewer", 200)),
+    ("POST", "/v1/accounts/{account}/windows"): ("FP_AUTH_USER", doc_create("windows"),
+                                                 on_a("approver", 201)),
+    ("GET", "/v1/accounts/{account}/windows/{name}"): ("FP_AUTH_USER", fixed(
+        "/v1/accounts/a/windows/w-fixed"), on_a("viewer", 200)),
+    ("PUT", "/v1/accounts/{account}/windows/{name}"): ("FP_AUTH_USER", fixed(
+        "/v1/accounts/a/windows/w-fixed", WINDOW), on_a("approver", 200)),
+    ("DELETE", "/v1/accounts/{account}/windows/{name}"): (
+        "FP_AUTH_USER", prep_doc_delete("windows"), on_a("approver", 200)),
+    ("GET", "/v1/accounts/{account}/windows/{name}/next"): ("FP_AUTH_USER", fixed(
+        "/v1/accounts/a/windows/w-fixed/next"), on_a("viewer", 200)),
+    ("GET", "/v1/hosts/{id}/baseline"): ("FP_AUTH_USER", fixed(H + "/baseline"),
+                                         on_a("viewer", 200)),
+    ("GET", "/v1/change-requests"): ("FP_AUTH_USER", fixed("/v1/change-requests"),
+                                     any_user(200)),
+    ("POST", "/v1/change-requests"): ("FP_AUTH_USER", fixed("/v1/change-requests", {
+        "account": "a", "title": "m", "baseline": "b-fixed", "targets": {"hosts": [CR_HOST]}}),
+        on_a("operator", 201)),
+    ("GET", "/v1/change-requests/{id}"): ("FP_AUTH_USER", fixed(CR_DRAFT), on_a("viewer", 200)),
+    ("POST", "/v1/change-requests/{id}/submit"): ("FP_AUTH_USER", prep_submit,
+                                                  on_a("operator", 200)),
+    ("POST", "/v1/change-requests/{id}/approve"): (
+        "FP_AUTH_USER", lambda c: (new_cr(submit=True) + "/approve", {}), on_a("approver", 200)),
+    ("POST", "/v1/change-requests/{id}/reject"): (
+        "FP_AUTH_USER", lambda c: (new_cr(submit=True) + "/reject", {}), on_a("approver", 200)),
+    # no review is pending (only an emergency has one): permitted callers get 409
+    ("POST", "/v1/change-requests/{id}/review"): (
+        "FP_AUTH_USER", lambda c: (new_cr(submit=True) + "/review", {}), on_a("approver", 409)),
+    ("GET", "/v1/change-requests/{id}/plan"): ("FP_AUTH_USER", fixed(CR_DRAFT + "/plan"),
+                                               on_a("viewer", 200)),
+    ("GET", "/v1/change-requests/{id}/rollout"): ("FP_AUTH_USER", fixed(CR_LIVE + "/rollout"),
+                                                  on_a("viewer", 200)),
+    ("POST", "/v1/change-requests/{id}/pause"): (
+        "FP_AUTH_USER", lambda c: (new_cr(approve=True) + "/pause", {}), on_a("operator", 200)),
+    ("POST", "/v1/change-requests/{id}/resume"): (
+        "FP_AUTH_USER", lambda c: (new_cr(pause=True) + "/resume", {}), on_a("operator", 200)),
+    ("POST", "/v1/change-requests/{id}/cancel"): (
+        "FP_AUTH_USER", lambda c: (new_cr() + "/cancel", {}), on_a("operator", 200)),
+}
+TABLE.update(TABLE_ORCH)
+
 routes = fpapi.parse_routes(os.path.join(SRC, "src", "server", "router.c"))
 served = {(m, p) for m, p, _ in routes}
 for m, p, auth in routes:
@@ -395,4 +506,10 @@ accts = [a["name"] for a in s.must("accounts", "GET", "/v1/accounts", ADMIN)["ac
 s.ok(len([a for a in accts if a.startswith("acct-")]) == 1,
      "POST /v1/accounts by the matrix made other than 1 account: %s" % accts)
 s.ok(s.call("GET", "/readyz")[0] == 200, "readyz after the matrix")
+# B's admin sees none of A's change requests, baselines or windows in lists.
+st, doc = s.expect("b-admin lists change requests", "GET", "/v1/change-requests", B, 200)
+s.ok(all(c["account"] == "b" for c in doc["change_requests"]),
+     "b-admin's change requests show another account's: " + json.dumps(doc)[:300])
+s.expect("b-admin lists a's baselines", "GET", "/v1/accounts/a/baselines", B, 404, "not_found")
+s.expect("b-admin plans A's change request", "GET", CR_LIVE + "/plan", B, 404, "not_found")
 s.done("server_roles")
