@@ -11,6 +11,7 @@
 #include "fleetpatch/vuln.h"
 #include "server/http.h"
 #include "server/orch.h"
+#include "server/audit.h"
 #include "server/server.h"
 
 static volatile sig_atomic_t stop_signal;
@@ -71,6 +72,10 @@ int main(int argc, char **argv)
                 snprintf(err, sizeof(err), "store %s: %s", srv.cfg.store, msg);
                 return fail(err);
         }
+        static struct fp_signkey signkey;
+        if (!fp_signkey_load(srv.cfg.state_dir, &signkey, err, sizeof(err)))
+                return fail(err);
+        srv.signkey = &signkey;
         if (!fp_server_bootstrap(&srv, err, sizeof(err)))
                 return fail(err);
         if (fp_findings_engine_open(srv.cfg.vulndb, &srv.findings) != FP_OK ||

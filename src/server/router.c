@@ -72,6 +72,10 @@ const struct fp_route fp_routes[] = {
     {"POST", "/v1/change-requests/{id}/pause", api_changes_pause, FP_AUTH_USER, 8 * KB},
     {"POST", "/v1/change-requests/{id}/resume", api_changes_resume, FP_AUTH_USER, 8 * KB},
     {"POST", "/v1/change-requests/{id}/cancel", api_changes_cancel, FP_AUTH_USER, 8 * KB},
+    /* audit log and evidence signing key (api_audit.c) */
+    /* notifications (api_notify.c) */
+    /* compliance and reports (api_comply.c) */
+    /* tracking records, shared responsibility, evidence bundles (api_track.c) */
     {"POST", "/v1/agent/enroll", api_agent_enroll, FP_AUTH_ENROLL, FP_MAX_AGENT_BODY},
     {"POST", "/v1/agent/checkin", api_agent_checkin, FP_AUTH_AGENT, FP_MAX_AGENT_BODY},
     {"GET", "/v1/agent/jobs", api_agent_jobs, FP_AUTH_AGENT, 0},

@@ -76,6 +76,7 @@ struct fp_findings_engine;
 struct fp_longpoll;
 struct fp_scheduler;
 struct fp_sched_cache;
+struct fp_signkey;
 
 struct fp_server {
         struct fp_srv_config cfg;
@@ -85,6 +86,7 @@ struct fp_server {
         struct fp_scheduler *scheduler; /* NULL in tests that tick by hand */
         struct fp_sched_cache *sched_cache; /* the leader's rollout images (scheduler.c) */
         struct MHD_Daemon *mhd;
+        const struct fp_signkey *signkey; /* audit log and evidence (audit.h); NULL in some unit tests */
         int64_t started;
         volatile int stopping; /* set at shutdown: long-polls answer at once */
 };
@@ -272,6 +274,11 @@ void api_changes_rollout(struct fp_req *r);
 void api_changes_pause(struct fp_req *r);
 void api_changes_resume(struct fp_req *r);
 void api_changes_cancel(struct fp_req *r);
+
+/* Audit log (api_audit.c; docs/audit.md). */
+/* Notifications (api_notify.c; docs/notifications.md). */
+/* Compliance and reports (api_comply.c; docs/compliance.md). */
+/* Tracking records, shared responsibility, evidence (api_track.c; docs/tracking.md). */
 
 /* The host of the path if the caller has role on its account; answers 404/403 otherwise. */
 bool req_path_host(struct fp_req *r, bool write, enum fp_role role, struct fp_host_rec *h);

@@ -9,6 +9,10 @@
 
 #include "fleetpatch/store.h"
 #include "fleetpatch/store_orch.h"
+#include "store/ops_audit.h"
+#include "store/ops_comply.h"
+#include "store/ops_notify.h"
+#include "store/ops_track.h"
 
 /* X(name, parameters, arguments): fp_store_<name> forwards to engine->name. */
 #define FP_STORE_TX_OPS(X)                                                                         \
@@ -159,6 +163,10 @@ struct fp_store_engine {
 #define FP_ENGINE_MEMBER(name, params, args) enum fp_err(*name) params;
         FP_STORE_TX_OPS(FP_ENGINE_MEMBER)
         FP_STORE_ORCH_OPS(FP_ENGINE_MEMBER)
+        FP_STORE_AUDIT_OPS(FP_ENGINE_MEMBER)
+        FP_STORE_NOTIFY_OPS(FP_ENGINE_MEMBER)
+        FP_STORE_COMPLY_OPS(FP_ENGINE_MEMBER)
+        FP_STORE_TRACK_OPS(FP_ENGINE_MEMBER)
 #undef FP_ENGINE_MEMBER
 };
 

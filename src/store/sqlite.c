@@ -142,6 +142,14 @@ static const char *const migrations[] = {
     "  host TEXT PRIMARY KEY REFERENCES hosts(id) ON DELETE CASCADE,"
     "  baseline TEXT NOT NULL, state TEXT NOT NULL, job TEXT NOT NULL,"
     "  hook_job TEXT NOT NULL, since INTEGER NOT NULL, updated INTEGER NOT NULL);",
+    /* 4: the audit log (docs/audit.md). */
+    "SELECT 1;",
+    /* 5: notifications (docs/notifications.md). */
+    "SELECT 1;",
+    /* 6: compliance history and reports (docs/compliance.md). */
+    "SELECT 1;",
+    /* 7: tracking records, shared responsibility, evidence (docs/tracking.md). */
+    "SELECT 1;",
 };
 
 static enum fp_err sql_err(sqlite3 *db, const char *path, struct fp_diag *diag, const char *what)
@@ -1461,4 +1469,16 @@ const struct fp_store_engine fp_store_sqlite_engine = {
 #define FP_ENGINE_ORCH_INIT(name, params, args) .name = sq_orch_##name,
         FP_STORE_ORCH_OPS(FP_ENGINE_ORCH_INIT)
 #undef FP_ENGINE_ORCH_INIT
+#define FP_ENGINE_AUDIT_INIT(name, params, args) .name = sq_audit_##name,
+        FP_STORE_AUDIT_OPS(FP_ENGINE_AUDIT_INIT)
+#undef FP_ENGINE_AUDIT_INIT
+#define FP_ENGINE_NOTIFY_INIT(name, params, args) .name = sq_notify_##name,
+        FP_STORE_NOTIFY_OPS(FP_ENGINE_NOTIFY_INIT)
+#undef FP_ENGINE_NOTIFY_INIT
+#define FP_ENGINE_COMPLY_INIT(name, params, args) .name = sq_comply_##name,
+        FP_STORE_COMPLY_OPS(FP_ENGINE_COMPLY_INIT)
+#undef FP_ENGINE_COMPLY_INIT
+#define FP_ENGINE_TRACK_INIT(name, params, args) .name = sq_track_##name,
+        FP_STORE_TRACK_OPS(FP_ENGINE_TRACK_INIT)
+#undef FP_ENGINE_TRACK_INIT
 };

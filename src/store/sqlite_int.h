@@ -56,5 +56,18 @@ const char *sq_col_str0(struct fp_tx *tx, sqlite3_stmt *st, int i);
 #define FP_SQ_ORCH_DECL(name, params, args) enum fp_err sq_orch_##name params;
 FP_STORE_ORCH_OPS(FP_SQ_ORCH_DECL)
 #undef FP_SQ_ORCH_DECL
+/* The operations of the later areas (store/ops_*.h), named sq_<area>_<op>. */
+#define FP_SQ_AUDIT_DECL(name, params, args) enum fp_err sq_audit_##name params;
+FP_STORE_AUDIT_OPS(FP_SQ_AUDIT_DECL)
+#undef FP_SQ_AUDIT_DECL
+#define FP_SQ_NOTIFY_DECL(name, params, args) enum fp_err sq_notify_##name params;
+FP_STORE_NOTIFY_OPS(FP_SQ_NOTIFY_DECL)
+#undef FP_SQ_NOTIFY_DECL
+#define FP_SQ_COMPLY_DECL(name, params, args) enum fp_err sq_comply_##name params;
+FP_STORE_COMPLY_OPS(FP_SQ_COMPLY_DECL)
+#undef FP_SQ_COMPLY_DECL
+#define FP_SQ_TRACK_DECL(name, params, args) enum fp_err sq_track_##name params;
+FP_STORE_TRACK_OPS(FP_SQ_TRACK_DECL)
+#undef FP_SQ_TRACK_DECL
 
 #endif
