@@ -115,6 +115,19 @@
 #define FP_MAX_GRANTS 256
 /* Long-poll wait, seconds. */
 #define FP_MAX_LONGPOLL 60
+/* Notifications (docs/notifications.md). */
+#define FP_MAX_NOTIFY_TEMPLATE 8192      /* bytes of a subject or body template */
+#define FP_MAX_NOTIFY_PLACEHOLDER 64     /* bytes of one {{name}} */
+#define FP_MAX_NOTIFY_SUBS 200           /* subscriptions of one account */
+#define FP_MAX_NOTIFY_RECIPIENTS 32      /* addresses of one email subscription or group */
+#define FP_MAX_NOTIFY_ADDRESS 254        /* bytes of one email address (RFC 5321) */
+#define FP_MAX_NOTIFY_URL 2048           /* bytes of a webhook URL */
+#define FP_MAX_NOTIFY_SECRET 256         /* bytes of a webhook secret (at least 16) */
+#define FP_MAX_NOTIFY_MEMBERS 256        /* users of one group */
+#define FP_MAX_NOTIFY_GROUPS 200         /* groups of one account */
+#define FP_MAX_NOTIFY_EVENT_DATA (4 * 1024 * 1024) /* bytes of an event's data (an HTML report) */
+#define FP_MAX_NOTIFY_KEY 512            /* bytes of an event's idempotency key */
+#define FP_MAX_NOTIFY_BATCH 64           /* deliveries one worker pass claims */
 /* A job's detail text. */
 #define FP_MAX_JOB_DETAIL 4096
 /* Patch jobs (docs/jobs.md). */

@@ -20,11 +20,14 @@
 #define FP_SERVER_NOTIFY_H
 
 #include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "fleetpatch/error.h"
 
 struct fp_server;
+struct fp_srv_config;
 struct fp_tx;
 
 /* Queue an event of type for account in tx. key makes it idempotent: an event with the same
@@ -33,5 +36,58 @@ struct fp_tx;
 enum fp_err fp_notify_event(struct fp_server *srv, struct fp_tx *tx, int64_t now,
                             const char *account, const char *type, const char *key,
                             const char *subject, const json_t *data, struct fp_diag *diag);
+
+/* ---- the closed list of event types ---- */
+extern const char *const fp_notify_types[];
+extern const size_t fp_notify_type_count;
+bool fp_notify_type_valid(const char *type);
+
+/* ---- templates: text with {{name}} placeholders (docs/notifications.md "Templates") ----
+ * Names: type, account, key, subject, created (UTC, RFC 3339), event (the event's id) and
+ * data.NAME (a member of the event's data; "" when absent). Single braces are text. */
+/* FP_EPARSE with the byte offset in diag->line (1-based column) and the reason: an unknown
+ * placeholder, a "{{" without "}}", a "}}" without "{{", an empty name; FP_ELIMIT past
+ * FP_MAX_NOTIFY_TEMPLATE or FP_MAX_NOTIFY_PLACEHOLDER. */
+enum fp_err fp_notify_tpl_check(const char *tpl, size_t len, struct fp_diag *diag);
+struct fp_notify_vars {
+        const char *type, *account, *key, *subject;
+        int64_t created, event;
+        const json_t *data; /* may be NULL */
+};
+/* Render a checked template (NULL or "" renders as ""); malloc'd, NULL on out of memory. */
+char *fp_notify_tpl_render(const char *tpl, const struct fp_notify_vars *v);
+
+/* ---- retries ---- */
+/* Seconds to wait after failed attempt number attempt (1-based): base * 2^(attempt-1), at most
+ * cap. */
+int64_t fp_notify_backoff(int64_t base, int64_t cap, int64_t attempt);
+
+/* ---- email ---- */
+struct fp_notify_email {
+        const char *from;
+        const char *const *to; /* n_to addresses */
+        size_t n_to;
+        const char *subject; /* CR/LF become spaces; non-ASCII is RFC 2047 encoded */
+        const char *text;    /* the text/plain part */
+        const char *html;    /* NULL or an HTML attachment */
+        const char *html_name; /* its file name ("report.html") */
+        int64_t date;        /* the Date header */
+        const char *message_id; /* "<...@...>" */
+        const char *event_type; /* X-Fleetpatch-Event */
+};
+/* The RFC 5322 message with CRLF line ends (MIME multipart/mixed when html is set); malloc'd;
+ * NULL on out of memory. */
+char *fp_notify_email_build(const struct fp_notify_email *m);
+/* Is it a plausible mailbox (local@domain, printable ASCII without spaces, <>, quotes)? */
+bool fp_notify_address_valid(const char *s);
+
+/* ---- the delivery worker (notify_deliver.c) ---- */
+/* Check the smtp_* and notify_* options together (at start); false with a message. */
+bool fp_notify_config_check(const struct fp_srv_config *c, char *err, size_t errsz);
+/* One pass at now: claim the due deliveries (a short transaction), send each outside any
+ * transaction, record the outcomes. *sent and *failed (may be NULL) count this pass. Part of
+ * each scheduler tick; the tests call it by hand with their own clock. */
+enum fp_err fp_notify_deliver(struct fp_server *srv, int64_t now, size_t *sent, size_t *failed,
+                              struct fp_diag *diag);
 
 #endif

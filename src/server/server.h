@@ -32,6 +32,18 @@ struct fp_srv_config {
         char tls_names[512];
         char image_webhook_url[700];
         char image_webhook_secret_file[700];
+        /* notifications (docs/notifications.md) */
+        char smtp_url[700];
+        char smtp_from[320];
+        char smtp_user[256];
+        char smtp_password_file[700];
+        char smtp_ca_file[700];
+        char smtp_starttls[16];
+        long notify_retry_base;
+        long notify_retry_max;
+        long notify_max_attempts;
+        long notify_timeout;
+        long notify_window_lead;
         long threads;
         long checkin_interval;
         long catchup_after; /* 0 = 3 x checkin_interval (fp_srv_catchup_after) */

@@ -145,7 +145,29 @@ static const char *const migrations[] = {
     /* 4: the audit log (docs/audit.md). */
     "SELECT 1;",
     /* 5: notifications (docs/notifications.md). */
-    "SELECT 1;",
+    "CREATE TABLE notify_groups ("
+    "  account TEXT NOT NULL, name TEXT NOT NULL, members TEXT NOT NULL DEFAULT '[]',"
+    "  emails TEXT NOT NULL DEFAULT '[]', created INTEGER NOT NULL, updated INTEGER NOT NULL,"
+    "  PRIMARY KEY (account, name));"
+    "CREATE TABLE notify_subs ("
+    "  id TEXT PRIMARY KEY, account TEXT NOT NULL, owner_user TEXT NOT NULL,"
+    "  owner_group TEXT NOT NULL, events TEXT NOT NULL, channel TEXT NOT NULL,"
+    "  url TEXT NOT NULL, secret TEXT NOT NULL, recipients TEXT NOT NULL,"
+    "  subject_tpl TEXT NOT NULL, body_tpl TEXT NOT NULL, created_by TEXT NOT NULL,"
+    "  created INTEGER NOT NULL);"
+    "CREATE INDEX notify_subs_by_account ON notify_subs (account, created);"
+    "CREATE TABLE notify_events ("
+    "  id INTEGER PRIMARY KEY, account TEXT NOT NULL, type TEXT NOT NULL, key TEXT NOT NULL,"
+    "  subject TEXT NOT NULL, data TEXT NOT NULL, created INTEGER NOT NULL,"
+    "  UNIQUE (account, type, key));"
+    "CREATE TABLE notify_deliveries ("
+    "  id INTEGER PRIMARY KEY, event INTEGER NOT NULL REFERENCES notify_events(id),"
+    "  sub TEXT NOT NULL REFERENCES notify_subs(id) ON DELETE CASCADE,"
+    "  account TEXT NOT NULL, state TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,"
+    "  next_at INTEGER NOT NULL, status INTEGER NOT NULL DEFAULT 0,"
+    "  error TEXT NOT NULL DEFAULT '', created INTEGER NOT NULL, updated INTEGER NOT NULL);"
+    "CREATE INDEX notify_deliveries_due ON notify_deliveries (state, next_at);"
+    "CREATE INDEX notify_deliveries_by_account ON notify_deliveries (account, id DESC);",
     /* 6: compliance history and reports (docs/compliance.md). */
     "SELECT 1;",
     /* 7: tracking records, shared responsibility, evidence (docs/tracking.md). */

@@ -1,0 +1,403 @@
+/*
+ * Notifications, the part without I/O (docs/notifications.md): queueing an event in the
+ * caller's transaction, the closed list of event types, subject/body templates, the retry
+ * schedule and the RFC 5322 message. notify_deliver.c sends; api_notify.c is the API.
+ */
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "fleetpatch/store_notify.h"
+#include "fleetpatch/util.h"
+#include "server/notify.h"
+#include "server/orch.h"
+#include "server/server.h"
+
+const char *const fp_notify_types[] = {
+    "exposure.critical", "exposure.kev",  "change.approval",     "window.starting",
+    "rollout.halted",    "sla.breach",    "host.catchup",        "maintenance.planned",
+    "report.ready",      "tracking.opened", "tracking.closed",
+};
+const size_t fp_notify_type_count = sizeof(fp_notify_types) / sizeof(fp_notify_types[0]);
+
+bool fp_notify_type_valid(const char *type)
+{
+        for (size_t i = 0; type && i < fp_notify_type_count; i++)
+                if (!strcmp(type, fp_notify_types[i]))
+                        return true;
+        return false;
+}
+
+enum fp_err fp_notify_event(struct fp_server *srv, struct fp_tx *tx, int64_t now,
+                            const char *account, const char *type, const char *key,
+                            const char *subject, const json_t *data, struct fp_diag *diag)
+{
+        if (!fp_notify_type_valid(type)) {
+                fp_diag_set(diag, NULL, 0, "type", "unknown event type '%.64s'",
+                            type ? type : "(null)");
+                return FP_EINVAL;
+        }
+        if (!account || !*account || !key || !*key) {
+                fp_diag_set(diag, NULL, 0, !key || !*key ? "key" : "account",
+                            "an event needs an account and a key");
+                return FP_EINVAL;
+        }
+        if (strlen(key) > FP_MAX_NOTIFY_KEY) {
+                fp_diag_set(diag, NULL, 0, "key", "event key longer than %d bytes",
+                            FP_MAX_NOTIFY_KEY);
+                return FP_ELIMIT;
+        }
+        if (data && !json_is_object(data)) {
+                fp_diag_set(diag, NULL, 0, "data", "event data must be a JSON object");
+                return FP_EINVAL;
+        }
+        char *text = data ? json_dumps(data, JSON_COMPACT | JSON_SORT_KEYS) : strdup("{}");
+        if (!text)
+                return FP_ENOMEM;
+        enum fp_err err = FP_OK;
+        if (strlen(text) > FP_MAX_NOTIFY_EVENT_DATA) {
+                fp_diag_set(diag, NULL, 0, "data", "event data longer than %d bytes",
+                            FP_MAX_NOTIFY_EVENT_DATA);
+                err = FP_ELIMIT;
+                goto out;
+        }
+        const char *group = json_string_value(json_object_get(data, "group"));
+        struct fp_notify_event_rec ev = {.account = account,
+                                         .type = type,
+                                         .key = key,
+                                         .subject = subject ? subject : type,
+                                         .data = text,
+                                         .created = now};
+        bool queued = false;
+        int64_t n = 0;
+        err = fp_store_notify_event_queue(tx, &ev, group, NULL, &queued, &n, diag);
+        if (err == FP_OK && queued && n > 0 && srv)
+                fp_scheduler_kick(srv->scheduler); /* sent by the tick after this commits */
+out:
+        free(text);
+        return err;
+}
+
+/* ---- templates ---- */
+
+static const char *const tpl_names[] = {"type", "account", "key", "subject", "created", "event"};
+
+static bool data_name(const char *s, size_t n)
+{
+        if (n <= 5 || memcmp(s, "data.", 5) != 0)
+                return false;
+        for (size_t i = 5; i < n; i++) {
+                char c = s[i];
+                if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                      c == '_' || c == '-'))
+                        return false;
+        }
+        return true;
+}
+
+static bool known_name(const char *s, size_t n)
+{
+        for (size_t i = 0; i < sizeof(tpl_names) / sizeof(tpl_names[0]); i++)
+                if (strlen(tpl_names[i]) == n && !memcmp(tpl_names[i], s, n))
+                        return true;
+        return data_name(s, n);
+}
+
+/* The name between "{{" and "}}" without surrounding spaces. */
+static void trim(const char **s, size_t *n)
+{
+        while (*n && (**s == ' ' || **s == '\t')) {
+                (*s)++;
+                (*n)--;
+        }
+        while (*n && ((*s)[*n - 1] == ' ' || (*s)[*n - 1] == '\t'))
+                (*n)--;
+}
+
+/* Find "}}" at or after from; len when there is none. */
+static size_t find_close(const char *t, size_t len, size_t from)
+{
+        for (size_t j = from; j + 1 < len; j++)
+                if (t[j] == '}' && t[j + 1] == '}')
+                        return j;
+        return len;
+}
+
+enum fp_err fp_notify_tpl_check(const char *tpl, size_t len, struct fp_diag *diag)
+{
+        if (len > FP_MAX_NOTIFY_TEMPLATE) {
+                fp_diag_set(diag, NULL, 0, NULL, "template longer than %d bytes",
+                            FP_MAX_NOTIFY_TEMPLATE);
+                return FP_ELIMIT;
+        }
+        for (size_t i = 0; i < len; i++) {
+                if (tpl[i] == 0) {
+                        fp_diag_set(diag, NULL, i + 1, NULL, "NUL byte at position %zu", i + 1);
+                        return FP_EPARSE;
+                }
+                if (tpl[i] == '}' && i + 1 < len && tpl[i + 1] == '}') {
+                        fp_diag_set(diag, NULL, i + 1, NULL,
+                                    "'}}' without '{{' at position %zu", i + 1);
+                        return FP_EPARSE;
+                }
+                if (tpl[i] != '{' || i + 1 >= len || tpl[i + 1] != '{')
+                        continue;
+                size_t j = find_close(tpl, len, i + 2);
+                if (j == len) {
+                        fp_diag_set(diag, NULL, i + 1, NULL,
+                                    "'{{' without '}}' at position %zu", i + 1);
+                        return FP_EPARSE;
+                }
+                const char *name = tpl + i + 2;
+                size_t n = j - i - 2;
+                trim(&name, &n);
+                if (n > FP_MAX_NOTIFY_PLACEHOLDER) {
+                        fp_diag_set(diag, NULL, i + 1, NULL,
+                                    "placeholder longer than %d bytes at position %zu",
+                                    FP_MAX_NOTIFY_PLACEHOLDER, i + 1);
+                        return FP_ELIMIT;
+                }
+                if (!n) {
+                        fp_diag_set(diag, NULL, i + 1, NULL, "empty placeholder at position %zu",
+                                    i + 1);
+                        return FP_EPARSE;
+                }
+                if (!known_name(name, n)) {
+                        char shown[FP_MAX_NOTIFY_PLACEHOLDER + 1];
+                        size_t k = 0;
+                        for (size_t m = 0; m < n; m++) /* printable only: it goes into JSON */
+                                shown[k++] = (name[m] >= 0x20 && name[m] < 0x7f) ? name[m] : '?';
+                        shown[k] = 0;
+                        fp_diag_set(diag, NULL, i + 1, NULL,
+                                    "unknown placeholder '{{%s}}' at position %zu (known: type, "
+                                    "account, key, subject, created, event, data.NAME)",
+                                    shown, i + 1);
+                        return FP_EPARSE;
+                }
+                i = j + 1;
+        }
+        return FP_OK;
+}
+
+static void rfc3339(int64_t t, char out[32])
+{
+        time_t tt = (time_t)t;
+        struct tm tm;
+        if (!gmtime_r(&tt, &tm) || !strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm))
+                snprintf(out, 32, "%lld", (long long)t);
+}
+
+static enum fp_err add_value(struct fp_buf *b, const json_t *v)
+{
+        if (!v || json_is_null(v))
+                return FP_OK;
+        if (json_is_string(v))
+                return fp_buf_add(b, json_string_value(v), json_string_length(v));
+        if (json_is_integer(v))
+                return fp_buf_addf(b, "%lld", (long long)json_integer_value(v));
+        if (json_is_real(v))
+                return fp_buf_addf(b, "%g", json_real_value(v));
+        if (json_is_boolean(v))
+                return fp_buf_addstr(b, json_is_true(v) ? "true" : "false");
+        char *t = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+        if (!t)
+                return FP_ENOMEM;
+        enum fp_err err = fp_buf_addstr(b, t);
+        free(t);
+        return err;
+}
+
+static enum fp_err add_var(struct fp_buf *b, const char *name, size_t n,
+                           const struct fp_notify_vars *v)
+{
+        char ts[32];
+#define IS(lit) (n == sizeof(lit) - 1 && !memcmp(name, lit, n))
+        if (IS("type"))
+                return fp_buf_addstr(b, v->type ? v->type : "");
+        if (IS("account"))
+                return fp_buf_addstr(b, v->account ? v->account : "");
+        if (IS("key"))
+                return fp_buf_addstr(b, v->key ? v->key : "");
+        if (IS("subject"))
+                return fp_buf_addstr(b, v->subject ? v->subject : "");
+        if (IS("event"))
+                return fp_buf_addf(b, "%lld", (long long)v->event);
+        if (IS("created")) {
+                rfc3339(v->created, ts);
+                return fp_buf_addstr(b, ts);
+        }
+#undef IS
+        if (data_name(name, n) && v->data) {
+                char key[FP_MAX_NOTIFY_PLACEHOLDER + 1];
+                size_t k = n - 5 < sizeof(key) - 1 ? n - 5 : sizeof(key) - 1;
+                memcpy(key, name + 5, k);
+                key[k] = 0;
+                return add_value(b, json_object_get(v->data, key));
+        }
+        return FP_OK;
+}
+
+char *fp_notify_tpl_render(const char *tpl, const struct fp_notify_vars *v)
+{
+        struct fp_buf b;
+        fp_buf_init(&b, FP_MAX_NOTIFY_EVENT_DATA + FP_MAX_NOTIFY_TEMPLATE);
+        size_t len = tpl ? strlen(tpl) : 0;
+        enum fp_err err = FP_OK;
+        for (size_t i = 0; i < len && err == FP_OK; i++) {
+                if (tpl[i] == '{' && i + 1 < len && tpl[i + 1] == '{') {
+                        size_t j = find_close(tpl, len, i + 2);
+                        if (j < len) {
+                                const char *name = tpl + i + 2;
+                                size_t n = j - i - 2;
+                                trim(&name, &n);
+                                err = add_var(&b, name, n, v);
+                                i = j + 1;
+                                continue;
+                        }
+                }
+                err = fp_buf_addc(&b, tpl[i]);
+        }
+        if (err != FP_OK) {
+                fp_buf_release(&b);
+                return NULL;
+        }
+        return fp_buf_take(&b);
+}
+
+/* ---- retries ---- */
+
+int64_t fp_notify_backoff(int64_t base, int64_t cap, int64_t attempt)
+{
+        if (base < 1)
+                base = 1;
+        int64_t wait = base;
+        for (int64_t i = 1; i < attempt && wait < cap; i++)
+                wait = wait > INT64_MAX / 2 ? INT64_MAX : wait * 2;
+        return wait < cap ? wait : cap;
+}
+
+/* ---- email ---- */
+
+bool fp_notify_address_valid(const char *s)
+{
+        size_t n = s ? strlen(s) : 0;
+        if (n < 3 || n > FP_MAX_NOTIFY_ADDRESS)
+                return false;
+        const char *at = strchr(s, '@');
+        if (!at || at == s || strchr(at + 1, '@') || !at[1] || at[1] == '.' || s[n - 1] == '.')
+                return false;
+        for (size_t i = 0; i < n; i++) {
+                unsigned char c = (unsigned char)s[i];
+                if (c <= 0x20 || c >= 0x7f || strchr("<>()[],;:\\\"", c))
+                        return false;
+        }
+        return true;
+}
+
+/* Base64 in lines of 76 characters, each ended by CRLF. */
+static enum fp_err add_base64(struct fp_buf *b, const char *data, size_t len)
+{
+        char line[80];
+        for (size_t i = 0; i < len; i += 57) {
+                size_t k = len - i < 57 ? len - i : 57;
+                sodium_bin2base64(line, sizeof(line), (const unsigned char *)data + i, k,
+                                  sodium_base64_VARIANT_ORIGINAL);
+                enum fp_err err = fp_buf_addf(b, "%s\r\n", line);
+                if (err != FP_OK)
+                        return err;
+        }
+        return FP_OK;
+}
+
+/* The Subject header's value: one line; RFC 2047 encoded words when it is not ASCII. */
+static enum fp_err add_subject(struct fp_buf *b, const char *subject)
+{
+        char clean[1000];
+        size_t n = 0;
+        bool ascii = true;
+        for (const char *p = subject ? subject : ""; *p && n < sizeof(clean) - 1; p++) {
+                unsigned char c = (unsigned char)*p;
+                clean[n++] = c == '\r' || c == '\n' || c == '\t' ? ' ' : (char)c;
+                ascii = ascii && c < 0x80;
+        }
+        /* Do not end inside a UTF-8 sequence after truncation. */
+        while (n && ((unsigned char)clean[n - 1] & 0xC0) == 0x80 && n == sizeof(clean) - 1)
+                n--;
+        if (n && (unsigned char)clean[n - 1] >= 0xC0)
+                n--;
+        clean[n] = 0;
+        if (ascii)
+                return fp_buf_addstr(b, clean);
+        /* Words of at most 45 bytes (60 base64 characters), split between characters. */
+        size_t i = 0;
+        while (i < n) {
+                size_t k = n - i < 45 ? n - i : 45;
+                while (i + k < n && ((unsigned char)clean[i + k] & 0xC0) == 0x80)
+                        k--;
+                char word[64];
+                sodium_bin2base64(word, sizeof(word), (const unsigned char *)clean + i, k,
+                                  sodium_base64_VARIANT_ORIGINAL);
+                enum fp_err err = fp_buf_addf(b, "%s=?UTF-8?B?%s?=", i ? "\r\n " : "", word);
+                if (err != FP_OK)
+                        return err;
+                i += k;
+        }
+        return FP_OK;
+}
+
+char *fp_notify_email_build(const struct fp_notify_email *m)
+{
+        static const char boundary[] = "=_fleetpatch_part_boundary";
+        struct fp_buf b;
+        fp_buf_init(&b, 3 * (size_t)FP_MAX_NOTIFY_EVENT_DATA);
+        char date[64];
+        time_t tt = (time_t)m->date;
+        struct tm tm;
+        if (!gmtime_r(&tt, &tm) || !strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S +0000", &tm))
+                snprintf(date, sizeof(date), "Thu, 01 Jan 1970 00:00:00 +0000");
+        enum fp_err err = fp_buf_addf(&b, "Date: %s\r\nFrom: %s\r\nTo: ", date, m->from);
+        for (size_t i = 0; err == FP_OK && i < m->n_to; i++)
+                err = fp_buf_addf(&b, "%s%s", i ? ",\r\n " : "", m->to[i]);
+        if (err == FP_OK)
+                err = fp_buf_addstr(&b, "\r\nSubject: ");
+        if (err == FP_OK)
+                err = add_subject(&b, m->subject);
+        if (err == FP_OK)
+                err = fp_buf_addf(&b,
+                                  "\r\nMessage-ID: %s\r\nMIME-Version: 1.0\r\n"
+                                  "Auto-Submitted: auto-generated\r\nX-Fleetpatch-Event: %s\r\n",
+                                  m->message_id, m->event_type ? m->event_type : "");
+        const char *text = m->text ? m->text : "";
+        if (err == FP_OK && !m->html) {
+                err = fp_buf_addstr(&b, "Content-Type: text/plain; charset=utf-8\r\n"
+                                        "Content-Transfer-Encoding: base64\r\n\r\n");
+                if (err == FP_OK)
+                        err = add_base64(&b, text, strlen(text));
+        } else if (err == FP_OK) {
+                err = fp_buf_addf(&b,
+                                  "Content-Type: multipart/mixed; boundary=\"%s\"\r\n\r\n"
+                                  "This is a MIME message.\r\n\r\n--%s\r\n"
+                                  "Content-Type: text/plain; charset=utf-8\r\n"
+                                  "Content-Transfer-Encoding: base64\r\n\r\n",
+                                  boundary, boundary);
+                if (err == FP_OK)
+                        err = add_base64(&b, text, strlen(text));
+                if (err == FP_OK)
+                        err = fp_buf_addf(&b,
+                                          "\r\n--%s\r\nContent-Type: text/html; charset=utf-8\r\n"
+                                          "Content-Disposition: attachment; filename=\"%s\"\r\n"
+                                          "Content-Transfer-Encoding: base64\r\n\r\n",
+                                          boundary, m->html_name ? m->html_name : "report.html");
+                if (err == FP_OK)
+                        err = add_base64(&b, m->html, strlen(m->html));
+                if (err == FP_OK)
+                        err = fp_buf_addf(&b, "\r\n--%s--\r\n", boundary);
+        }
+        if (err != FP_OK) {
+                fp_buf_release(&b);
+                return NULL;
+        }
+        return fp_buf_take(&b);
+}

@@ -1,0 +1,263 @@
+/* Notifications without the network: the outbox in the store (idempotent events, fan-out to
+ * subscriptions and groups, claim, retry, dead letters, requeue, rollback queues nothing),
+ * templates (placeholders, positions of errors, limits), the retry schedule and the email. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fleetpatch/limits.h"
+#include "fleetpatch/store.h"
+#include "fleetpatch/store_notify.h"
+#include "server/notify.h"
+#include "server/server.h"
+#include "test.h"
+
+static char dir[256], url[512];
+
+static struct fp_tx *begin(struct fp_store *s, bool write)
+{
+        struct fp_tx *tx = NULL;
+        if (fp_store_begin(s, write, &tx, NULL) != FP_OK) {
+                fprintf(stderr, "begin failed\n");
+                exit(1);
+        }
+        return tx;
+}
+
+static void sub(struct fp_tx *tx, const char *id, const char *user, const char *group,
+                const char *events)
+{
+        struct fp_notify_sub_rec s = {.id = id, .account = "acme", .owner_user = user,
+                                      .owner_group = group, .events = events,
+                                      .channel = "webhook", .url = "http://127.0.0.1:1/",
+                                      .secret = "0123456789abcdef", .created = 1};
+        CHECK_INT_EQ(fp_store_notify_sub_create(tx, &s, NULL), FP_OK);
+}
+
+struct seen {
+        int n;
+        int64_t ids[16];
+        char subs[16][17];
+        int64_t attempts[16];
+};
+
+static bool seen_cb(void *ctx, const struct fp_notify_delivery_rec *d)
+{
+        struct seen *s = ctx;
+        if (s->n < 16) {
+                s->ids[s->n] = d->id;
+                snprintf(s->subs[s->n], 17, "%s", d->sub);
+                s->attempts[s->n] = d->attempts;
+        }
+        s->n++;
+        return true;
+}
+
+static void outbox(void)
+{
+        struct fp_store *st = NULL;
+        struct fp_diag d;
+        fp_diag_clear(&d);
+        CHECK_INT_EQ(fp_store_open(url, &st, &d), FP_OK);
+        if (!st)
+                return;
+        struct fp_tx *tx = begin(st, true);
+        struct fp_notify_group_rec g = {.account = "acme", .name = "db-team",
+                                        .members = "[\"alice\"]", .emails = "[\"db@x.org\"]",
+                                        .created = 1, .updated = 1};
+        CHECK_INT_EQ(fp_store_notify_group_put(tx, &g, true, NULL), FP_OK);
+        CHECK_INT_EQ(fp_store_notify_group_put(tx, &g, true, NULL), FP_EEXIST);
+        sub(tx, "s1", "alice", "", "[\"host.catchup\",\"change.approval\"]");
+        sub(tx, "s2", "", "db-team", "[\"host.catchup\"]");
+        sub(tx, "s3", "bob", "", "[\"rollout.halted\"]");
+        CHECK_INT_EQ(fp_tx_commit(tx, NULL), FP_OK);
+
+        /* An event rolled back with its transaction is not queued. */
+        tx = begin(st, true);
+        json_t *data = json_pack("{s:s}", "host", "h1");
+        CHECK_INT_EQ(fp_notify_event(NULL, tx, 100, "acme", "host.catchup", "host:h1:100",
+                                     "h1 needs catch-up", data, &d),
+                     FP_OK);
+        fp_tx_rollback(tx);
+        struct seen s = {0};
+        tx = begin(st, true);
+        CHECK_INT_EQ(fp_store_notify_delivery_claim(tx, 1000, 1100, 10, seen_cb, &s, NULL), FP_OK);
+        CHECK_INT_EQ(s.n, 0);
+        /* Queued once per key; not for the group s2 (no data.group). */
+        CHECK_INT_EQ(fp_notify_event(NULL, tx, 100, "acme", "host.catchup", "host:h1:100",
+                                     "h1 needs catch-up", data, &d),
+                     FP_OK);
+        CHECK_INT_EQ(fp_notify_event(NULL, tx, 101, "acme", "host.catchup", "host:h1:100",
+                                     "again", data, &d),
+                     FP_OK);
+        json_decref(data);
+        data = json_pack("{s:s, s:s}", "host", "h2", "group", "db-team");
+        CHECK_INT_EQ(fp_notify_event(NULL, tx, 100, "acme", "host.catchup", "host:h2:100",
+                                     "h2", data, &d),
+                     FP_OK);
+        json_decref(data);
+        CHECK_INT_EQ(fp_notify_event(NULL, tx, 100, "acme", "no.such", "k", "x", NULL, &d),
+                     FP_EINVAL);
+        CHECK_MSG(strstr(d.msg, "unknown event type"), "msg: %s", d.msg);
+        CHECK_INT_EQ(fp_tx_commit(tx, NULL), FP_OK);
+
+        tx = begin(st, true);
+        s.n = 0;
+        CHECK_INT_EQ(fp_store_notify_delivery_claim(tx, 99, 200, 10, seen_cb, &s, NULL), FP_OK);
+        CHECK_INT_EQ(s.n, 0); /* not due yet */
+        CHECK_INT_EQ(fp_store_notify_delivery_claim(tx, 100, 200, 10, seen_cb, &s, NULL), FP_OK);
+        CHECK_INT_EQ(s.n, 3); /* h1 -> s1; h2 -> s1 and s2 */
+        CHECK_INT_EQ(s.attempts[0], 1);
+        /* Claimed: not claimed again until the lease runs out (a worker that died). */
+        struct seen again = {0};
+        CHECK_INT_EQ(fp_store_notify_delivery_claim(tx, 150, 250, 10, seen_cb, &again, NULL),
+                     FP_OK);
+        CHECK_INT_EQ(again.n, 0);
+        CHECK_INT_EQ(fp_store_notify_delivery_claim(tx, 200, 300, 10, seen_cb, &again, NULL),
+                     FP_OK);
+        CHECK_INT_EQ(again.n, 3);
+        CHECK_INT_EQ(again.attempts[0], 2);
+        CHECK_INT_EQ(fp_store_notify_delivery_finish(tx, s.ids[0], "sent", 200, "", 0, 201, NULL),
+                     FP_OK);
+        CHECK_INT_EQ(fp_store_notify_delivery_finish(tx, s.ids[1], "dead", 503, "HTTP 503", 0,
+                                                     201, NULL),
+                     FP_OK);
+        CHECK_INT_EQ(fp_store_notify_delivery_finish(tx, s.ids[2], "pending", 0, "refused", 500,
+                                                     201, NULL),
+                     FP_OK);
+        struct seen dead = {0};
+        CHECK_INT_EQ(fp_store_notify_delivery_list(tx, "acme", "dead", NULL, 100, seen_cb, &dead,
+                                                   NULL),
+                     FP_OK);
+        CHECK_INT_EQ(dead.n, 1);
+        struct seen mine = {0};
+        CHECK_INT_EQ(fp_store_notify_delivery_list(tx, "acme", NULL, "bob", 100, seen_cb, &mine,
+                                                   NULL),
+                     FP_OK);
+        CHECK_INT_EQ(mine.n, 0);
+        CHECK_INT_EQ(fp_store_notify_delivery_requeue(tx, s.ids[0], 300, NULL), FP_ENOTFOUND);
+        CHECK_INT_EQ(fp_store_notify_delivery_requeue(tx, s.ids[1], 300, NULL), FP_OK);
+        struct fp_notify_delivery_rec one;
+        CHECK_INT_EQ(fp_store_notify_delivery_get(tx, s.ids[1], &one, NULL), FP_OK);
+        CHECK_STR_EQ(one.state, "pending");
+        CHECK_INT_EQ(one.attempts, 0);
+        CHECK_STR_EQ(one.ev.type, "host.catchup");
+        /* Removing the group removes its subscriptions and their queue. */
+        CHECK_INT_EQ(fp_store_notify_group_delete(tx, "acme", "db-team", NULL), FP_OK);
+        CHECK_INT_EQ(fp_store_notify_sub_get(tx, "s2", &(struct fp_notify_sub_rec){0}, NULL),
+                     FP_ENOTFOUND);
+        int64_t n = 0;
+        CHECK_INT_EQ(fp_store_notify_sub_count(tx, "acme", &n, NULL), FP_OK);
+        CHECK_INT_EQ(n, 2);
+        CHECK_INT_EQ(fp_tx_commit(tx, NULL), FP_OK);
+        fp_store_close(st);
+}
+
+static void templates(void)
+{
+        struct fp_diag d;
+        const char *good = "{{type}} on {{ data.host }}: {subject} {{subject}} at {{created}}";
+        CHECK_INT_EQ(fp_notify_tpl_check(good, strlen(good), &d), FP_OK);
+        struct {
+                const char *t;
+                unsigned long pos;
+                const char *msg;
+        } bad[] = {
+            {"hello {{nope}}", 7, "unknown placeholder '{{nope}}'"},
+            {"a {{type}} {{data.x", 12, "'{{' without '}}'"},
+            {"x }} y", 3, "'}}' without '{{'"},
+            {"{{}}", 1, "empty placeholder"},
+            {"{{ data. }}", 1, "unknown placeholder"},
+            {"{{data.a b}}", 1, "unknown placeholder"},
+        };
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+                fp_diag_clear(&d);
+                CHECK_INT_EQ(fp_notify_tpl_check(bad[i].t, strlen(bad[i].t), &d), FP_EPARSE);
+                CHECK_INT_EQ(d.line, bad[i].pos);
+                CHECK_MSG(strstr(d.msg, bad[i].msg), "%s: %s", bad[i].t, d.msg);
+        }
+        /* At the limit and one past it. */
+        char *big = malloc(FP_MAX_NOTIFY_TEMPLATE + 2);
+        memset(big, 'a', FP_MAX_NOTIFY_TEMPLATE + 1);
+        big[FP_MAX_NOTIFY_TEMPLATE + 1] = 0;
+        CHECK_INT_EQ(fp_notify_tpl_check(big, FP_MAX_NOTIFY_TEMPLATE, &d), FP_OK);
+        CHECK_INT_EQ(fp_notify_tpl_check(big, FP_MAX_NOTIFY_TEMPLATE + 1, &d), FP_ELIMIT);
+        free(big);
+        char ph[FP_MAX_NOTIFY_PLACEHOLDER + 16];
+        snprintf(ph, sizeof(ph), "{{data.%0*d}}", FP_MAX_NOTIFY_PLACEHOLDER - 5, 0);
+        CHECK_INT_EQ(fp_notify_tpl_check(ph, strlen(ph), &d), FP_OK);
+        snprintf(ph, sizeof(ph), "{{data.%0*d}}", FP_MAX_NOTIFY_PLACEHOLDER - 4, 0);
+        CHECK_INT_EQ(fp_notify_tpl_check(ph, strlen(ph), &d), FP_ELIMIT);
+
+        json_t *data = json_pack("{s:s, s:i, s:b, s:[i,i]}", "host", "web-1", "kev", 3, "ok", 1,
+                                 "list", 1, 2);
+        struct fp_notify_vars v = {.type = "exposure.kev", .account = "acme", .key = "k",
+                                   .subject = "S", .created = 86400, .event = 7, .data = data};
+        char *out = fp_notify_tpl_render("{{type}}/{{account}}: {{data.host}} kev={{data.kev}} "
+                                         "{{data.ok}} {{data.list}} [{{data.none}}] {{event}} "
+                                         "{{created}} {x}",
+                                         &v);
+        CHECK_STR_EQ(out, "exposure.kev/acme: web-1 kev=3 true [1,2] [] 7 1970-01-02T00:00:00Z {x}");
+        free(out);
+        json_decref(data);
+}
+
+static void backoff(void)
+{
+        /* base 60, cap 6 h: 60, 120, 240, ... 15360, then 21600 */
+        int64_t want[] = {60, 120, 240, 480, 960, 1920, 3840, 7680, 15360, 21600, 21600};
+        for (int i = 0; i < (int)(sizeof(want) / sizeof(want[0])); i++)
+                CHECK_INT_EQ(fp_notify_backoff(60, 21600, i + 1), want[i]);
+        CHECK_INT_EQ(fp_notify_backoff(1, 5, 1000), 5);
+        CHECK(fp_notify_backoff(1, INT64_MAX, 200) == INT64_MAX);
+}
+
+static void email(void)
+{
+        const char *to[] = {"ops@example.org", "db@example.org"};
+        struct fp_notify_email m = {.from = "fleetpatch@example.org", .to = to, .n_to = 2,
+                                    .subject = "Host\r\nBcc: evil@x KEV", .text = "hello\n",
+                                    .date = 0, .message_id = "<1.2@example.org>",
+                                    .event_type = "exposure.kev"};
+        char *msg = fp_notify_email_build(&m);
+        CHECK(msg && strstr(msg, "Date: Thu, 01 Jan 1970 00:00:00 +0000\r\n"));
+        CHECK(msg && strstr(msg, "\r\nTo: ops@example.org,\r\n db@example.org\r\n"));
+        CHECK(msg && strstr(msg, "\r\nSubject: Host  Bcc: evil@x KEV\r\n")); /* no injection */
+        CHECK(msg && strstr(msg, "\r\nMessage-ID: <1.2@example.org>\r\n"));
+        CHECK(msg && strstr(msg, "Content-Type: text/plain; charset=utf-8\r\n"));
+        CHECK(msg && strstr(msg, "\r\n\r\naGVsbG8K\r\n")); /* base64("hello\n") */
+        free(msg);
+        m.subject = "Wartung geplant: Kühlschrank";
+        m.html = "<html><body>r</body></html>";
+        m.html_name = "report.html";
+        msg = fp_notify_email_build(&m);
+        CHECK(msg && strstr(msg, "Subject: =?UTF-8?B?V2FydHVuZyBnZXBsYW50OiBLw7xobHNjaHJhbms=?=\r\n"));
+        CHECK(msg && strstr(msg, "multipart/mixed; boundary="));
+        CHECK(msg && strstr(msg, "Content-Disposition: attachment; filename=\"report.html\""));
+        CHECK(msg && strstr(msg, "--=_fleetpatch_part_boundary--\r\n"));
+        free(msg);
+        CHECK(fp_notify_address_valid("a@b.c"));
+        CHECK(!fp_notify_address_valid("a b@c"));
+        CHECK(!fp_notify_address_valid("a@b@c"));
+        CHECK(!fp_notify_address_valid("<a@b>"));
+        CHECK(!fp_notify_address_valid("a@b\r\nRCPT TO:<x@y>"));
+}
+
+int main(void)
+{
+        snprintf(dir, sizeof(dir), "%s/fpnotify.XXXXXX",
+                 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+        if (!mkdtemp(dir))
+                return 1;
+        snprintf(url, sizeof(url), "sqlite:%s/store.db", dir);
+        outbox();
+        templates();
+        backoff();
+        email();
+        char cmd[300];
+        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+        if (system(cmd) != 0)
+                fprintf(stderr, "could not remove %s\n", dir);
+        return fp_test_finish();
+}
