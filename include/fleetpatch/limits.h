@@ -144,5 +144,26 @@
 #define FP_MAX_JOB_RESULT_ITEMS FP_MAX_WIRE_PACKAGES
 /* Reboot reasons in one result (one per kernel, core package or service). */
 #define FP_MAX_JOB_REBOOT_REASONS 1024
+/* Tracking (docs/tracking.md): resolver rules of one account, package patterns of one rule,
+ * a comment or risk-acceptance reason, an asset's product/version text, the bytes of an
+ * evidence bundle `fleetpatch evidence verify` reads. */
+#define FP_MAX_TRACK_RULES 200
+#define FP_MAX_TRACK_RULE_PATTERNS 32
+#define FP_MAX_TRACK_COMMENT 4096
+#define FP_MAX_ASSET_TEXT 128
+#define FP_MAX_EVIDENCE_BYTES (256 * 1024 * 1024)
+/* The audit log (docs/audit.md): entries of one GET /v1/audit page, the period and entries of
+ * one export (the server builds it in memory; export a longer period in parts), the bytes of an
+ * export `fleetpatch audit verify --file` reads. */
+#define FP_AUDIT_LIST_MAX 1000
+#define FP_AUDIT_EXPORT_MAX_DAYS 366
+#define FP_AUDIT_EXPORT_MAX_ENTRIES 200000
+#define FP_AUDIT_EXPORT_MAX_BYTES (512L * 1024 * 1024)
+/* The dashboard (docs/dashboard.md): hosts whose findings one GET /v1/vulns evaluates (each is
+ * an inventory parse and a match: narrow the filter for more), the offset of a sorted host
+ * page, the bytes of a hostname search. */
+#define FP_MAX_VULNS_HOSTS 2000
+#define FP_MAX_HOSTS_OFFSET 1000000
+#define FP_MAX_HOSTS_SEARCH 255
 
 #endif

@@ -7,7 +7,9 @@
 
 #include "fleetpatch/wire.h"
 #include "fleetpatch/vuln.h"
+#include "server/comply.h"
 #include "server/server.h"
+#include "server/track.h"
 
 static bool is_hex64(const char *s)
 {
@@ -364,6 +366,8 @@ void api_agent_checkin(struct fp_req *r)
         char *facts_text = NULL, *tags_text = NULL, *inv_text = NULL;
         if (!read_facts(r, &facts, &facts_text))
                 return;
+        struct fp_expo_set expo; /* the exposures history (track.c) */
+        fp_expo_set_init(&expo);
         struct fp_diag diag;
         fp_diag_clear(&diag);
         struct fp_host_rec h;
@@ -398,9 +402,9 @@ void api_agent_checkin(struct fp_req *r)
                 json_t *tags = fp_json_tags(&h);
                 tags_text = json_dumps(tags, JSON_COMPACT);
                 json_decref(tags);
-                fp_findings_counts(r->srv->findings, &w, facts.hostname ? facts.hostname
-                                                                        : h.hostname,
-                                   tags_text, &counts);
+                fp_findings_counts_expo(r->srv->findings, &w,
+                                        facts.hostname ? facts.hostname : h.hostname, tags_text,
+                                        &counts, &expo);
                 inv_text = json_dumps(inv, JSON_COMPACT | JSON_SORT_KEYS);
                 if (!inv_text) {
                         fp_wire_inventory_release(&w);
@@ -494,11 +498,17 @@ void api_agent_checkin(struct fp_req *r)
                 err = fp_store_host_set_inventory(tx, h.id, w.inv.distro ? w.inv.distro : "",
                                                   release, hash, inv_text, &counts, r->now,
                                                   &diag);
+                if (err == FP_OK)
+                        err = fp_track_sync_host(r->srv, tx, &h, hash, &w.inv, &expo, r->now,
+                                                 &diag);
                 state = "accepted";
                 fp_metrics_count("inventories_total", 1);
         } else if (strcmp(hash, h.inventory_hash)) {
                 state = "needed";
         }
+        /* Compliance (docs/compliance.md): the host's state after this check-in. */
+        if (err == FP_OK)
+                err = fp_comply_evaluate(r->srv, tx, h.id, have_inv, r->now, &diag);
         json_t *jobs = err == FP_OK ? deliver_jobs(r, &diag, &err) : NULL;
         if (err != FP_OK) {
                 req_fail(r, err, &diag);
@@ -513,6 +523,7 @@ release:
         if (have_inv)
                 fp_wire_inventory_release(&w);
 out:
+        fp_expo_set_release(&expo);
         fp_facts_release(&facts);
         free(facts_text);
         free(tags_text);

@@ -9,6 +9,7 @@
 
 #include "fleetpatch/vuln.h"
 #include "server/orch.h"
+#include "server/track.h"
 
 static const char *const risks[] = {"low", "medium", "high", "critical", NULL};
 
@@ -438,6 +439,9 @@ void api_changes_create(struct fp_req *r)
                 err = freeze(r, id, b, &t, skipped, groups, max_age_days * 86400, &nupdates,
                              &urgent, &frozen, &nfrozen,
                              &diag);
+        /* Link the tracking records whose exposures this update set fixes (docs/tracking.md). */
+        if (err == FP_OK)
+                err = fp_track_cr_frozen(r->srv, tx, id, r->now, &diag);
         /* Each immutable group with something approved becomes a replacement request. */
         size_t ngroups = 0;
         const char *gname;

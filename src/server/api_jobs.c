@@ -11,7 +11,9 @@
 
 #include "fleetpatch/jobwire.h"
 #include "fleetpatch/wire.h"
+#include "server/comply.h"
 #include "server/server.h"
+#include "server/track.h"
 
 static const char *const phases[] = {"planning",  "applying",   "downloading", "verifying",
                                      "rebooting", "recovering", NULL};
@@ -515,6 +517,10 @@ void api_agent_job_finish(struct fp_req *r)
         if (err == FP_OK && st == FP_JOB_SUCCEEDED && transaction && verdict &&
             !strcmp(verdict, "verified") && !json_is_true(json_object_get(result, "simulated")))
                 err = record_installed(r, &j, result, &diag);
+        /* Tracking records and evidence (docs/tracking.md): the job's before snapshot, and
+         * the records its verification may close. */
+        if (err == FP_OK)
+                err = fp_track_job_finished(r->srv, r->tx, &j, result, r->now, &diag);
         /* A succeeded scan picked up after a catch-up mark reported what the host has now. */
         if (err == FP_OK && st == FP_JOB_SUCCEEDED &&
             (!strcmp(j.type, "scan") || !strcmp(j.type, "rescan"))) {
@@ -523,6 +529,9 @@ void api_agent_job_finish(struct fp_req *r)
                 if (err == FP_OK && j.delivered >= h.catchup_since)
                         err = fp_catchup_after_scan(r->tx, &h, r->now, &diag);
         }
+        /* A result that needs a reboot: the host is pending reboot until its boot id changes. */
+        if (err == FP_OK && result)
+                err = fp_comply_job_finished(r->srv, r->tx, j.host, result, r->now, &diag);
         if (err != FP_OK) {
                 req_fail(r, err, &diag);
                 return;

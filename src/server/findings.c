@@ -15,6 +15,7 @@
 #include "fleetpatch/vulndb.h"
 #include "fleetpatch/wire.h"
 #include "server/server.h"
+#include "server/track.h"
 
 #define MAX_INDEXES 64
 
@@ -176,6 +177,42 @@ static enum fp_err assess(struct fp_findings_engine *e, const struct fp_wire_inv
 void fp_findings_counts(struct fp_findings_engine *e, const struct fp_wire_inventory *w,
                         const char *hostname, const char *tags_json, struct fp_host_counts *c)
 {
+        fp_findings_counts_expo(e, w, hostname, tags_json, c, NULL);
+}
+
+/* The exposures history (docs/tracking.md): exposed findings and those an exception covers,
+ * copied out under the lock (they point into the index). */
+static void collect_exposures(const struct fp_host_findings *hf, const struct fp_wire_inventory *w,
+                              struct fp_expo_set *set)
+{
+        set->assessed = true;
+        set->scheme = fp_scheme_name(w->inv.scheme);
+        for (size_t i = 0; i < hf->count; i++) {
+                const struct fp_finding *f = &hf->items[i];
+                bool excepted = f->status == FP_FIND_ACCEPTED || f->status == FP_FIND_DISMISSED;
+                if (!fp_finding_exposed(f->status) && !excepted)
+                        continue;
+                struct fp_expo_item it = {.vuln = f->vuln,
+                                          .package = f->pkg->name,
+                                          .arch = f->pkg->arch,
+                                          .installed = f->pkg->version,
+                                          .fixed = f->fixed ? f->fixed : "",
+                                          .advisories = f->advisories ? f->advisories : "",
+                                          .severity = fp_severity_name(f->severity),
+                                          .kev = f->kev,
+                                          .sla_due = f->sla_due,
+                                          .exception = excepted ? f->exception_id : 0};
+                if (!fp_expo_set_add(set, &it)) {
+                        set->assessed = false; /* out of memory: better no sync than a wrong one */
+                        return;
+                }
+        }
+}
+
+void fp_findings_counts_expo(struct fp_findings_engine *e, const struct fp_wire_inventory *w,
+                             const char *hostname, const char *tags_json, struct fp_host_counts *c,
+                             struct fp_expo_set *set)
+{
         memset(c, 0, sizeof(*c));
         c->packages = (int64_t)w->inv.count;
         c->updates = (int64_t)w->update_count;
@@ -186,6 +223,8 @@ void fp_findings_counts(struct fp_findings_engine *e, const struct fp_wire_inven
         fp_diag_clear(&diag);
         pthread_mutex_lock(&e->mu);
         enum fp_err err = assess(e, w, hostname, tags_json, &hf, &diag);
+        if (err == FP_OK && set)
+                collect_exposures(&hf, w, set);
         int64_t now = fp_now();
         for (size_t i = 0; err == FP_OK && i < hf.count; i++) {
                 const struct fp_finding *f = &hf.items[i];

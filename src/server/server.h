@@ -148,9 +148,22 @@ struct fp_req {
         json_t *answer;
         char *text; /* plain-text answer (metrics), freed by the router */
         const char *content_type;
+        const struct fp_web_asset *asset; /* a dashboard file (web.c) instead of JSON */
         /* long-poll: set by the handler to suspend the connection until woken or timed out */
         bool suspend;
         int64_t suspend_until;
+        /* The audit entry of this request (audit.c, docs/audit.md): what a handler knows beyond
+         * the route. NULL members are derived (action from the route, target from the path,
+         * account from the path or body); before/after are owned by the request (the router
+         * frees them) and redacted when appended. */
+        struct {
+                const char *action, *account, *target, *actor;
+                json_t *before, *after;
+                bool skip;    /* nothing changed: no entry */
+                bool log;     /* log this request though its principal is not logged by
+                               * default (an agent's job result, a login) */
+                bool failure; /* log even though the request fails (a failed login) */
+        } audit;
 };
 
 /* Answer helpers. req_error formats the message; field may be NULL. */
@@ -191,6 +204,12 @@ void fp_findings_engine_close(struct fp_findings_engine *e);
 /* Counts of an inventory (tags_json: the host's effective tags, for the risk score). */
 void fp_findings_counts(struct fp_findings_engine *e, const struct fp_wire_inventory *w,
                         const char *hostname, const char *tags_json, struct fp_host_counts *out);
+/* The same, and the host's exposed and excepted findings into set (server/track.h; set->assessed
+ * stays false when there is no database or the release is not covered). */
+struct fp_expo_set;
+void fp_findings_counts_expo(struct fp_findings_engine *e, const struct fp_wire_inventory *w,
+                             const char *hostname, const char *tags_json, struct fp_host_counts *c,
+                             struct fp_expo_set *set);
 /* The findings as a JSON array, risk first; NULL on failure (diag says why). */
 json_t *fp_findings_list(struct fp_findings_engine *e, const struct fp_wire_inventory *w,
                          const char *hostname, const char *tags_json, struct fp_diag *diag);
@@ -287,7 +306,20 @@ void api_changes_pause(struct fp_req *r);
 void api_changes_resume(struct fp_req *r);
 void api_changes_cancel(struct fp_req *r);
 
+/* The dashboard (web.c, web.h; docs/dashboard.md) and the fleet-wide findings (api_vulns.c). */
+void api_web_index(struct fp_req *r);
+void api_web_asset(struct fp_req *r);
+void api_vulns_list(struct fp_req *r);
+void api_hosts_packages(struct fp_req *r);
+/* The host filter of GET /v1/hosts from the query (account, region, zone, os, q, tag, ...), for
+ * other handlers; answers 400 and false on a bad one. acctbuf: FP_MAX_GRANTS entries. */
+bool req_host_filter(struct fp_req *r, struct fp_host_filter *f, const char **acctbuf);
+
 /* Audit log (api_audit.c; docs/audit.md). */
+void api_audit_list(struct fp_req *r);
+void api_audit_verify(struct fp_req *r);
+void api_audit_export(struct fp_req *r);
+void api_audit_key(struct fp_req *r);
 /* Notifications (api_notify.c; docs/notifications.md). */
 /* Compliance and reports (api_comply.c; docs/compliance.md). */
 /* Tracking records, shared responsibility, evidence (api_track.c; docs/tracking.md). */

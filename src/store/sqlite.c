@@ -142,8 +142,16 @@ static const char *const migrations[] = {
     "  host TEXT PRIMARY KEY REFERENCES hosts(id) ON DELETE CASCADE,"
     "  baseline TEXT NOT NULL, state TEXT NOT NULL, job TEXT NOT NULL,"
     "  hook_job TEXT NOT NULL, since INTEGER NOT NULL, updated INTEGER NOT NULL);",
-    /* 4: the audit log (docs/audit.md). */
-    "SELECT 1;",
+    /* 4: the audit log (docs/audit.md). The filter columns repeat members of the signed
+     * entry text; the verifier checks they agree. audit_head: the newest seq and hash with
+     * their own signature (an anchor for truncation, beside STATE/audit.head). */
+    "CREATE TABLE audit_log (seq INTEGER PRIMARY KEY, time INTEGER NOT NULL,"
+    "  account TEXT NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL, target TEXT NOT NULL,"
+    "  entry TEXT NOT NULL, hash TEXT NOT NULL, sig TEXT NOT NULL, key_id TEXT NOT NULL);"
+    "CREATE INDEX audit_by_account ON audit_log (account, seq);"
+    "CREATE INDEX audit_by_time ON audit_log (time);"
+    "CREATE TABLE audit_head (id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL,"
+    "  time INTEGER NOT NULL, hash TEXT NOT NULL, sig TEXT NOT NULL, key_id TEXT NOT NULL);",
     /* 5: notifications (docs/notifications.md). */
     "CREATE TABLE notify_groups ("
     "  account TEXT NOT NULL, name TEXT NOT NULL, members TEXT NOT NULL DEFAULT '[]',"
@@ -168,10 +176,84 @@ static const char *const migrations[] = {
     "  error TEXT NOT NULL DEFAULT '', created INTEGER NOT NULL, updated INTEGER NOT NULL);"
     "CREATE INDEX notify_deliveries_due ON notify_deliveries (state, next_at);"
     "CREATE INDEX notify_deliveries_by_account ON notify_deliveries (account, id DESC);",
-    /* 6: compliance history and reports (docs/compliance.md). */
-    "SELECT 1;",
+    /* 6: compliance history and reports (docs/compliance.md): the current state per host,
+     * one history row per state change (no foreign key: a deleted host's past stays), the
+     * per-account daily rollup of deltas, report schedules. */
+    "CREATE TABLE comply_hosts ("
+    "  host TEXT PRIMARY KEY, account TEXT NOT NULL, hostname TEXT NOT NULL,"
+    "  region TEXT NOT NULL, os TEXT NOT NULL, baseline TEXT NOT NULL, service TEXT NOT NULL,"
+    "  service_model TEXT NOT NULL, version TEXT NOT NULL, tags TEXT NOT NULL,"
+    "  since INTEGER NOT NULL, state INTEGER NOT NULL, level INTEGER NOT NULL,"
+    "  m0 INTEGER NOT NULL, m1 INTEGER NOT NULL, m2 INTEGER NOT NULL, m3 INTEGER NOT NULL,"
+    "  m4 INTEGER NOT NULL, m5 INTEGER NOT NULL, m6 INTEGER NOT NULL, gaps INTEGER NOT NULL,"
+    "  excepted INTEGER NOT NULL, sev0 INTEGER NOT NULL, sev1 INTEGER NOT NULL,"
+    "  sev2 INTEGER NOT NULL, sev3 INTEGER NOT NULL, sev4 INTEGER NOT NULL,"
+    "  sev5 INTEGER NOT NULL, kev INTEGER NOT NULL, overdue INTEGER NOT NULL,"
+    "  sla_min INTEGER NOT NULL, catchup INTEGER NOT NULL, reboot INTEGER NOT NULL,"
+    "  evaluated INTEGER NOT NULL, boot_id TEXT NOT NULL, reboot_since INTEGER NOT NULL);"
+    "CREATE INDEX comply_hosts_by_account ON comply_hosts (account, host);"
+    "CREATE TABLE comply_history ("
+    "  host TEXT NOT NULL, account TEXT NOT NULL, hostname TEXT NOT NULL,"
+    "  region TEXT NOT NULL, os TEXT NOT NULL, baseline TEXT NOT NULL, service TEXT NOT NULL,"
+    "  service_model TEXT NOT NULL, version TEXT NOT NULL, tags TEXT NOT NULL,"
+    "  since INTEGER NOT NULL, state INTEGER NOT NULL, level INTEGER NOT NULL,"
+    "  m0 INTEGER NOT NULL, m1 INTEGER NOT NULL, m2 INTEGER NOT NULL, m3 INTEGER NOT NULL,"
+    "  m4 INTEGER NOT NULL, m5 INTEGER NOT NULL, m6 INTEGER NOT NULL, gaps INTEGER NOT NULL,"
+    "  excepted INTEGER NOT NULL, sev0 INTEGER NOT NULL, sev1 INTEGER NOT NULL,"
+    "  sev2 INTEGER NOT NULL, sev3 INTEGER NOT NULL, sev4 INTEGER NOT NULL,"
+    "  sev5 INTEGER NOT NULL, kev INTEGER NOT NULL, overdue INTEGER NOT NULL,"
+    "  sla_min INTEGER NOT NULL, catchup INTEGER NOT NULL, reboot INTEGER NOT NULL,"
+    "  PRIMARY KEY (host, since)) WITHOUT ROWID;"
+    "CREATE TABLE comply_rollup ("
+    "  account TEXT NOT NULL, day INTEGER NOT NULL, metric INTEGER NOT NULL,"
+    "  value INTEGER NOT NULL, PRIMARY KEY (account, day, metric)) WITHOUT ROWID;"
+    "CREATE TABLE comply_sla ("
+    "  account TEXT NOT NULL, day INTEGER NOT NULL, due_day INTEGER NOT NULL,"
+    "  value INTEGER NOT NULL, PRIMARY KEY (account, day, due_day)) WITHOUT ROWID;"
+    "CREATE TABLE report_schedules ("
+    "  account TEXT NOT NULL, name TEXT NOT NULL, report TEXT NOT NULL, format TEXT NOT NULL,"
+    "  every_days INTEGER NOT NULL, range_days INTEGER NOT NULL, next_run INTEGER NOT NULL,"
+    "  last_run INTEGER NOT NULL, last_error TEXT NOT NULL, created_by TEXT NOT NULL,"
+    "  created INTEGER NOT NULL, updated INTEGER NOT NULL, PRIMARY KEY (account, name));"
+    "CREATE INDEX report_schedules_due ON report_schedules (next_run);",
     /* 7: tracking records, shared responsibility, evidence (docs/tracking.md). */
-    "SELECT 1;",
+    "CREATE TABLE exposures ("
+    "  host TEXT NOT NULL REFERENCES hosts(id) ON DELETE CASCADE, account TEXT NOT NULL,"
+    "  vuln TEXT NOT NULL, package TEXT NOT NULL, arch TEXT NOT NULL,"
+    "  installed TEXT NOT NULL, fixed_version TEXT NOT NULL, advisories TEXT NOT NULL,"
+    "  severity TEXT NOT NULL, scheme TEXT NOT NULL, kev INTEGER NOT NULL,"
+    "  sla_due INTEGER NOT NULL, exception INTEGER NOT NULL, track TEXT NOT NULL,"
+    "  first_seen INTEGER NOT NULL, fixed_at INTEGER NOT NULL DEFAULT 0,"
+    "  fixed_inventory TEXT NOT NULL DEFAULT '');"
+    "CREATE UNIQUE INDEX exposures_open ON exposures (host, vuln, package, arch)"
+    "  WHERE fixed_at = 0;"
+    "CREATE INDEX exposures_by_account ON exposures (account, first_seen);"
+    "CREATE INDEX exposures_by_track ON exposures (track, host);"
+    "CREATE TABLE track_records ("
+    "  id TEXT PRIMARY KEY, account TEXT NOT NULL, vuln TEXT NOT NULL, scope TEXT NOT NULL,"
+    "  grp TEXT NOT NULL, assignee TEXT NOT NULL, state TEXT NOT NULL,"
+    "  severity TEXT NOT NULL, kev INTEGER NOT NULL, sla_due INTEGER NOT NULL,"
+    "  advisories TEXT NOT NULL, opened INTEGER NOT NULL, cycle INTEGER NOT NULL,"
+    "  closed INTEGER NOT NULL, risk_until INTEGER NOT NULL, evidence TEXT NOT NULL,"
+    "  updated INTEGER NOT NULL, UNIQUE (account, vuln, scope));"
+    "CREATE TABLE track_events ("
+    "  track TEXT NOT NULL REFERENCES track_records(id) ON DELETE CASCADE,"
+    "  seq INTEGER NOT NULL, at INTEGER NOT NULL, actor TEXT NOT NULL,"
+    "  action TEXT NOT NULL, detail TEXT NOT NULL, PRIMARY KEY (track, seq));"
+    "CREATE TRIGGER track_events_append_only BEFORE UPDATE ON track_events"
+    "  BEGIN SELECT RAISE(ABORT, 'tracking history is append-only'); END;"
+    "CREATE TABLE track_links ("
+    "  track TEXT NOT NULL REFERENCES track_records(id) ON DELETE CASCADE,"
+    "  cr TEXT NOT NULL, at INTEGER NOT NULL, PRIMARY KEY (track, cr));"
+    "CREATE INDEX track_links_by_cr ON track_links (cr);"
+    "CREATE TABLE resolver_rules ("
+    "  account TEXT PRIMARY KEY, document TEXT NOT NULL, updated_by TEXT NOT NULL,"
+    "  updated INTEGER NOT NULL);"
+    "CREATE TABLE job_snapshots ("
+    "  job TEXT PRIMARY KEY, host TEXT NOT NULL, before_hash TEXT NOT NULL,"
+    "  before TEXT NOT NULL, finished INTEGER NOT NULL, after_hash TEXT NOT NULL,"
+    "  after TEXT NOT NULL, after_at INTEGER NOT NULL);"
+    "CREATE INDEX job_snapshots_pending ON job_snapshots (host) WHERE after_hash = '';",
 };
 
 static enum fp_err sql_err(sqlite3 *db, const char *path, struct fp_diag *diag, const char *what)
@@ -1193,6 +1275,53 @@ static enum fp_err host_delete(struct fp_tx *tx, const char *id, struct fp_diag 
         return err == FP_OK && n == 0 ? FP_ENOTFOUND : err;
 }
 
+/* The host's cloud zone as fp_orch_host_zone reads it first (the facts' cloud.zone). */
+#define HOST_ZONE_SQL "coalesce(json_extract(h.facts, '$.cloud.zone'), '')"
+
+/* COUNT(*) of the host list whose query (SELECT cols FROM hosts h WHERE ...) is sql. */
+static enum fp_err host_count(struct fp_tx *tx, const char *sql, const char *const *params,
+                              size_t n, int64_t *out, struct fp_diag *diag)
+{
+        const char *where = strstr(sql, " FROM hosts h WHERE ");
+        struct fp_buf q;
+        fp_buf_init(&q, 64 * 1024);
+        enum fp_err err = fp_buf_addstr(&q, "SELECT COUNT(*)");
+        if (err == FP_OK)
+                err = fp_buf_addstr(&q, where ? where : " FROM hosts h WHERE 0");
+        sqlite3_stmt *st = NULL;
+        if (err == FP_OK && sqlite3_prepare_v2(tx->c->db, fp_buf_str(&q), -1, &st, NULL) != SQLITE_OK)
+                err = sq_fail(tx, diag, "host count");
+        fp_buf_release(&q);
+        if (err != FP_OK)
+                return err;
+        for (size_t i = 0; i < n; i++)
+                sqlite3_bind_text(st, (int)i + 1, params[i], -1, SQLITE_STATIC);
+        if (sqlite3_step(st) == SQLITE_ROW)
+                *out = sqlite3_column_int64(st, 0);
+        else
+                err = sq_fail(tx, diag, "host count");
+        sqlite3_finalize(st);
+        return err;
+}
+
+/* ORDER BY of the host list: the chosen column, then the id (a total order for paging). */
+static enum fp_err host_order(struct fp_buf *q, const struct fp_host_filter *f)
+{
+        static const char *const cols[] = {
+            [FP_HOST_SORT_ID] = "h.id", [FP_HOST_SORT_HOSTNAME] = "h.hostname",
+            [FP_HOST_SORT_ACCOUNT] = "h.account", [FP_HOST_SORT_REGION] = "h.region",
+            [FP_HOST_SORT_ZONE] = HOST_ZONE_SQL, [FP_HOST_SORT_OS] = "h.os_id || ':' || h.os_release",
+            [FP_HOST_SORT_LAST_SEEN] = "h.last_seen",
+            [FP_HOST_SORT_COMPLIANCE] = "(CASE WHEN h.compliance = 1 AND h.catchup != '[]' THEN 2"
+                                        " ELSE h.compliance END)",
+            [FP_HOST_SORT_RISK] = "(h.kev * 1000000 + h.overdue * 10000 + h.sev5 * 100 + h.sev4)"};
+        unsigned s = (unsigned)f->sort < sizeof(cols) / sizeof(cols[0]) ? (unsigned)f->sort : 0;
+        const char *dir = f->desc ? " DESC" : "";
+        if (s == FP_HOST_SORT_ID)
+                return fp_buf_addf(q, " ORDER BY h.id%s", dir);
+        return fp_buf_addf(q, " ORDER BY %s%s, h.id%s", cols[s], dir, dir);
+}
+
 static enum fp_err host_list(struct fp_tx *tx, const struct fp_host_filter *f, fp_host_cb cb,
                              void *ctx, struct fp_diag *diag)
 {
@@ -1234,9 +1363,14 @@ static enum fp_err host_list(struct fp_tx *tx, const struct fp_host_filter *f, f
                 sparams[ns++] = f->tags[i].key;
                 sparams[ns++] = f->tags[i].value;
         }
-        if (err == FP_OK && f->after_id) {
-                err = fp_buf_addstr(&q, " AND h.id > ?");
-                sparams[ns++] = f->after_id;
+        /* instr(lower()) rather than LIKE: the search text needs no escaping of % and _ */
+        if (err == FP_OK && f->search && *f->search) {
+                err = fp_buf_addstr(&q, " AND instr(lower(h.hostname), lower(?)) > 0");
+                sparams[ns++] = f->search;
+        }
+        if (err == FP_OK && f->zone) {
+                err = fp_buf_addstr(&q, " AND " HOST_ZONE_SQL " = ?");
+                sparams[ns++] = f->zone;
         }
         if (err == FP_OK && f->seen_after > 0)
                 err = fp_buf_addf(&q, " AND h.last_seen >= %lld", (long long)f->seen_after);
@@ -1249,10 +1383,18 @@ static enum fp_err host_list(struct fp_tx *tx, const struct fp_host_filter *f, f
         if (err == FP_OK && f->catchup)
                 err = fp_buf_addstr(&q, f->catchup == 1 ? " AND h.catchup <> '[]'"
                                                         : " AND h.catchup = '[]'");
+        if (err == FP_OK && f->count_out)
+                err = host_count(tx, fp_buf_str(&q), sparams, ns, f->count_out, diag);
+        if (err == FP_OK && f->after_id) {
+                err = fp_buf_addstr(&q, " AND h.id > ?");
+                sparams[ns++] = f->after_id;
+        }
         if (err == FP_OK)
-                err = fp_buf_addstr(&q, " ORDER BY h.id");
+                err = host_order(&q, f);
         if (err == FP_OK && f->limit > 0)
                 err = fp_buf_addf(&q, " LIMIT %zu", f->limit);
+        if (err == FP_OK && f->offset > 0)
+                err = fp_buf_addf(&q, "%s OFFSET %zu", f->limit > 0 ? "" : " LIMIT -1", f->offset);
         if (err != FP_OK) {
                 fp_buf_release(&q);
                 return err;
