@@ -152,6 +152,8 @@
 #define FP_MAX_TRACK_COMMENT 4096
 #define FP_MAX_ASSET_TEXT 128
 #define FP_MAX_EVIDENCE_BYTES (256 * 1024 * 1024)
+/* Exposures one GET /v1/accounts/{account}/exposures answers (a later since narrows it). */
+#define FP_MAX_EXPOSURES_PAGE 100000
 /* The audit log (docs/audit.md): entries of one GET /v1/audit page, the period and entries of
  * one export (the server builds it in memory; export a longer period in parts), the bytes of an
  * export `fleetpatch audit verify --file` reads. */

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "fleetpatch/vuln.h"
+#include "server/audit.h"
 #include "server/orch.h"
 #include "server/server.h"
 
@@ -44,6 +45,11 @@ const struct fp_route fp_routes[] = {
     {"GET", "/v1/hosts/{id}/jobs", api_hosts_jobs_list, FP_AUTH_USER, 0},
     {"GET", "/v1/jobs/{id}", api_jobs_get, FP_AUTH_USER, 0},
     {"GET", "/v1/summary", api_summary, FP_AUTH_USER, 0},
+    /* the dashboard's files (web.c) and the fleet-wide findings it lists (api_vulns.c) */
+    {"GET", "/", api_web_index, FP_AUTH_NONE, 0},
+    {"GET", "/ui/{file}", api_web_asset, FP_AUTH_NONE, 0},
+    {"GET", "/v1/vulns", api_vulns_list, FP_AUTH_USER, 0},
+    {"GET", "/v1/hosts/{id}/packages", api_hosts_packages, FP_AUTH_USER, 0},
     {"GET", "/v1/accounts/{account}/baselines", api_baselines_list, FP_AUTH_USER, 0},
     {"POST", "/v1/accounts/{account}/baselines", api_baselines_create, FP_AUTH_USER,
      FP_BASELINE_MAX_JSON},
@@ -73,9 +79,57 @@ const struct fp_route fp_routes[] = {
     {"POST", "/v1/change-requests/{id}/resume", api_changes_resume, FP_AUTH_USER, 8 * KB},
     {"POST", "/v1/change-requests/{id}/cancel", api_changes_cancel, FP_AUTH_USER, 8 * KB},
     /* audit log and evidence signing key (api_audit.c) */
+    {"GET", "/v1/audit", api_audit_list, FP_AUTH_USER, 0},
+    {"GET", "/v1/audit/verify", api_audit_verify, FP_AUTH_USER, 0},
+    {"GET", "/v1/audit/export", api_audit_export, FP_AUTH_USER, 0},
+    {"GET", "/v1/audit/key", api_audit_key, FP_AUTH_USER, 0},
     /* notifications (api_notify.c) */
+    {"GET", "/v1/accounts/{account}/subscriptions", api_notify_subs_list, FP_AUTH_USER, 0},
+    {"POST", "/v1/accounts/{account}/subscriptions", api_notify_subs_create, FP_AUTH_USER,
+     FP_MAX_API_BODY},
+    {"GET", "/v1/accounts/{account}/subscriptions/{id}", api_notify_subs_get, FP_AUTH_USER, 0},
+    {"DELETE", "/v1/accounts/{account}/subscriptions/{id}", api_notify_subs_delete, FP_AUTH_USER,
+     0},
+    {"POST", "/v1/accounts/{account}/subscriptions/{id}/test", api_notify_subs_test,
+     FP_AUTH_USER, 0},
+    {"GET", "/v1/accounts/{account}/groups", api_notify_groups_list, FP_AUTH_USER, 0},
+    {"POST", "/v1/accounts/{account}/groups", api_notify_groups_create, FP_AUTH_USER,
+     FP_MAX_API_BODY},
+    {"PUT", "/v1/accounts/{account}/groups/{name}", api_notify_groups_put, FP_AUTH_USER,
+     FP_MAX_API_BODY},
+    {"DELETE", "/v1/accounts/{account}/groups/{name}", api_notify_groups_delete, FP_AUTH_USER, 0},
+    {"GET", "/v1/accounts/{account}/deliveries", api_notify_deliveries_list, FP_AUTH_USER, 0},
+    {"POST", "/v1/accounts/{account}/deliveries/{id}/retry", api_notify_deliveries_retry,
+     FP_AUTH_USER, 0},
     /* compliance and reports (api_comply.c) */
+    {"GET", "/v1/compliance", api_comply_summary, FP_AUTH_USER, 0},
+    {"GET", "/v1/compliance/hosts", api_comply_hosts, FP_AUTH_USER, 0},
+    {"GET", "/v1/compliance/history", api_comply_history, FP_AUTH_USER, 0},
+    {"GET", "/v1/reports/compliance", api_reports_compliance, FP_AUTH_USER, 0},
+    {"GET", "/v1/accounts/{account}/report-schedules", api_report_schedules_list, FP_AUTH_USER,
+     0},
+    {"POST", "/v1/accounts/{account}/report-schedules", api_report_schedules_create,
+     FP_AUTH_USER, 8 * KB},
+    {"GET", "/v1/accounts/{account}/report-schedules/{name}", api_report_schedules_get,
+     FP_AUTH_USER, 0},
+    {"PUT", "/v1/accounts/{account}/report-schedules/{name}", api_report_schedules_put,
+     FP_AUTH_USER, 8 * KB},
+    {"DELETE", "/v1/accounts/{account}/report-schedules/{name}", api_report_schedules_delete,
+     FP_AUTH_USER, 0},
     /* tracking records, shared responsibility, evidence bundles (api_track.c) */
+    {"GET", "/v1/tracking", api_track_list, FP_AUTH_USER, 0},
+    {"GET", "/v1/tracking/{id}", api_track_get, FP_AUTH_USER, 0},
+    {"POST", "/v1/tracking/{id}/assign", api_track_assign, FP_AUTH_USER, 8 * KB},
+    {"POST", "/v1/tracking/{id}/comment", api_track_comment, FP_AUTH_USER, 8 * KB},
+    {"POST", "/v1/tracking/{id}/accept-risk", api_track_accept_risk, FP_AUTH_USER, 8 * KB},
+    {"GET", "/v1/accounts/{account}/resolver-rules", api_rules_get, FP_AUTH_USER, 0},
+    {"PUT", "/v1/accounts/{account}/resolver-rules", api_rules_put, FP_AUTH_USER,
+     FP_MAX_API_BODY},
+    {"DELETE", "/v1/accounts/{account}/resolver-rules", api_rules_delete, FP_AUTH_USER, 0},
+    {"GET", "/v1/accounts/{account}/assets", api_assets_list, FP_AUTH_USER, 0},
+    {"POST", "/v1/accounts/{account}/assets", api_assets_create, FP_AUTH_USER, 16 * KB},
+    {"GET", "/v1/accounts/{account}/exposures", api_exposures_list, FP_AUTH_USER, 0},
+    {"GET", "/v1/change-requests/{id}/evidence", api_changes_evidence, FP_AUTH_USER, 0},
     {"POST", "/v1/agent/enroll", api_agent_enroll, FP_AUTH_ENROLL, FP_MAX_AGENT_BODY},
     {"POST", "/v1/agent/checkin", api_agent_checkin, FP_AUTH_AGENT, FP_MAX_AGENT_BODY},
     {"GET", "/v1/agent/jobs", api_agent_jobs, FP_AUTH_AGENT, 0},
@@ -237,6 +291,21 @@ void fp_route_run(struct fp_req *r, int route)
         if (!r->status && !r->suspend)
                 req_error(r, 500, "internal", NULL, "the handler gave no answer");
 finish:
+        /* the audit entry joins the request's transaction: it commits or rolls back with the
+         * change (docs/audit.md) */
+        if (r->status >= 200 && r->status < 400 && !r->suspend) {
+                struct fp_diag ad;
+                fp_diag_clear(&ad);
+                enum fp_err aerr = fp_audit_request(r, rt->pattern, &ad);
+                if (aerr != FP_OK && r->status < 400) {
+                        fprintf(stderr, "fleetpatchd: %s %s: audit: %s\n", r->method, r->path,
+                                ad.msg[0] ? ad.msg : fp_strerror(aerr));
+                        req_error(r, 500, "internal", NULL,
+                                  "the audit log could not record this change; nothing was "
+                                  "written");
+                }
+        }
+        bool audited = false;
         if (r->tx) {
                 struct fp_diag diag;
                 fp_diag_clear(&diag);
@@ -245,9 +314,17 @@ finish:
                         r->tx = NULL;
                         if (err != FP_OK)
                                 req_fail(r, err, &diag);
+                        audited = err == FP_OK && r->audit.appended;
                 } else {
                         fp_tx_rollback(r->tx);
                         r->tx = NULL;
                 }
         }
+        if (audited)
+                fp_audit_anchor(r->srv);
+        else if (r->audit.failure && r->status >= 400)
+                fp_audit_failure(r); /* after the rollback, in its own transaction */
+        json_decref(r->audit.before);
+        json_decref(r->audit.after);
+        r->audit.before = r->audit.after = NULL;
 }

@@ -158,11 +158,13 @@ struct fp_req {
          * frees them) and redacted when appended. */
         struct {
                 const char *action, *account, *target, *actor;
+                const char *user; /* a login's user name (actor "user:NAME" when it succeeds) */
                 json_t *before, *after;
                 bool skip;    /* nothing changed: no entry */
                 bool log;     /* log this request though its principal is not logged by
                                * default (an agent's job result, a login) */
                 bool failure; /* log even though the request fails (a failed login) */
+                bool appended; /* set by the router: the entry is in the transaction */
         } audit;
 };
 
@@ -321,8 +323,40 @@ void api_audit_verify(struct fp_req *r);
 void api_audit_export(struct fp_req *r);
 void api_audit_key(struct fp_req *r);
 /* Notifications (api_notify.c; docs/notifications.md). */
+void api_notify_subs_list(struct fp_req *r);
+void api_notify_subs_create(struct fp_req *r);
+void api_notify_subs_get(struct fp_req *r);
+void api_notify_subs_delete(struct fp_req *r);
+void api_notify_subs_test(struct fp_req *r);
+void api_notify_groups_list(struct fp_req *r);
+void api_notify_groups_create(struct fp_req *r);
+void api_notify_groups_put(struct fp_req *r);
+void api_notify_groups_delete(struct fp_req *r);
+void api_notify_deliveries_list(struct fp_req *r);
+void api_notify_deliveries_retry(struct fp_req *r);
 /* Compliance and reports (api_comply.c; docs/compliance.md). */
+void api_comply_summary(struct fp_req *r);
+void api_comply_hosts(struct fp_req *r);
+void api_comply_history(struct fp_req *r);
+void api_reports_compliance(struct fp_req *r);
+void api_report_schedules_list(struct fp_req *r);
+void api_report_schedules_create(struct fp_req *r);
+void api_report_schedules_get(struct fp_req *r);
+void api_report_schedules_put(struct fp_req *r);
+void api_report_schedules_delete(struct fp_req *r);
 /* Tracking records, shared responsibility, evidence (api_track.c; docs/tracking.md). */
+void api_track_list(struct fp_req *r);
+void api_track_get(struct fp_req *r);
+void api_track_assign(struct fp_req *r);
+void api_track_comment(struct fp_req *r);
+void api_track_accept_risk(struct fp_req *r);
+void api_rules_get(struct fp_req *r);
+void api_rules_put(struct fp_req *r);
+void api_rules_delete(struct fp_req *r);
+void api_assets_create(struct fp_req *r);
+void api_assets_list(struct fp_req *r);
+void api_exposures_list(struct fp_req *r);
+void api_changes_evidence(struct fp_req *r);
 
 /* The host of the path if the caller has role on its account; answers 404/403 otherwise. */
 bool req_path_host(struct fp_req *r, bool write, enum fp_role role, struct fp_host_rec *h);

@@ -9,6 +9,7 @@ name every route (a new route fails the test until its row is added here).
 import json
 import os
 import sys
+import time
 import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -315,6 +316,12 @@ TABLE = {
     ("GET", "/healthz"): ("FP_AUTH_NONE", fixed("/healthz"), everyone(200)),
     ("GET", "/readyz"): ("FP_AUTH_NONE", fixed("/readyz"), everyone(200)),
     ("GET", "/metrics"): ("FP_AUTH_NONE", fixed("/metrics"), everyone(200)),
+    # the dashboard's files are public (docs/dashboard.md); any credential sent is ignored
+    ("GET", "/"): ("FP_AUTH_NONE", fixed("/"), everyone(200)),
+    ("GET", "/ui/{file}"): ("FP_AUTH_NONE", fixed("/ui/app.js"), everyone(200)),
+    ("GET", "/v1/vulns"): ("FP_AUTH_USER", fixed("/v1/vulns"), any_user(200)),
+    ("GET", "/v1/hosts/{id}/packages"): ("FP_AUTH_USER", fixed(H + "/packages?limit=5"),
+                                         on_a("viewer", 200)),
     ("POST", "/v1/auth/login"): ("FP_AUTH_NONE", fixed("/v1/auth/login", {
         "user": "a-viewer", "password": PASSWORD}), everyone(201)),
     ("GET", "/v1/whoami"): ("FP_AUTH_USER", fixed("/v1/whoami"), any_user(200)),
@@ -473,6 +480,154 @@ TABLE_ORCH = {
 }
 TABLE.update(TABLE_ORCH)
 
+
+# ---- compliance and reports (docs/compliance.md) ----
+def org_viewer(ok):
+    """Organisation-wide: a grant on '*' (any role) or 403."""
+    def rule(c):
+        if CALLERS[c][1] != "user":
+            return 401, "unauthenticated"
+        return (ok, None) if c in ORG else (403, "forbidden")
+    return rule
+
+
+SCHEDULE = {"format": "html", "every_days": 7, "range_days": 30}
+s.must("report schedule", "POST", "/v1/accounts/a/report-schedules", ADMIN,
+       body=dict(SCHEDULE, name="rs-fixed"))
+
+
+def prep_schedule_delete(c):
+    name = fresh("rs-doomed")
+    s.must("schedule to delete", "POST", "/v1/accounts/a/report-schedules", ADMIN,
+           body=dict(SCHEDULE, name=name))
+    return "/v1/accounts/a/report-schedules/" + name, None
+
+
+TABLE_COMPLY = {
+    ("GET", "/v1/compliance"): ("FP_AUTH_USER", fixed("/v1/compliance?by=account"),
+                                any_user(200)),
+    ("GET", "/v1/compliance/hosts"): ("FP_AUTH_USER", fixed("/v1/compliance/hosts?account=a"),
+                                      on_a("viewer", 200)),
+    ("GET", "/v1/compliance/history"): ("FP_AUTH_USER", fixed("/v1/compliance/history"),
+                                        any_user(200)),
+    ("GET", "/v1/reports/compliance"): ("FP_AUTH_USER", fixed("/v1/reports/compliance"),
+                                        org_viewer(200)),
+    ("GET", "/v1/accounts/{account}/report-schedules"): ("FP_AUTH_USER", fixed(
+        "/v1/accounts/a/report-schedules"), on_a("viewer", 200)),
+    ("POST", "/v1/accounts/{account}/report-schedules"): ("FP_AUTH_USER", lambda c: (
+        "/v1/accounts/a/report-schedules", dict(SCHEDULE, name=fresh("rs"))),
+        on_a("operator", 201)),
+    ("GET", "/v1/accounts/{account}/report-schedules/{name}"): ("FP_AUTH_USER", fixed(
+        "/v1/accounts/a/report-schedules/rs-fixed"), on_a("viewer", 200)),
+    ("PUT", "/v1/accounts/{account}/report-schedules/{name}"): ("FP_AUTH_USER", fixed(
+        "/v1/accounts/a/report-schedules/rs-fixed", SCHEDULE), on_a("operator", 200)),
+    ("DELETE", "/v1/accounts/{account}/report-schedules/{name}"): (
+        "FP_AUTH_USER", prep_schedule_delete, on_a("operator", 200)),
+}
+TABLE.update(TABLE_COMPLY)
+
+# ---- tracking records, resolver rules, assets, exposures, evidence (docs/tracking.md) ----
+# No vulnerability database here, so no record exists: the record routes are called on a
+# missing id (every user 404, the rest 401); their roles are checked by tracking_e2e.sh.
+RULES = {"rules": [{"name": "web", "tags": {"tier": "a"}, "group": "web-team"}],
+         "default": "ops"}
+s.must("resolver rules", "PUT", "/v1/accounts/a/resolver-rules", ADMIN, body=RULES)
+
+
+def users_missing():
+    return lambda c: (404, "not_found") if CALLERS[c][1] == "user" else (401, "unauthenticated")
+
+
+def prep_rules_delete(c):
+    s.must("rules to delete", "PUT", "/v1/accounts/a/resolver-rules", ADMIN, body=RULES)
+    return "/v1/accounts/a/resolver-rules", None
+
+
+TR = "/v1/tracking/" + MISSING
+TABLE_TRACK = {
+    ("GET", "/v1/tracking"): ("FP_AUTH_USER", fixed("/v1/tracking?account=a"),
+                              on_a("viewer", 200)),
+    ("GET", "/v1/tracking/{id}"): ("FP_AUTH_USER", fixed(TR), users_missing()),
+    ("POST", "/v1/tracking/{id}/assign"): ("FP_AUTH_USER", fixed(TR + "/assign", {
+        "group": "web-team"}), users_missing()),
+    ("POST", "/v1/tracking/{id}/comment"): ("FP_AUTH_USER", fixed(TR + "/comment", {
+        "text": "looked at it"}), users_missing()),
+    ("POST", "/v1/tracking/{id}/accept-risk"): ("FP_AUTH_USER", lambda c: (
+        TR + "/accept-risk", {"reason": "isolated", "expires": int(time.time()) + 86400}),
+        users_missing()),
+    ("GET", "/v1/accounts/{account}/resolver-rules"): ("FP_AUTH_USER", fixed(
+        "/v1/accounts/a/resolver-rules"), on_a("viewer", 200)),
+    ("PUT", "/v1/accounts/{account}/resolver-rules"): ("FP_AUTH_USER", fixed(
+        "/v1/accounts/a/resolver-rules", RULES), on_a("admin", 200)),
+    ("DELETE", "/v1/accounts/{account}/resolver-rules"): ("FP_AUTH_USER", prep_rules_delete,
+                                                          on_a("admin", 200)),
+    ("GET", "/v1/accounts/{account}/assets"): ("FP_AUTH_USER", fixed(
+        "/v1/accounts/a/assets"), on_a("viewer", 200)),
+    ("POST", "/v1/accounts/{account}/assets"): ("FP_AUTH_USER", lambda c: (
+        "/v1/accounts/a/assets", {"name": fresh("db"), "service_model": "paas",
+                                  "provider": "aws", "product": "rds-postgresql",
+                                  "version": "15.4"}), on_a("operator", 201)),
+    ("GET", "/v1/accounts/{account}/exposures"): ("FP_AUTH_USER", fixed(
+        "/v1/accounts/a/exposures?since=0"), on_a("viewer", 200)),
+    ("GET", "/v1/change-requests/{id}/evidence"): ("FP_AUTH_USER", fixed(CR_DRAFT + "/evidence"),
+                                                   on_a("viewer", 200)),
+}
+TABLE.update(TABLE_TRACK)
+
+# ---- notifications (docs/notifications.md) ----
+# A subscription is its owner's (or an admin's): each user caller works on one of its own;
+# the others are shown the admin's, which is not found for them.
+HOOK = {"events": ["host.catchup"], "channel": "webhook", "url": "http://127.0.0.1:9/hook",
+        "secret": "0123456789abcdef-matrix"}
+s.must("group", "POST", "/v1/accounts/a/groups", ADMIN, body={"name": "g-fixed"})
+
+
+def prep_own_sub(suffix=""):
+    def prep(c):
+        kind, ra = CALLERS[c][1], CALLERS[c][2]
+        owner = CALLERS[c][0] if kind == "user" and ra >= 1 else ADMIN
+        sid = s.must("subscription", "POST", "/v1/accounts/a/subscriptions", owner,
+                     body=HOOK)["id"]
+        return "/v1/accounts/a/subscriptions/" + sid + suffix, None
+    return prep
+
+
+def prep_group_delete(c):
+    name = fresh("g-doomed")
+    s.must("group to delete", "POST", "/v1/accounts/a/groups", ADMIN, body={"name": name})
+    return "/v1/accounts/a/groups/" + name, None
+
+
+TABLE_NOTIFY = {
+    ("GET", "/v1/accounts/{account}/subscriptions"): ("FP_AUTH_USER", fixed(
+        "/v1/accounts/a/subscriptions"), on_a("viewer", 200)),
+    ("POST", "/v1/accounts/{account}/subscriptions"): ("FP_AUTH_USER", fixed(
+        "/v1/accounts/a/subscriptions", HOOK), on_a("viewer", 201)),
+    ("GET", "/v1/accounts/{account}/subscriptions/{id}"): ("FP_AUTH_USER", prep_own_sub(),
+                                                           on_a("viewer", 200)),
+    ("DELETE", "/v1/accounts/{account}/subscriptions/{id}"): ("FP_AUTH_USER", prep_own_sub(),
+                                                              on_a("viewer", 200)),
+    ("POST", "/v1/accounts/{account}/subscriptions/{id}/test"): (
+        "FP_AUTH_USER", prep_own_sub("/test"), on_a("viewer", 202)),
+    ("GET", "/v1/accounts/{account}/groups"): ("FP_AUTH_USER", fixed(
+        "/v1/accounts/a/groups"), on_a("viewer", 200)),
+    ("POST", "/v1/accounts/{account}/groups"): ("FP_AUTH_USER", lambda c: (
+        "/v1/accounts/a/groups", {"name": fresh("g"), "emails": ["ops@example.org"]}),
+        on_a("admin", 201)),
+    ("PUT", "/v1/accounts/{account}/groups/{name}"): ("FP_AUTH_USER", fixed(
+        "/v1/accounts/a/groups/g-fixed", {"members": ["a-viewer"]}), on_a("admin", 200)),
+    ("DELETE", "/v1/accounts/{account}/groups/{name}"): ("FP_AUTH_USER", prep_group_delete,
+                                                         on_a("admin", 200)),
+    ("GET", "/v1/accounts/{account}/deliveries"): ("FP_AUTH_USER", fixed(
+        "/v1/accounts/a/deliveries?state=dead"), on_a("viewer", 200)),
+    # no dead delivery in the matrix: every user is answered 404 (tests/integration/notify.sh
+    # requeues real ones)
+    ("POST", "/v1/accounts/{account}/deliveries/{id}/retry"): ("FP_AUTH_USER", fixed(
+        "/v1/accounts/a/deliveries/999999/retry"),
+        lambda c: (404, "not_found") if CALLERS[c][1] == "user" else (401, "unauthenticated")),
+}
+TABLE.update(TABLE_NOTIFY)
+
 routes = fpapi.parse_routes(os.path.join(SRC, "src", "server", "router.c"))
 served = {(m, p) for m, p, _ in routes}
 for m, p, auth in routes:
@@ -511,5 +666,24 @@ st, doc = s.expect("b-admin lists change requests", "GET", "/v1/change-requests"
 s.ok(all(c["account"] == "b" for c in doc["change_requests"]),
      "b-admin's change requests show another account's: " + json.dumps(doc)[:300])
 s.expect("b-admin lists a's baselines", "GET", "/v1/accounts/a/baselines", B, 404, "not_found")
+# The dashboard: fleet-wide findings and host lists stay within the caller's accounts; the
+# public files carry the security headers and validate with their ETag.
+st, doc = s.expect("b-admin's fleet-wide findings", "GET", "/v1/vulns", B, 200)
+st2, own = s.expect("b-admin's hosts", "GET", "/v1/hosts?count=1", B, 200)
+s.ok(doc["hosts_matched"] == own["total"] and all(h["account"] == "b" for h in own["hosts"]),
+     "b-admin's /v1/vulns matched %s hosts, its /v1/hosts total %s" % (doc["hosts_matched"],
+                                                                       own["total"]))
+st, _, body, hdrs = s.call("GET", "/")
+csp = hdrs.get("Content-Security-Policy", "")
+s.ok(st == 200 and hdrs.get("Content-Type", "").startswith("text/html") and
+     "script-src 'self'" in csp and "frame-ancestors 'none'" in csp and
+     hdrs.get("X-Content-Type-Options") == "nosniff" and hdrs.get("Referrer-Policy") and
+     hdrs.get("ETag"), "GET /: %s %s" % (st, hdrs))
+st, _, _, again = s.call("GET", "/", headers={"If-None-Match": hdrs.get("ETag", "x")})
+s.ok(st == 304 and again.get("ETag") == hdrs.get("ETag"), "GET / with its ETag: %s, want 304" % st)
+st, _, _, js = s.call("GET", "/ui/app.js")
+s.ok(st == 200 and js.get("Content-Type", "").startswith("text/javascript"),
+     "GET /ui/app.js: %s %s" % (st, js.get("Content-Type")))
+s.expect("a file the dashboard lacks", "GET", "/ui/nope.js", None, 404, "not_found")
 s.expect("b-admin plans A's change request", "GET", CR_LIVE + "/plan", B, 404, "not_found")
 s.done("server_roles")
