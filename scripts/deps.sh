@@ -6,7 +6,7 @@ set -eu
 
 PKGS="
   meson ninja-build gcc clang pkg-config libclang-rt-14-dev
-  zlib1g-dev liblzma-dev liblz4-dev libzstd-dev libexpat1-dev libjansson-dev libsqlite3-dev libcurl4-gnutls-dev libsodium-dev sqlite3
+  zlib1g-dev liblzma-dev liblz4-dev libzstd-dev libexpat1-dev libjansson-dev libsqlite3-dev libcurl4-gnutls-dev libsodium-dev nettle-dev sqlite3
   libical-dev tzdata
   libmicrohttpd-dev libgnutls28-dev gnutls-bin iproute2 procps
   gzip xz-utils lz4 zstd

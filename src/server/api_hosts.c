@@ -7,6 +7,8 @@
 
 #include "fleetpatch/wire.h"
 #include "fleetpatch/vuln.h"
+#include "server/comply.h"
+#include "server/orch.h"
 #include "server/server.h"
 #include "vuln/json.h"
 
@@ -145,6 +147,12 @@ static bool host_filter(struct fp_req *r, struct fp_host_filter *f, const char *
         f->account = req_query(r, "account");
         f->region = req_query(r, "region");
         f->os = req_query(r, "os");
+        f->zone = req_query(r, "zone");
+        f->search = req_query(r, "q");
+        if (f->search && strlen(f->search) > FP_MAX_HOSTS_SEARCH) {
+                req_error(r, 400, "invalid_request", "q", "at most %d bytes", FP_MAX_HOSTS_SEARCH);
+                return false;
+        }
         if (f->account && fp_principal_role(&r->who, f->account) == FP_ROLE_NONE) {
                 f->account_count = 0; /* a foreign account: an empty answer, nothing leaked */
                 f->accounts = acctbuf;
@@ -206,9 +214,63 @@ struct hosts_ctx {
 static bool hosts_cb(void *ctx, const struct fp_host_rec *h)
 {
         struct hosts_ctx *c = ctx;
-        json_array_append_new(c->arr,
-                              fp_json_host(h, c->r->now, c->r->srv->cfg.stale_after, false));
+        json_t *o = fp_json_host(h, c->r->now, c->r->srv->cfg.stale_after, false);
+        char zone[256];
+        if (o)
+                json_object_set_new(o, "zone", json_string(fp_orch_host_zone(h, zone)));
+        json_array_append_new(c->arr, o);
         c->last = h->id;
+        return true;
+}
+
+bool req_host_filter(struct fp_req *r, struct fp_host_filter *f, const char **acctbuf)
+{
+        static __thread struct tag_args tags;
+        return host_filter(r, f, acctbuf, &tags);
+}
+
+/* sort=[-]hostname|account|region|zone|os|last_seen|compliance|risk|id and offset=N of the
+ * dashboard's table; answers 400 on a bad one. */
+static bool host_sort(struct fp_req *r, struct fp_host_filter *f)
+{
+        static const char *const names[] = {
+            [FP_HOST_SORT_ID] = "id", [FP_HOST_SORT_HOSTNAME] = "hostname",
+            [FP_HOST_SORT_ACCOUNT] = "account", [FP_HOST_SORT_REGION] = "region",
+            [FP_HOST_SORT_ZONE] = "zone", [FP_HOST_SORT_OS] = "os",
+            [FP_HOST_SORT_LAST_SEEN] = "last_seen", [FP_HOST_SORT_COMPLIANCE] = "compliance",
+            [FP_HOST_SORT_RISK] = "risk"};
+        const char *s = req_query(r, "sort");
+        if (s) {
+                f->desc = *s == '-';
+                s += f->desc;
+                size_t i = 0;
+                while (i < sizeof(names) / sizeof(names[0]) && strcmp(names[i], s))
+                        i++;
+                if (i == sizeof(names) / sizeof(names[0])) {
+                        req_error(r, 400, "invalid_request", "sort",
+                                  "[-]hostname, account, region, zone, os, last_seen, compliance,"
+                                  " risk or id");
+                        return false;
+                }
+                f->sort = (enum fp_host_sort)i;
+        }
+        const char *off = req_query(r, "offset");
+        if (off) {
+                char *end;
+                long v = strtol(off, &end, 10);
+                if (*end || end == off || v < 0 || v > FP_MAX_HOSTS_OFFSET) {
+                        req_error(r, 400, "invalid_request", "offset", "0..%d",
+                                  FP_MAX_HOSTS_OFFSET);
+                        return false;
+                }
+                f->offset = (size_t)v;
+        }
+        const char *after = req_query(r, "after");
+        if (after && (f->sort != FP_HOST_SORT_ID || f->desc || f->offset)) {
+                req_error(r, 400, "invalid_request", "after",
+                          "after pages the id order; with sort or offset use offset");
+                return false;
+        }
         return true;
 }
 
@@ -231,6 +293,12 @@ void api_hosts_list(struct fp_req *r)
                 f.limit = (size_t)v;
         }
         f.after_id = req_query(r, "after");
+        if (!host_sort(r, &f))
+                return;
+        int64_t total = -1;
+        const char *count = req_query(r, "count");
+        if (count && (!strcmp(count, "true") || !strcmp(count, "1")))
+                f.count_out = &total;
         struct fp_tx *tx = req_tx(r, false);
         if (!tx)
                 return;
@@ -244,8 +312,11 @@ void api_hosts_list(struct fp_req *r)
                 return;
         }
         json_t *o = json_pack("{s:o}", "hosts", c.arr);
-        if (c.last && json_array_size(c.arr) == f.limit)
+        if (c.last && json_array_size(c.arr) == f.limit && f.sort == FP_HOST_SORT_ID && !f.desc &&
+            !f.offset)
                 json_object_set_new(o, "next", json_string(c.last));
+        if (o && f.count_out)
+                json_object_set_new(o, "total", json_integer(total));
         req_answer(r, 200, o);
 }
 
@@ -266,6 +337,7 @@ bool req_path_host(struct fp_req *r, bool write, enum fp_role role, struct fp_ho
                 req_fail(r, err, &diag);
                 return false;
         }
+        r->audit.account = h->account; /* the audit entry's account (docs/audit.md) */
         return req_allow(r, h->account, role);
 }
 
@@ -294,6 +366,7 @@ void api_hosts_tags(struct fp_req *r)
         }
         struct fp_diag diag;
         fp_diag_clear(&diag);
+        r->audit.before = json_pack("{s:o}", "tags", fp_json_stored(h.api_tags_json));
         enum fp_err err = fp_store_host_set_tags(r->tx, h.id, true, tags, &diag);
         free(tags);
         if (err == FP_OK)
@@ -302,6 +375,7 @@ void api_hosts_tags(struct fp_req *r)
                 req_fail(r, err, &diag);
                 return;
         }
+        r->audit.after = json_pack("{s:o}", "tags", fp_json_stored(h.api_tags_json));
         req_answer(r, 200, fp_json_host(&h, r->now, r->srv->cfg.stale_after, true));
 }
 
@@ -312,7 +386,11 @@ void api_hosts_delete(struct fp_req *r)
                 return;
         struct fp_diag diag;
         fp_diag_clear(&diag);
+        r->audit.before = json_pack("{s:s, s:s, s:o}", "hostname", h.hostname, "account",
+                                    h.account, "tags", fp_json_tags(&h));
         enum fp_err err = fp_store_token_revoke_host(r->tx, h.id, &diag);
+        if (err == FP_OK) /* its compliance history ends here (and stays) */
+                err = fp_comply_host_removed(r->tx, h.id, r->now, &diag);
         if (err == FP_OK)
                 err = fp_store_host_delete(r->tx, h.id, &diag);
         if (err != FP_OK) {
@@ -364,6 +442,57 @@ void api_hosts_updates(struct fp_req *r)
         json_decref(inv);
         req_answer(r, 200, json_pack("{s:s, s:I, s:o}", "host", h.id, "inventory_at",
                                      (json_int_t)h.inventory_at, "updates", out));
+}
+
+/* The installed packages of the stored inventory, by name: q (a name substring), limit (1..
+ * FP_MAX_PAGE, default 100), offset; total is the count that matches q. */
+void api_hosts_packages(struct fp_req *r)
+{
+        struct fp_host_rec h;
+        if (!req_path_host(r, false, FP_ROLE_VIEWER, &h))
+                return;
+        size_t limit = 100, offset = 0;
+        const char *ls = req_query(r, "limit"), *os = req_query(r, "offset"), *q = req_query(r, "q");
+        char *end;
+        if (ls) {
+                long v = strtol(ls, &end, 10);
+                if (*end || end == ls || v < 1 || v > FP_MAX_PAGE) {
+                        req_error(r, 400, "invalid_request", "limit", "1..%d", FP_MAX_PAGE);
+                        return;
+                }
+                limit = (size_t)v;
+        }
+        if (os) {
+                long v = strtol(os, &end, 10);
+                if (*end || end == os || v < 0 || v > FP_MAX_WIRE_PACKAGES) {
+                        req_error(r, 400, "invalid_request", "offset", "0..%d",
+                                  FP_MAX_WIRE_PACKAGES);
+                        return;
+                }
+                offset = (size_t)v;
+        }
+        if (q && strlen(q) > FP_MAX_HOSTS_SEARCH) {
+                req_error(r, 400, "invalid_request", "q", "at most %d bytes", FP_MAX_HOSTS_SEARCH);
+                return;
+        }
+        json_t *inv = stored_inventory(r, &h);
+        if (!inv)
+                return;
+        json_t *out = json_array();
+        size_t i, total = 0;
+        json_t *p;
+        json_array_foreach(json_object_get(inv, "packages"), i, p) {
+                const char *name = json_string_value(json_object_get(p, "name"));
+                if (q && *q && (!name || !strstr(name, q)))
+                        continue;
+                if (total >= offset && json_array_size(out) < limit)
+                        json_array_append(out, p);
+                total++;
+        }
+        json_decref(inv);
+        req_answer(r, 200, json_pack("{s:s, s:I, s:I, s:o}", "host", h.id, "inventory_at",
+                                     (json_int_t)h.inventory_at, "total", (json_int_t)total,
+                                     "packages", out));
 }
 
 void api_hosts_vulns(struct fp_req *r)

@@ -110,8 +110,15 @@ void api_login(struct fp_req *r)
                 (*login_slot(addr, r->now))++;
                 pthread_mutex_unlock(&login_mu);
                 req_error(r, 401, "unauthenticated", NULL, "wrong user or password");
+                /* on record though the request rolls back (docs/audit.md) */
+                r->audit.failure = true;
+                r->audit.action = "user.login_failed";
+                r->audit.target = user;
                 return;
         }
+        r->audit.log = true;
+        r->audit.user = user;
+        r->audit.target = user;
         issue_token(r, u.id, "login", r->srv->cfg.token_ttl);
 }
 

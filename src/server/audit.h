@@ -51,4 +51,33 @@ enum fp_err fp_audit_append(struct fp_server *srv, struct fp_tx *tx, int64_t now
                             const char *account, const char *target, const json_t *before,
                             const json_t *after, struct fp_diag *diag);
 
+/* ---- the rest of the log (audit.c, api_audit.c; docs/audit.md) ---- */
+#include "fleetpatch/audit_chain.h"
+#include "fleetpatch/store_audit.h"
+
+/* fp_audit_append with every field (the token id too). before/after are redacted here. With no
+ * signing key (some unit tests) nothing is appended and FP_OK returned. */
+enum fp_err fp_audit_append_fields(struct fp_server *srv, struct fp_tx *tx,
+                                   const struct fp_audit_fields *f, struct fp_diag *diag);
+/* The entry of a finished request (router.c, before its commit): every successful non-GET
+ * request of a user or enrollment principal, and the agent requests and logins a handler
+ * marked; the fields the handler set in r->audit win over those derived from the route. An
+ * error fails the request (it rolls back: nothing changes unlogged). */
+enum fp_err fp_audit_request(struct fp_req *r, const char *pattern, struct fp_diag *diag);
+/* A failed login (r->audit.failure): its own small write transaction after the request's
+ * rollback, so the attempt is on record though nothing else of the request is. */
+void fp_audit_failure(struct fp_req *r);
+/* After a commit that appended: write the store's signed head to STATE/audit.head (the anchor
+ * outside the rows; only ever moves forward). Errors are printed, not returned. */
+void fp_audit_anchor(struct fp_server *srv);
+/* Verify the whole log in one read transaction (docs/audit.md "Verification"): every entry's
+ * text against its hash and columns, the chain, no gap, the signed head, STATE/audit.head.
+ * full: every entry's signature too. *out: the report {"ok", "entries", "problems": [...], ...}. */
+#define FP_AUDIT_MAX_PROBLEMS 50
+enum fp_err fp_audit_verify(struct fp_server *srv, bool full, json_t **out, struct fp_diag *diag);
+/* The export of [from, to] (account NULL = the whole log) as JSON lines (audit_chain.h) into
+ * *out (malloc'd, *len bytes). FP_ELIMIT past FP_AUDIT_EXPORT_MAX_ENTRIES. */
+enum fp_err fp_audit_export(struct fp_server *srv, struct fp_tx *tx, int64_t from, int64_t to,
+                            const char *account, char **out, size_t *len, struct fp_diag *diag);
+
 #endif

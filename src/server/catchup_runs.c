@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "server/audit.h"
 #include "server/orch.h"
 
 struct marked {
@@ -205,6 +206,15 @@ static enum fp_err step(struct fp_server *srv, struct fp_tx *tx, const struct ma
         if (err == FP_OK && (fresh || strcmp(before, run.state))) {
                 run.updated = now;
                 err = fp_store_catchup_put(tx, &run, diag);
+        }
+        if (err == FP_OK && strcmp(before, run.state)) { /* the jobs it queued, its outcome */
+                json_t *was = json_pack("{s:s}", "state", before);
+                json_t *is = json_pack("{s:s, s:s, s:s, s:s}", "state", run.state, "baseline",
+                                       run.baseline, "job", run.job, "hook_job", run.hook_job);
+                err = fp_audit_append(srv, tx, now, "system:scheduler", "", "catchup.state",
+                                      h.account, h.id, was, is, diag);
+                json_decref(was);
+                json_decref(is);
         }
         fp_baseline_free(b);
         return err;

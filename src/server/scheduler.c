@@ -13,6 +13,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "server/audit.h"
+#include "server/comply.h"
+#include "server/notify.h"
 #include "server/orch.h"
 
 #define TICK_ACTIONS 1024    /* actions taken from one fp_ro_tick call */
@@ -24,6 +27,19 @@ static void wake_add(struct wake_list *w, const char *id)
 {
         if (w->ids && w->n < MAX_WAKE)
                 snprintf(w->ids[w->n++], 17, "%s", id);
+}
+
+/* The audit entry of a scheduler action (docs/audit.md), in the tick's transaction. Takes
+ * before and after. */
+static enum fp_err sched_audit(struct fp_server *srv, struct fp_tx *tx, int64_t now,
+                               const char *action, const char *account, const char *target,
+                               json_t *before, json_t *after, struct fp_diag *diag)
+{
+        enum fp_err err = fp_audit_append(srv, tx, now, "system:scheduler", "", action, account,
+                                          target, before, after, diag);
+        json_decref(before);
+        json_decref(after);
+        return err;
 }
 
 /* ---- health checks (outside any transaction) ---- */
@@ -457,6 +473,7 @@ static enum fp_err tick_rollout(struct fp_server *srv, const char *cr, int64_t n
                 }
         }
         struct fp_orch_rollout *op = c ? &c->o : NULL;
+        enum fp_ro_status status_before = op ? op->ro.status : FP_RO_SCHEDULED;
         if (err == FP_OK) {
                 struct fp_cr_rec cr_rec;
                 err = fp_store_cr_get(tx, cr, &cr_rec, diag);
@@ -482,6 +499,14 @@ static enum fp_err tick_rollout(struct fp_server *srv, const char *cr, int64_t n
                         const struct fp_ro_action *a = &acts[k];
                         if (a->kind == FP_RA_START) {
                                 err = start_host(tx, op, a->host, b, now, wake, diag);
+                                if (err == FP_OK)
+                                        err = sched_audit(
+                                            srv, tx, now, "job.create", op->account,
+                                            fp_orch_row(op, a->host)->job, NULL,
+                                            json_pack("{s:s, s:s, s:s}", "type", "install", "host",
+                                                      op->ro.hosts[a->host].id, "change_request",
+                                                      cr),
+                                            diag);
                                 if (err == FP_EPARSE || err == FP_EINVAL || err == FP_ENOTFOUND) {
                                         /* the host cannot take this job (its family changed,
                                          * it was deleted): it fails, the rollout goes on */
@@ -493,6 +518,14 @@ static enum fp_err tick_rollout(struct fp_server *srv, const char *cr, int64_t n
                                 }
                         } else if (a->kind == FP_RA_ROLLBACK) {
                                 err = rollback_host(tx, op, a->host, now, wake, diag);
+                                if (err == FP_OK && fp_orch_row(op, a->host)->rollback_job[0])
+                                        err = sched_audit(
+                                            srv, tx, now, "job.create", op->account,
+                                            fp_orch_row(op, a->host)->rollback_job, NULL,
+                                            json_pack("{s:s, s:s, s:s}", "type", "rollback",
+                                                      "host", op->ro.hosts[a->host].id,
+                                                      "change_request", cr),
+                                            diag);
                                 if (err == FP_EPARSE || err == FP_EINVAL || err == FP_ENOTFOUND) {
                                         fp_diag_clear(diag);
                                         fp_ro_host_rolled_back(&op->ro, a->host, false, now);
@@ -509,8 +542,17 @@ static enum fp_err tick_rollout(struct fp_server *srv, const char *cr, int64_t n
                         break;
         }
         free(acts);
+        if (err == FP_OK) /* rollout.halted, window.starting (docs/notifications.md) */
+                err = fp_notify_rollout(srv, tx, op, (int)status_before, now, diag);
         if (err == FP_OK)
                 err = fp_orch_rollout_save(tx, op, now, diag);
+        if (err == FP_OK && strcmp(rec.status, op->rec.status)) /* halted, rolled_back, done, ... */
+                err = sched_audit(srv, tx, now, "rollout.status", op->account, cr,
+                                  json_pack("{s:s}", "status", rec.status),
+                                  json_pack("{s:s, s:I, s:I}", "status", op->rec.status, "wave",
+                                            (json_int_t)op->rec.wave, "failures",
+                                            (json_int_t)op->rec.failures),
+                                  diag);
         if (err == FP_OK)
                 err = sync_cr(tx, cr, op->ro.status, now, diag);
         fp_strmap_release(&seen);
@@ -599,6 +641,11 @@ enum fp_err fp_scheduler_tick(struct fp_server *srv, const char *holder, int64_t
                 err = fp_catchup_runs_tick(srv, now, &wake, diag);
         if (err == FP_OK)
                 err = fp_replace_tick(srv, now, diag);
+        if (err == FP_OK) /* scheduled reports (report.c), queued before the deliveries run */
+                err = fp_report_schedules_tick(srv, now, diag);
+        if (err == FP_OK) /* notifications: window.starting, then the due deliveries */
+                err = fp_notify_tick(srv, now, diag);
+        fp_audit_anchor(srv); /* the entries this tick committed (docs/audit.md) */
         for (size_t i = 0; i < wake.n; i++)
                 fp_longpoll_wake(srv->longpoll, wake.ids[i]);
         free(wake.ids);

@@ -1,0 +1,201 @@
+/*
+ * The SQLite engine's audit tables (include/fleetpatch/store_audit.h): audit_log (append-only
+ * rows) and audit_head (one row, the signed newest entry). Schema: migration 4 in sqlite.c.
+ * Scans hand out column pointers, not arena copies: a verification reads a million rows.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "fleetpatch/limits.h"
+#include "store/sqlite_int.h"
+
+#define AUDIT_COLS "seq, time, account, actor, action, target, entry, hash, sig, key_id"
+
+static const char *col(sqlite3_stmt *st, int i)
+{
+        const unsigned char *v = sqlite3_column_text(st, i);
+        return v ? (const char *)v : "";
+}
+
+static void fill_raw(sqlite3_stmt *st, struct fp_audit_rec *r)
+{
+        r->seq = sqlite3_column_int64(st, 0);
+        r->time = sqlite3_column_int64(st, 1);
+        r->account = col(st, 2);
+        r->actor = col(st, 3);
+        r->action = col(st, 4);
+        r->target = col(st, 5);
+        r->entry = col(st, 6);
+        r->entry_len = (size_t)sqlite3_column_bytes(st, 6);
+        r->hash = col(st, 7);
+        r->sig = col(st, 8);
+        r->key_id = col(st, 9);
+}
+
+enum fp_err sq_audit_audit_head_get(struct fp_tx *tx, struct fp_audit_head *out, struct fp_diag *diag)
+{
+        static const char sel[] = "SELECT seq, time, hash, sig, key_id FROM audit_head WHERE id = 1";
+        sqlite3_stmt *st = sq_stmt(tx, sel, true, "");
+        if (!st)
+                return sq_fail(tx, diag, "audit head");
+        int rc = sqlite3_step(st);
+        enum fp_err err = FP_OK;
+        if (rc == SQLITE_ROW) {
+                out->seq = sqlite3_column_int64(st, 0);
+                out->time = sqlite3_column_int64(st, 1);
+                out->hash = sq_col_str0(tx, st, 2);
+                out->sig = sq_col_str0(tx, st, 3);
+                out->key_id = sq_col_str0(tx, st, 4);
+        } else {
+                err = rc == SQLITE_DONE ? FP_ENOTFOUND : sq_fail(tx, diag, "audit head");
+        }
+        sq_done(tx, st);
+        return err;
+}
+
+enum fp_err sq_audit_audit_append(struct fp_tx *tx, const struct fp_audit_rec *r,
+                            const struct fp_audit_head *head, struct fp_diag *diag)
+{
+        static const char ins[] = "INSERT INTO audit_log (" AUDIT_COLS ") VALUES (?,?,?,?,?,?,?,?,?,?)";
+        static const char up[] =
+                "INSERT INTO audit_head (id, seq, time, hash, sig, key_id) VALUES (1,?,?,?,?,?)"
+                " ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, time = excluded.time,"
+                " hash = excluded.hash, sig = excluded.sig, key_id = excluded.key_id";
+        sqlite3_stmt *st = sq_stmt(tx, ins, true, "iissssssss", r->seq, r->time, r->account,
+                                   r->actor, r->action, r->target, r->entry, r->hash, r->sig,
+                                   r->key_id);
+        if (!st)
+                return sq_fail(tx, diag, "audit insert");
+        int rc = sqlite3_step(st);
+        sq_done(tx, st);
+        if (rc == SQLITE_CONSTRAINT) {
+                fp_diag_set(diag, NULL, 0, NULL, "audit entry %lld exists already",
+                            (long long)r->seq);
+                return FP_EEXIST;
+        }
+        if (rc != SQLITE_DONE)
+                return sq_fail(tx, diag, "audit insert");
+        return sq_run(tx, sq_stmt(tx, up, true, "iisss", head->seq, head->time, head->hash,
+                                  head->sig, head->key_id),
+                      NULL, diag, "audit head");
+}
+
+static enum fp_err each(struct fp_tx *tx, sqlite3_stmt *st, fp_audit_cb cb, void *ctx,
+                        struct fp_diag *diag, const char *what)
+{
+        if (!st)
+                return sq_fail(tx, diag, what);
+        int rc;
+        struct fp_audit_rec r;
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+                fill_raw(st, &r);
+                if (!cb(ctx, &r)) {
+                        rc = SQLITE_DONE;
+                        break;
+                }
+        }
+        enum fp_err err = rc == SQLITE_DONE ? FP_OK : sq_fail(tx, diag, what);
+        sq_done(tx, st);
+        return err;
+}
+
+enum fp_err sq_audit_audit_list(struct fp_tx *tx, const struct fp_audit_filter *f, fp_audit_cb cb,
+                          void *ctx, struct fp_diag *diag)
+{
+        /* Only the clauses in use: a "? IS NULL OR" form would keep SQLite off the indexes. */
+        char sql[1024];
+        size_t n = (size_t)snprintf(sql, sizeof(sql), "SELECT " AUDIT_COLS " FROM audit_log WHERE 1");
+        size_t alen = f->action ? strlen(f->action) : 0;
+        bool prefix = alen && f->action[alen - 1] == '.';
+#define ADD(cond, text)                                                                            \
+        if (cond)                                                                                  \
+        n += (size_t)snprintf(sql + n, sizeof(sql) - n, "%s", text)
+        ADD(f->account, " AND account = ?1");
+        ADD(f->accounts_json, " AND (account = '' OR account IN (SELECT value FROM json_each(?2)))");
+        ADD(f->no_org, " AND account <> ''");
+        ADD(f->actor, " AND actor = ?3");
+        ADD(f->action && !prefix, " AND action = ?4");
+        ADD(f->action && prefix, " AND substr(action, 1, ?5) = ?4");
+        ADD(f->from, " AND time >= ?6");
+        ADD(f->to, " AND time <= ?7");
+        ADD(f->seq_min, " AND seq >= ?8");
+        ADD(f->seq_max, " AND seq <= ?9");
+        ADD(true, f->ascending ? " ORDER BY seq ASC" : " ORDER BY seq DESC");
+        ADD(f->limit, " LIMIT ?10");
+#undef ADD
+        sqlite3_stmt *st = NULL;
+        if (sqlite3_prepare_v2(tx->c->db, sql, -1, &st, NULL) != SQLITE_OK)
+                return sq_fail(tx, diag, "audit list");
+        if (f->account)
+                sqlite3_bind_text(st, 1, f->account, -1, SQLITE_TRANSIENT);
+        if (f->accounts_json)
+                sqlite3_bind_text(st, 2, f->accounts_json, -1, SQLITE_TRANSIENT);
+        if (f->actor)
+                sqlite3_bind_text(st, 3, f->actor, -1, SQLITE_TRANSIENT);
+        if (f->action)
+                sqlite3_bind_text(st, 4, f->action, -1, SQLITE_TRANSIENT);
+        if (prefix)
+                sqlite3_bind_int64(st, 5, (sqlite3_int64)alen);
+        if (f->from)
+                sqlite3_bind_int64(st, 6, f->from);
+        if (f->to)
+                sqlite3_bind_int64(st, 7, f->to);
+        if (f->seq_min)
+                sqlite3_bind_int64(st, 8, f->seq_min);
+        if (f->seq_max)
+                sqlite3_bind_int64(st, 9, f->seq_max);
+        if (f->limit)
+                sqlite3_bind_int64(st, 10, (sqlite3_int64)f->limit);
+        return each(tx, st, cb, ctx, diag, "audit list");
+}
+
+enum fp_err sq_audit_audit_scan(struct fp_tx *tx, int64_t seq_min, fp_audit_cb cb, void *ctx,
+                          struct fp_diag *diag)
+{
+        static const char sel[] = "SELECT " AUDIT_COLS " FROM audit_log WHERE seq >= ? ORDER BY seq";
+        return each(tx, sq_stmt(tx, sel, true, "i", seq_min), cb, ctx, diag, "audit scan");
+}
+
+enum fp_err sq_audit_audit_get(struct fp_tx *tx, int64_t seq, struct fp_audit_rec *out,
+                         struct fp_diag *diag)
+{
+        static const char sel[] = "SELECT " AUDIT_COLS " FROM audit_log WHERE seq = ?";
+        sqlite3_stmt *st = sq_stmt(tx, sel, true, "i", seq);
+        if (!st)
+                return sq_fail(tx, diag, "audit get");
+        int rc = sqlite3_step(st);
+        enum fp_err err = FP_OK;
+        if (rc == SQLITE_ROW) {
+                fill_raw(st, out);
+                out->account = sq_col_str0(tx, st, 2);
+                out->actor = sq_col_str0(tx, st, 3);
+                out->action = sq_col_str0(tx, st, 4);
+                out->target = sq_col_str0(tx, st, 5);
+                out->entry = sq_col_str0(tx, st, 6);
+                out->hash = sq_col_str0(tx, st, 7);
+                out->sig = sq_col_str0(tx, st, 8);
+                out->key_id = sq_col_str0(tx, st, 9);
+        } else {
+                err = rc == SQLITE_DONE ? FP_ENOTFOUND : sq_fail(tx, diag, "audit get");
+        }
+        sq_done(tx, st);
+        return err;
+}
+
+enum fp_err sq_audit_audit_range(struct fp_tx *tx, int64_t from, int64_t to, int64_t *first,
+                           int64_t *last, struct fp_diag *diag)
+{
+        static const char sel[] = "SELECT coalesce(min(seq), 1), coalesce(max(seq), 0)"
+                                  " FROM audit_log WHERE time >= ? AND time <= ?";
+        sqlite3_stmt *st = sq_stmt(tx, sel, true, "ii", from, to);
+        if (!st)
+                return sq_fail(tx, diag, "audit range");
+        int rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) {
+                *first = sqlite3_column_int64(st, 0);
+                *last = sqlite3_column_int64(st, 1);
+        }
+        enum fp_err err = rc == SQLITE_ROW ? FP_OK : sq_fail(tx, diag, "audit range");
+        sq_done(tx, st);
+        return err;
+}
