@@ -53,6 +53,8 @@ int cmd_users(int argc, char **argv);
 /* Orchestration (docs/orchestration.md): baselines.c, windows.c, changes.c (cr, rollout). */
 int cmd_baseline(int argc, char **argv);
 int cmd_windows(int argc, char **argv);
+int cmd_compliance(int argc, char **argv); /* comply.c */
+int cmd_report(int argc, char **argv);
 int cmd_cr(int argc, char **argv);
 int cmd_rollout(int argc, char **argv);
 /* An account's documents, kind "baselines" or "windows": create|update|ls|show|rm with argv

@@ -73,6 +73,10 @@ static const struct command commands[] = {
     {"cr", cmd_cr, "change requests: create | ls | show | submit | approve | reject | review"},
     {"rollout", cmd_rollout, "rollouts: plan | show | pause | resume | cancel CR"},
 #endif
+#ifdef FP_HAVE_CMD_COMPLY
+    {"compliance", cmd_compliance, "compliance now or on a past date: [--at DATE] [--by DIM]"},
+    {"report", cmd_report, "reports: compliance --format csv|json|html | schedules ..."},
+#endif
 #ifdef FP_HAVE_CMD_VERCMP
     {"vercmp", cmd_vercmp, "compare two versions: vercmp [--scheme deb|rpm|apk] A OP B"},
 #endif

@@ -8,6 +8,7 @@
 #include "fleetpatch/wire.h"
 #include "fleetpatch/vuln.h"
 #include "server/comply.h"
+#include "server/notify.h"
 #include "server/server.h"
 #include "server/track.h"
 
@@ -498,6 +499,8 @@ void api_agent_checkin(struct fp_req *r)
                 err = fp_store_host_set_inventory(tx, h.id, w.inv.distro ? w.inv.distro : "",
                                                   release, hash, inv_text, &counts, r->now,
                                                   &diag);
+                if (err == FP_OK) /* KEV, critical and overdue counts that rose: notify */
+                        err = fp_notify_host_counts(r->srv, tx, &h, &counts, hash, r->now, &diag);
                 if (err == FP_OK)
                         err = fp_track_sync_host(r->srv, tx, &h, hash, &w.inv, &expo, r->now,
                                                  &diag);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "fleetpatch/vuln.h"
+#include "server/notify.h"
 #include "server/orch.h"
 #include "server/track.h"
 
@@ -596,6 +597,8 @@ static bool schedule(struct fp_req *r, struct fp_cr_rec *c, bool review_pending)
         if (err == FP_OK)
                 err = fp_store_cr_set_state(r->tx, c->id, "scheduled", review_pending, NULL,
                                             r->now, &diag);
+        if (err == FP_OK) /* the customer-facing notice (docs/notifications.md) */
+                err = fp_notify_cr_planned(r->srv, r->tx, c, r->now, &diag);
         if (err != FP_OK) {
                 req_fail(r, err, &diag);
                 return false;
@@ -634,6 +637,8 @@ void api_changes_submit(struct fp_req *r)
         fp_diag_clear(&diag);
         enum fp_err err = fp_store_cr_set_state(r->tx, c.id, "submitted", false, NULL, r->now,
                                                 &diag);
+        if (err == FP_OK) /* approvers are told (docs/notifications.md) */
+                err = fp_notify_cr_submitted(r->srv, r->tx, &c, r->now, &diag);
         if (err != FP_OK) {
                 req_fail(r, err, &diag);
                 return;

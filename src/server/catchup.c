@@ -9,6 +9,7 @@
 
 #include "fleetpatch/version.h"
 #include "fleetpatch/wire.h"
+#include "server/notify.h"
 #include "server/server.h"
 
 struct installed_ctx {
@@ -96,6 +97,8 @@ enum fp_err fp_catchup_update(struct fp_tx *tx, const struct fp_host_rec *h, con
                 free(text);
                 if (err == FP_OK && nadd)
                         fp_metrics_count("catchup_marks_total", 1);
+                if (err == FP_OK && nadd && !had) /* newly marked: host.catchup */
+                        err = fp_notify_host_catchup(tx, h, reasons, now, diag);
         }
         json_decref(reasons);
         return err;

@@ -10,6 +10,7 @@
 
 #include "fleetpatch/vuln.h"
 #include "server/http.h"
+#include "server/notify.h"
 #include "server/orch.h"
 #include "server/audit.h"
 #include "server/server.h"
@@ -50,7 +51,8 @@ int main(int argc, char **argv)
         argc = n;
         static struct fp_server srv;
         char err[2048];
-        if (!fp_srv_config_load(&srv.cfg, argc, argv, err, sizeof(err))) {
+        if (!fp_srv_config_load(&srv.cfg, argc, argv, err, sizeof(err)) ||
+            !fp_notify_config_check(&srv.cfg, err, sizeof(err))) {
                 fprintf(stderr, "fleetpatchd: %s\n", err);
                 return 2;
         }

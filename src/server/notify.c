@@ -4,6 +4,7 @@
  * schedule and the RFC 5322 message. notify_deliver.c sends; api_notify.c is the API.
  */
 #include <sodium.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 
 #include "fleetpatch/store_notify.h"
 #include "fleetpatch/util.h"
+#include "fleetpatch/vuln.h"
 #include "server/notify.h"
 #include "server/orch.h"
 #include "server/server.h"
@@ -400,4 +402,221 @@ char *fp_notify_email_build(const struct fp_notify_email *m)
                 return NULL;
         }
         return fp_buf_take(&b);
+}
+
+/* ---- producers: the events of the other parts, queued in their transactions ---- */
+
+static void fmt_utc(int64_t t, char out[40])
+{
+        time_t tt = (time_t)t;
+        struct tm tm;
+        if (!gmtime_r(&tt, &tm) || !strftime(out, 40, "%Y-%m-%d %H:%M UTC", &tm))
+                snprintf(out, 40, "%lld", (long long)t);
+}
+
+/* "2026-12-07 02:00 +0100 (Europe/Berlin)"; the UTC form when the zone cannot be loaded. */
+static void fmt_local(const char *zone, int64_t t, char out[128])
+{
+        struct fp_tz *z = NULL;
+        if (fp_tz_load(zone, &z, NULL) != FP_OK) {
+                char u[40];
+                fmt_utc(t, u);
+                snprintf(out, 128, "%s", u);
+                return;
+        }
+        int32_t off = fp_tz_offset(z, t);
+        time_t tt = (time_t)(t + off);
+        struct tm tm;
+        char base[40] = "";
+        if (gmtime_r(&tt, &tm))
+                strftime(base, sizeof(base), "%Y-%m-%d %H:%M", &tm);
+        int32_t a = off < 0 ? -off : off;
+        snprintf(out, 128, "%s %c%02d%02d (%.64s)", base, off < 0 ? '-' : '+', (int)(a / 3600),
+                 (int)(a % 3600 / 60), zone);
+        fp_tz_free(z);
+}
+
+static json_t *opening_json(const char *zone, const struct fp_window_occ *occ)
+{
+        char ou[40], cu[40], ol[128], cl[128];
+        fmt_utc(occ->open, ou);
+        fmt_utc(occ->close, cu);
+        fmt_local(zone, occ->open, ol);
+        fmt_local(zone, occ->close, cl);
+        return json_pack("{s:s, s:I, s:I, s:s, s:s, s:s, s:s}", "zone", zone, "opens",
+                         (json_int_t)occ->open, "closes", (json_int_t)occ->close, "opens_utc", ou,
+                         "closes_utc", cu, "opens_local", ol, "closes_local", cl);
+}
+
+static const char *zone_of(const struct fp_orch_rollout *o, size_t z)
+{
+        return o->window.mode == FP_WINDOW_ABSOLUTE || !o->tz_count ? o->window.tz
+                                                                    : o->tz_names[z];
+}
+
+/* Queue with a subject made by printf; data is stolen. */
+static enum fp_err queue(struct fp_server *srv, struct fp_tx *tx, int64_t now,
+                         const char *account, const char *type, const char *key, json_t *data,
+                         struct fp_diag *diag, const char *fmt, ...)
+    __attribute__((format(printf, 9, 10)));
+static enum fp_err queue(struct fp_server *srv, struct fp_tx *tx, int64_t now,
+                         const char *account, const char *type, const char *key, json_t *data,
+                         struct fp_diag *diag, const char *fmt, ...)
+{
+        if (!data)
+                return FP_ENOMEM;
+        char subject[400];
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(subject, sizeof(subject), fmt, ap);
+        va_end(ap);
+        enum fp_err err = fp_notify_event(srv, tx, now, account, type, key, subject, data, diag);
+        json_decref(data);
+        return err;
+}
+
+enum fp_err fp_notify_cr_submitted(struct fp_server *srv, struct fp_tx *tx,
+                                   const struct fp_cr_rec *c, int64_t now, struct fp_diag *diag)
+{
+        char key[64];
+        snprintf(key, sizeof(key), "cr:%s:submitted", c->id);
+        return queue(srv, tx, now, c->account, "change.approval", key,
+                     json_pack("{s:s, s:s, s:s, s:s, s:s, s:b}", "change_request", c->id, "title",
+                               c->title, "author", c->author, "baseline", c->baseline, "window",
+                               c->window, "emergency", c->emergency),
+                     diag, "Change request %s needs approval: %.200s", c->id, c->title);
+}
+
+enum fp_err fp_notify_cr_planned(struct fp_server *srv, struct fp_tx *tx,
+                                 const struct fp_cr_rec *c, int64_t now, struct fp_diag *diag)
+{
+        struct fp_orch_rollout o;
+        memset(&o, 0, sizeof(o));
+        enum fp_err err = fp_orch_rollout_load(tx, c->id, now, &o, diag);
+        if (err == FP_ENOTFOUND) { /* replaced groups only: no rollout of its own */
+                fp_diag_clear(diag);
+                fp_orch_rollout_free(&o);
+                return FP_OK;
+        }
+        json_t *openings = json_array();
+        int64_t first = 0;
+        for (size_t z = 0; err == FP_OK && o.ro.windows && z < o.ro.window_count && z < 64; z++) {
+                const struct fp_ro_windows *w = &o.ro.windows[z];
+                for (size_t k = 0; k < w->count; k++) {
+                        if (w->occ[k].close <= now)
+                                continue;
+                        json_array_append_new(openings, opening_json(zone_of(&o, z), &w->occ[k]));
+                        if (!first || w->occ[k].open < first)
+                                first = w->occ[k].open;
+                        break;
+                }
+        }
+        char key[64], when[40] = "now (no window)";
+        snprintf(key, sizeof(key), "cr:%s:planned", c->id);
+        if (first)
+                fmt_utc(first > now ? first : now, when);
+        if (err == FP_OK)
+                err = queue(srv, tx, now, c->account, "maintenance.planned", key,
+                            json_pack("{s:s, s:s, s:s, s:I, s:I, s:O}", "change_request", c->id,
+                                      "title", c->title, "window", c->window, "hosts",
+                                      (json_int_t)o.ro.host_count, "opens", (json_int_t)first,
+                                      "openings", openings),
+                            diag, "Planned maintenance for %s: %.200s, from %s", c->account,
+                            c->title, when);
+        json_decref(openings);
+        fp_orch_rollout_free(&o);
+        return err;
+}
+
+enum fp_err fp_notify_rollout(struct fp_server *srv, struct fp_tx *tx,
+                              const struct fp_orch_rollout *o, int before, int64_t now,
+                              struct fp_diag *diag)
+{
+        enum fp_err err = FP_OK;
+        const char *cr = o->rec.cr;
+        char key[160];
+        if (o->ro.status == FP_RO_HALTED && before != FP_RO_HALTED) {
+                snprintf(key, sizeof(key), "rollout:%s:halted:%lld", cr, (long long)now);
+                err = queue(srv, tx, now, o->account, "rollout.halted", key,
+                            json_pack("{s:s, s:I, s:I, s:I, s:s}", "change_request", cr,
+                                      "failures", (json_int_t)o->ro.failures, "wave",
+                                      (json_int_t)o->ro.wave, "waves",
+                                      (json_int_t)o->ro.wave_count, "status", "halted"),
+                            diag, "Rollout of %s halted after %lld failure(s)", cr,
+                            (long long)o->ro.failures);
+        }
+        int64_t lead = srv ? srv->cfg.notify_window_lead : 0;
+        if (err != FP_OK || lead <= 0 || !o->ro.windows ||
+            (o->ro.status != FP_RO_SCHEDULED && o->ro.status != FP_RO_RUNNING))
+                return err;
+        for (size_t z = 0; err == FP_OK && z < o->ro.window_count; z++) {
+                const struct fp_ro_windows *w = &o->ro.windows[z];
+                for (size_t k = 0; err == FP_OK && k < w->count; k++) {
+                        const struct fp_window_occ *occ = &w->occ[k];
+                        if (occ->open <= now)
+                                continue;
+                        if (occ->open - now > lead)
+                                break; /* ascending */
+                        const char *zone = zone_of(o, z);
+                        snprintf(key, sizeof(key), "window:%s:%lld:%.64s", cr,
+                                 (long long)occ->open, zone);
+                        char when[128];
+                        fmt_local(zone, occ->open, when);
+                        json_t *data = json_pack("{s:s, s:o}", "change_request", cr, "opening",
+                                                 opening_json(zone, occ));
+                        err = queue(srv, tx, now, o->account, "window.starting", key, data, diag,
+                                    "Maintenance window of %s opens %s", cr, when);
+                }
+        }
+        return err;
+}
+
+enum fp_err fp_notify_host_catchup(struct fp_tx *tx, const struct fp_host_rec *h,
+                                   const json_t *reasons, int64_t now, struct fp_diag *diag)
+{
+        char key[96], list[256] = "";
+        snprintf(key, sizeof(key), "host:%s:catchup:%lld", h->id, (long long)now);
+        size_t i;
+        const json_t *v;
+        json_array_foreach(reasons, i, v)
+                snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", i ? ", " : "",
+                         json_string_value(v));
+        return queue(NULL, tx, now, h->account, "host.catchup", key,
+                     json_pack("{s:s, s:s, s:O, s:I}", "host", h->id, "hostname", h->hostname,
+                               "reasons", reasons, "since", (json_int_t)now),
+                     diag, "Host %.100s needs catch-up (%s)", h->hostname, list);
+}
+
+enum fp_err fp_notify_host_counts(struct fp_server *srv, struct fp_tx *tx,
+                                  const struct fp_host_rec *h, const struct fp_host_counts *now_c,
+                                  const char *inventory_hash, int64_t now, struct fp_diag *diag)
+{
+        const struct fp_host_counts *was = &h->counts;
+        struct {
+                const char *type, *what;
+                int64_t before, after;
+        } rises[] = {
+            {"exposure.kev", "known-exploited (KEV) findings", was->kev, now_c->kev},
+            {"exposure.critical", "critical findings", was->sev[FP_SEV_CRITICAL],
+             now_c->sev[FP_SEV_CRITICAL]},
+            {"sla.breach", "findings past their SLA", was->overdue, now_c->overdue},
+        };
+        enum fp_err err = FP_OK;
+        for (size_t i = 0; err == FP_OK && i < sizeof(rises) / sizeof(rises[0]); i++) {
+                if (rises[i].after <= rises[i].before)
+                        continue;
+                char key[160];
+                snprintf(key, sizeof(key), "host:%s:%s:%.70s", h->id, rises[i].type,
+                         inventory_hash ? inventory_hash : "");
+                err = queue(srv, tx, now, h->account, rises[i].type, key,
+                            json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:I}", "host", h->id,
+                                      "hostname", h->hostname, "before", (json_int_t)rises[i].before,
+                                      "count", (json_int_t)rises[i].after, "kev",
+                                      (json_int_t)now_c->kev, "critical",
+                                      (json_int_t)now_c->sev[FP_SEV_CRITICAL], "overdue",
+                                      (json_int_t)now_c->overdue),
+                            diag, "Host %.100s: %lld %s (was %lld)", h->hostname,
+                            (long long)rises[i].after, rises[i].what, (long long)rises[i].before);
+        }
+        return err;
 }

@@ -81,6 +81,35 @@ char *fp_notify_email_build(const struct fp_notify_email *m);
 /* Is it a plausible mailbox (local@domain, printable ASCII without spaces, <>, quotes)? */
 bool fp_notify_address_valid(const char *s);
 
+/* ---- producers (each in the transaction of the change it reports) ---- */
+struct fp_cr_rec;
+struct fp_host_rec;
+struct fp_host_counts;
+struct fp_orch_rollout;
+/* change.approval: a change request was submitted. */
+enum fp_err fp_notify_cr_submitted(struct fp_server *srv, struct fp_tx *tx,
+                                   const struct fp_cr_rec *c, int64_t now, struct fp_diag *diag);
+/* maintenance.planned: a change request was scheduled; data.openings has the first opening
+ * of its window in each zone of its hosts, UTC and local. Call after its rollout exists. */
+enum fp_err fp_notify_cr_planned(struct fp_server *srv, struct fp_tx *tx,
+                                 const struct fp_cr_rec *c, int64_t now, struct fp_diag *diag);
+/* rollout.halted when the status became halted (before: the enum fp_ro_status at the start of
+ * the tick), window.starting for each opening within notify_window_lead (once per opening
+ * and zone). */
+enum fp_err fp_notify_rollout(struct fp_server *srv, struct fp_tx *tx,
+                              const struct fp_orch_rollout *o, int before, int64_t now,
+                              struct fp_diag *diag);
+/* host.catchup: the host was just marked (reasons: the JSON array of its reasons). */
+enum fp_err fp_notify_host_catchup(struct fp_tx *tx, const struct fp_host_rec *h,
+                                   const json_t *reasons, int64_t now, struct fp_diag *diag);
+/* exposure.kev, exposure.critical, sla.breach: the host's count rose over h->counts (the
+ * counts before this inventory); keyed by the inventory so a retried check-in queues once. */
+enum fp_err fp_notify_host_counts(struct fp_server *srv, struct fp_tx *tx,
+                                  const struct fp_host_rec *h, const struct fp_host_counts *now_c,
+                                  const char *inventory_hash, int64_t now, struct fp_diag *diag);
+/* Part of each scheduler tick: the due deliveries (fp_notify_deliver at now). */
+enum fp_err fp_notify_tick(struct fp_server *srv, int64_t now, struct fp_diag *diag);
+
 /* ---- the delivery worker (notify_deliver.c) ---- */
 /* Check the smtp_* and notify_* options together (at start); false with a message. */
 bool fp_notify_config_check(const struct fp_srv_config *c, char *err, size_t errsz);

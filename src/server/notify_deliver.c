@@ -495,3 +495,18 @@ out:
                 *failed = nfailed;
         return err;
 }
+
+enum fp_err fp_notify_tick(struct fp_server *srv, int64_t now, struct fp_diag *diag)
+{
+        /* Passes until nothing due is left (a full batch may have more behind it), bounded so
+         * a tick always ends. */
+        for (int pass = 0; pass < 16; pass++) {
+                size_t sent = 0, failed = 0;
+                enum fp_err err = fp_notify_deliver(srv, now, &sent, &failed, diag);
+                if (err != FP_OK)
+                        return err;
+                if (sent + failed < FP_MAX_NOTIFY_BATCH)
+                        break;
+        }
+        return FP_OK;
+}

@@ -641,6 +641,8 @@ enum fp_err fp_scheduler_tick(struct fp_server *srv, const char *holder, int64_t
                 err = fp_catchup_runs_tick(srv, now, &wake, diag);
         if (err == FP_OK)
                 err = fp_replace_tick(srv, now, diag);
+        if (err == FP_OK) /* notifications: window.starting, then the due deliveries */
+                err = fp_notify_tick(srv, now, diag);
         if (err == FP_OK) /* scheduled reports (report.c), queued before the deliveries run */
                 err = fp_report_schedules_tick(srv, now, diag);
         if (err == FP_OK) /* notifications: window.starting, then the due deliveries */

@@ -628,6 +628,59 @@ TABLE_NOTIFY = {
 }
 TABLE.update(TABLE_NOTIFY)
 
+# ---- notifications (docs/notifications.md) ----
+# A subscription is its owner's (or an admin's): each user caller works on one of its own;
+# the others are shown the admin's, which is not found for them.
+HOOK = {"events": ["host.catchup"], "channel": "webhook", "url": "http://127.0.0.1:9/hook",
+        "secret": "0123456789abcdef-matrix"}
+s.must("group", "POST", "/v1/accounts/a/groups", ADMIN, body={"name": "g-fixed"})
+
+
+def prep_own_sub(suffix=""):
+    def prep(c):
+        kind, ra = CALLERS[c][1], CALLERS[c][2]
+        owner = CALLERS[c][0] if kind == "user" and ra >= 1 else ADMIN
+        sid = s.must("subscription", "POST", "/v1/accounts/a/subscriptions", owner,
+                     body=HOOK)["id"]
+        return "/v1/accounts/a/subscriptions/" + sid + suffix, None
+    return prep
+
+
+def prep_group_delete(c):
+    name = fresh("g-doomed")
+    s.must("group to delete", "POST", "/v1/accounts/a/groups", ADMIN, body={"name": name})
+    return "/v1/accounts/a/groups/" + name, None
+
+
+TABLE_NOTIFY = {
+    ("GET", "/v1/accounts/{account}/subscriptions"): ("FP_AUTH_USER", fixed(
+        "/v1/accounts/a/subscriptions"), on_a("viewer", 200)),
+    ("POST", "/v1/accounts/{account}/subscriptions"): ("FP_AUTH_USER", fixed(
+        "/v1/accounts/a/subscriptions", HOOK), on_a("viewer", 201)),
+    ("GET", "/v1/accounts/{account}/subscriptions/{id}"): ("FP_AUTH_USER", prep_own_sub(),
+                                                           on_a("viewer", 200)),
+    ("DELETE", "/v1/accounts/{account}/subscriptions/{id}"): ("FP_AUTH_USER", prep_own_sub(),
+                                                              on_a("viewer", 200)),
+    ("POST", "/v1/accounts/{account}/subscriptions/{id}/test"): (
+        "FP_AUTH_USER", prep_own_sub("/test"), on_a("viewer", 202)),
+    ("GET", "/v1/accounts/{account}/groups"): ("FP_AUTH_USER", fixed(
+        "/v1/accounts/a/groups"), on_a("viewer", 200)),
+    ("POST", "/v1/accounts/{account}/groups"): ("FP_AUTH_USER", lambda c: (
+        "/v1/accounts/a/groups", {"name": fresh("g"), "emails": ["ops@example.org"]}),
+        on_a("admin", 201)),
+    ("PUT", "/v1/accounts/{account}/groups/{name}"): ("FP_AUTH_USER", fixed(
+        "/v1/accounts/a/groups/g-fixed", {"members": ["a-viewer"]}), on_a("admin", 200)),
+    ("DELETE", "/v1/accounts/{account}/groups/{name}"): ("FP_AUTH_USER", prep_group_delete,
+                                                         on_a("admin", 200)),
+    ("GET", "/v1/accounts/{account}/deliveries"): ("FP_AUTH_USER", fixed(
+        "/v1/accounts/a/deliveries?state=dead"), on_a("viewer", 200)),
+    # no dead delivery in the matrix: every user is answered 404 (tests/integration/notify.sh
+    # requeues real ones)
+    ("POST", "/v1/accounts/{account}/deliveries/{id}/retry"): ("FP_AUTH_USER", fixed(
+        "/v1/accounts/a/deliveries/999999/retry"), users_missing()),
+}
+TABLE.update(TABLE_NOTIFY)
+
 routes = fpapi.parse_routes(os.path.join(SRC, "src", "server", "router.c"))
 served = {(m, p) for m, p, _ in routes}
 for m, p, auth in routes:
