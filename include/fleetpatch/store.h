@@ -218,6 +218,18 @@ struct fp_host_filter {
         int catchup;          /* 0 = any, 1 = needs catch-up, 2 = does not */
         const char *after_id; /* paging: ids greater than this */
         size_t limit;         /* 0 = no limit */
+        /* The dashboard's table (docs/dashboard.md): a hostname substring (case-insensitive,
+         * NULL = any), the cloud zone (facts cloud.zone, exact), the order and an offset into it
+         * (after_id is for the id order), and when count_out is set the number of matching
+         * hosts regardless of after_id, offset and limit. */
+        const char *search, *zone;
+        enum fp_host_sort { FP_HOST_SORT_ID, FP_HOST_SORT_HOSTNAME, FP_HOST_SORT_ACCOUNT,
+                            FP_HOST_SORT_REGION, FP_HOST_SORT_ZONE, FP_HOST_SORT_OS,
+                            FP_HOST_SORT_LAST_SEEN, FP_HOST_SORT_COMPLIANCE,
+                            FP_HOST_SORT_RISK } sort;
+        bool desc;
+        size_t offset;
+        int64_t *count_out;
 };
 typedef bool (*fp_host_cb)(void *ctx, const struct fp_host_rec *h);
 /* Hosts matching the filter, ordered by id. */

@@ -13,6 +13,7 @@
 #include "fleetpatch/util.h"
 #include "server/http.h"
 #include "server/server.h"
+#include "server/web.h"
 
 struct conn_ctx {
         int route;
@@ -172,6 +173,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                 return MHD_YES;
         }
         fp_metrics_observe(c->route, r.status, elapsed(&c->start));
+        if (r.asset) {
+                json_decref(r.answer);
+                return (enum MHD_Result)fp_web_send(conn, r.status, r.asset);
+        }
         if (r.text) {
                 json_decref(r.answer);
                 return send_answer(conn, r.status, r.text,

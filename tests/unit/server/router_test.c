@@ -111,8 +111,8 @@ static void matching(void)
         CHECK(r < 0 && known);
         /* Near misses: no route and not known (404). */
         static const char *const misses[] = {"/v1/hosts/", "/v1/hosts//updates", "/v1/hostsx",
-                                             "/v1/hosts/x/updates/", "/V1/hosts", "", "/",
-                                             "/v1/agent/jobs/x/y"};
+                                             "/v1/hosts/x/updates/", "/V1/hosts", "", "//",
+                                             "/v1/agent/jobs/x/y", "/ui", "/ui/", "/ui/a/b"};
         for (size_t i = 0; i < sizeof(misses) / sizeof(misses[0]); i++) {
                 r = match("GET", misses[i], params, &n, &known);
                 CHECK_MSG(r < 0 && !known, "'%s' should match no route", misses[i]);
@@ -126,6 +126,13 @@ static void matching(void)
         /* Exact routes without parameters. */
         r = match("GET", "/v1/summary", params, &n, &known);
         CHECK(r >= 0 && n == 0);
+        /* The dashboard: / and one file segment under /ui/ (docs/dashboard.md). */
+        r = match("GET", "/", params, &n, &known);
+        CHECK(r >= 0 && n == 0 && fp_routes[r].auth == FP_AUTH_NONE);
+        r = match("GET", "/ui/app.js", params, &n, &known);
+        CHECK(r >= 0 && n == 1 && !strcmp(params[0], "app.js") && fp_routes[r].auth == FP_AUTH_NONE);
+        r = match("POST", "/", params, &n, &known);
+        CHECK(r < 0 && known);
 }
 
 int main(void)
