@@ -480,6 +480,24 @@ TABLE_ORCH = {
 }
 TABLE.update(TABLE_ORCH)
 
+# ---- the audit log (docs/audit.md) ----
+TABLE_AUDIT = {
+    ("GET", "/v1/audit"): ("FP_AUTH_USER", fixed("/v1/audit?account=a&limit=5"),
+                           on_a("viewer", 200)),
+    ("GET", "/v1/audit/verify"): ("FP_AUTH_USER", fixed("/v1/audit/verify"), org_admin(200)),
+    ("GET", "/v1/audit/export"): ("FP_AUTH_USER", fixed("/v1/audit/export?from=0&to=86400"),
+                                  org_admin(200)),
+    ("GET", "/v1/audit/key"): ("FP_AUTH_USER", fixed("/v1/audit/key"), any_user(200)),
+}
+TABLE.update(TABLE_AUDIT)
+# b's admin sees none of a's entries and no org-wide ones; a's viewer sees a's
+b_audit = s.must("b-admin audit", "GET", "/v1/audit?limit=1000", B)["entries"]
+s.ok(all(e["account"] == "b" for e in b_audit),
+     "b-admin's audit list: " + json.dumps(sorted({e["account"] for e in b_audit})))
+a_audit = s.must("a-viewer audit", "GET", "/v1/audit?limit=1000", tok["a-viewer"])["entries"]
+s.ok(a_audit and all(e["account"] == "a" for e in a_audit),
+     "a-viewer's audit list: " + json.dumps(sorted({e["account"] for e in a_audit})))
+
 
 # ---- compliance and reports (docs/compliance.md) ----
 def org_viewer(ok):
@@ -625,59 +643,6 @@ TABLE_NOTIFY = {
     ("POST", "/v1/accounts/{account}/deliveries/{id}/retry"): ("FP_AUTH_USER", fixed(
         "/v1/accounts/a/deliveries/999999/retry"),
         lambda c: (404, "not_found") if CALLERS[c][1] == "user" else (401, "unauthenticated")),
-}
-TABLE.update(TABLE_NOTIFY)
-
-# ---- notifications (docs/notifications.md) ----
-# A subscription is its owner's (or an admin's): each user caller works on one of its own;
-# the others are shown the admin's, which is not found for them.
-HOOK = {"events": ["host.catchup"], "channel": "webhook", "url": "http://127.0.0.1:9/hook",
-        "secret": "0123456789abcdef-matrix"}
-s.must("group", "POST", "/v1/accounts/a/groups", ADMIN, body={"name": "g-fixed"})
-
-
-def prep_own_sub(suffix=""):
-    def prep(c):
-        kind, ra = CALLERS[c][1], CALLERS[c][2]
-        owner = CALLERS[c][0] if kind == "user" and ra >= 1 else ADMIN
-        sid = s.must("subscription", "POST", "/v1/accounts/a/subscriptions", owner,
-                     body=HOOK)["id"]
-        return "/v1/accounts/a/subscriptions/" + sid + suffix, None
-    return prep
-
-
-def prep_group_delete(c):
-    name = fresh("g-doomed")
-    s.must("group to delete", "POST", "/v1/accounts/a/groups", ADMIN, body={"name": name})
-    return "/v1/accounts/a/groups/" + name, None
-
-
-TABLE_NOTIFY = {
-    ("GET", "/v1/accounts/{account}/subscriptions"): ("FP_AUTH_USER", fixed(
-        "/v1/accounts/a/subscriptions"), on_a("viewer", 200)),
-    ("POST", "/v1/accounts/{account}/subscriptions"): ("FP_AUTH_USER", fixed(
-        "/v1/accounts/a/subscriptions", HOOK), on_a("viewer", 201)),
-    ("GET", "/v1/accounts/{account}/subscriptions/{id}"): ("FP_AUTH_USER", prep_own_sub(),
-                                                           on_a("viewer", 200)),
-    ("DELETE", "/v1/accounts/{account}/subscriptions/{id}"): ("FP_AUTH_USER", prep_own_sub(),
-                                                              on_a("viewer", 200)),
-    ("POST", "/v1/accounts/{account}/subscriptions/{id}/test"): (
-        "FP_AUTH_USER", prep_own_sub("/test"), on_a("viewer", 202)),
-    ("GET", "/v1/accounts/{account}/groups"): ("FP_AUTH_USER", fixed(
-        "/v1/accounts/a/groups"), on_a("viewer", 200)),
-    ("POST", "/v1/accounts/{account}/groups"): ("FP_AUTH_USER", lambda c: (
-        "/v1/accounts/a/groups", {"name": fresh("g"), "emails": ["ops@example.org"]}),
-        on_a("admin", 201)),
-    ("PUT", "/v1/accounts/{account}/groups/{name}"): ("FP_AUTH_USER", fixed(
-        "/v1/accounts/a/groups/g-fixed", {"members": ["a-viewer"]}), on_a("admin", 200)),
-    ("DELETE", "/v1/accounts/{account}/groups/{name}"): ("FP_AUTH_USER", prep_group_delete,
-                                                         on_a("admin", 200)),
-    ("GET", "/v1/accounts/{account}/deliveries"): ("FP_AUTH_USER", fixed(
-        "/v1/accounts/a/deliveries?state=dead"), on_a("viewer", 200)),
-    # no dead delivery in the matrix: every user is answered 404 (tests/integration/notify.sh
-    # requeues real ones)
-    ("POST", "/v1/accounts/{account}/deliveries/{id}/retry"): ("FP_AUTH_USER", fixed(
-        "/v1/accounts/a/deliveries/999999/retry"), users_missing()),
 }
 TABLE.update(TABLE_NOTIFY)
 
