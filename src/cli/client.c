@@ -415,8 +415,9 @@ static int transfer_failed(CURLcode rc, const char *errbuf, const struct fp_buf 
         return FP_EXIT_UNREACHABLE;
 }
 
-int cli_call(const struct cli_conn *c, const char *method, const char *path, const json_t *body,
-             json_t **out)
+/* One request; the answer parsed into *out, or (raw) its bytes moved into *raw. */
+static int call(const struct cli_conn *c, const char *method, const char *path, const json_t *body,
+                json_t **out, struct fp_buf *raw)
 {
         static bool curl_ready;
         char errbuf[CURL_ERROR_SIZE] = "", url[CLI_MAX_URL + CLI_MAX_REQUEST_PATH], what[512];
@@ -430,7 +431,7 @@ int cli_call(const struct cli_conn *c, const char *method, const char *path, con
         size_t slen = strlen(c->server);
 
         *out = NULL;
-        fp_buf_init(&resp, CLI_MAX_RESPONSE);
+        fp_buf_init(&resp, raw && raw->max ? raw->max : CLI_MAX_RESPONSE);
         while (slen > 0 && c->server[slen - 1] == '/')
                 slen--;
         snprintf(what, sizeof(what), "%s %.*s%s", method, (int)slen, c->server, path);
@@ -467,7 +468,11 @@ int cli_call(const struct cli_conn *c, const char *method, const char *path, con
                 rc = cli_status_exit(status);
                 goto out;
         }
-        if (resp.len == 0) {
+        if (raw) {
+                fp_buf_release(raw);
+                *raw = resp;
+                fp_buf_init(&resp, 1);
+        } else if (resp.len == 0) {
                 *out = json_null();
         } else {
                 json_error_t jerr;
@@ -485,4 +490,16 @@ out:
         free(payload);
         fp_buf_release(&resp);
         return rc;
+}
+
+int cli_call(const struct cli_conn *c, const char *method, const char *path, const json_t *body,
+             json_t **out)
+{
+        return call(c, method, path, body, out, NULL);
+}
+
+int cli_call_raw(const struct cli_conn *c, const char *path, struct fp_buf *out)
+{
+        json_t *unused = NULL;
+        return call(c, "GET", path, NULL, &unused, out);
 }

@@ -75,6 +75,11 @@ int cli_connect(const struct cli_remote *r, struct cli_conn *out);
  */
 int cli_call(const struct cli_conn *c, const char *method, const char *path, const json_t *body,
              json_t **out);
+struct fp_buf;
+/* cli_call of a GET whose answer is not JSON (an audit export): its bytes into *out (an fp_buf
+ * whose max, when set, bounds the answer instead of CLI_MAX_RESPONSE; released and refilled; the
+ * caller releases it). */
+int cli_call_raw(const struct cli_conn *c, const char *path, struct fp_buf *out);
 
 /* The message for an error answer: "STATUS CODE: MESSAGE (field F)" from the API's error object,
  * or the status and the start of the body when there is none. */

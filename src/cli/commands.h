@@ -57,6 +57,12 @@ int cmd_compliance(int argc, char **argv); /* comply.c */
 int cmd_report(int argc, char **argv);
 int cmd_cr(int argc, char **argv);
 int cmd_rollout(int argc, char **argv);
+/* The audit log (docs/audit.md): ls, verify (server or --file offline), export, key. */
+int cmd_audit(int argc, char **argv);
+/* Tracking records, assets, evidence bundles (tracking.c; docs/tracking.md). */
+int cmd_tracking(int argc, char **argv);
+int cmd_assets(int argc, char **argv);
+int cmd_evidence(int argc, char **argv);
 /* An account's documents, kind "baselines" or "windows": create|update|ls|show|rm with argv
  * starting at the subcommand's name (baselines.c). */
 int cli_doc_cmd(int argc, char **argv, const char *kind, void (*usage)(FILE *));

@@ -73,9 +73,17 @@ static const struct command commands[] = {
     {"cr", cmd_cr, "change requests: create | ls | show | submit | approve | reject | review"},
     {"rollout", cmd_rollout, "rollouts: plan | show | pause | resume | cancel CR"},
 #endif
+#ifdef FP_HAVE_CMD_TRACKING
+    {"tracking", cmd_tracking, "tracking records: ls | show | assign | comment | accept-risk"},
+    {"assets", cmd_assets, "provider-managed assets: add ACCOUNT ... | ls ACCOUNT"},
+    {"evidence", cmd_evidence, "evidence bundles: get CR -o FILE | verify FILE --key PUB"},
+#endif
 #ifdef FP_HAVE_CMD_COMPLY
     {"compliance", cmd_compliance, "compliance now or on a past date: [--at DATE] [--by DIM]"},
     {"report", cmd_report, "reports: compliance --format csv|json|html | schedules ..."},
+#endif
+#ifdef FP_HAVE_CMD_AUDIT
+    {"audit", cmd_audit, "audit log: ls | verify [--file EXPORT --key PUB] | export | key"},
 #endif
 #ifdef FP_HAVE_CMD_VERCMP
     {"vercmp", cmd_vercmp, "compare two versions: vercmp [--scheme deb|rpm|apk] A OP B"},
