@@ -775,11 +775,14 @@ struct link_list {
         const char **cr;
         size_t n, cap;
         bool oom;
+        int64_t since;
 };
 
 static bool link_collect(void *ctx, const char *track, const char *cr, int64_t at)
 {
         struct link_list *l = ctx;
+        if (at < l->since)
+                return true; /* linked in an earlier cycle: fixed what was exposed then */
         if (l->n == l->cap) {
                 size_t cap = l->cap ? l->cap * 2 : 8;
                 const char **n = realloc(l->cr, cap * sizeof(*n));
@@ -852,7 +855,7 @@ enum fp_err fp_track_eval(struct fp_server *srv, struct fp_tx *tx, const char *i
         if (err != FP_OK || !strcmp(t.state, "closed"))
                 return err;
         struct expo_list m = {0};
-        struct link_list links = {0};
+        struct link_list links = {.since = t.cycle};
         struct upd_list ups = {0};
         struct fp_close_input *in = NULL;
         json_t *hosts = json_array();
