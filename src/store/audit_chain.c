@@ -52,10 +52,17 @@ bool fp_audit_unhex(const char *s, size_t slen, unsigned char *out, size_t n)
 bool fp_audit_b64_sig(const char *s, size_t slen, unsigned char sig[FP_AUDIT_SIG_BYTES])
 {
         size_t n = 0;
-        return slen == FP_AUDIT_SIG_B64_LEN &&
-               sodium_base642bin(sig, FP_AUDIT_SIG_BYTES, s, slen, NULL, &n, NULL,
-                                 sodium_base64_VARIANT_ORIGINAL) == 0 &&
-               n == FP_AUDIT_SIG_BYTES;
+        char again[FP_AUDIT_SIG_B64_LEN + 1];
+        if (slen != FP_AUDIT_SIG_B64_LEN ||
+            sodium_base642bin(sig, FP_AUDIT_SIG_BYTES, s, slen, NULL, &n, NULL,
+                              sodium_base64_VARIANT_ORIGINAL) != 0 ||
+            n != FP_AUDIT_SIG_BYTES)
+                return false;
+        /* only the canonical spelling: the unused bits of the last character must be zero, or
+         * a changed byte of an export could leave its signature the same */
+        sodium_bin2base64(again, sizeof(again), sig, FP_AUDIT_SIG_BYTES,
+                          sodium_base64_VARIANT_ORIGINAL);
+        return !memcmp(again, s, FP_AUDIT_SIG_B64_LEN);
 }
 
 void fp_audit_key_id(const unsigned char pk[FP_AUDIT_PK_BYTES], char out[17])
