@@ -394,6 +394,8 @@ static void series_svg(struct obuf *b, const json_t *series)
                 o_f(b, "<polyline class=\"%s\" fill=\"none\" points=\"", lines[l]);
                 json_array_foreach(series, i, p)
                 {
+                        if (!jint(p, "hosts", NULL))
+                                continue; /* before the fleet existed: no line (not "100%") */
                         double x = pad + (n > 1 ? (w - pad - 8) * (double)i / (double)(n - 1) : 0);
                         double v = l == 0
                                        ? json_real_value(json_object_get(p, "compliance_rate")) / 100.0
