@@ -797,11 +797,11 @@ static bool link_collect(void *ctx, const char *track, const char *cr, int64_t a
         return true;
 }
 
-/* A change request that will not patch anything does not make its hosts "patched by a
- * change". */
+/* A change request that will not patch anything (rejected, cancelled) does not make its hosts
+ * "patched by a change"; a draft is work under way. */
 static bool cr_live(const char *state)
 {
-        return strcmp(state, "draft") && strcmp(state, "rejected") && strcmp(state, "cancelled");
+        return strcmp(state, "rejected") && strcmp(state, "cancelled");
 }
 
 struct inst_find {
