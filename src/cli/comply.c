@@ -95,7 +95,10 @@ static int compliance(int argc, char **argv)
         json_array_append_new(rows, all);
         size_t i;
         json_t *g;
-        json_array_foreach(json_object_get(answer, "groups"), i, g) json_array_append(rows, g);
+        json_array_foreach(json_object_get(answer, "groups"), i, g)
+        {
+                json_array_append(rows, g);
+        }
         cli_print_table(rows, cols, sizeof(cols) / sizeof(cols[0]));
         json_decref(rows);
         json_decref(answer);

@@ -73,6 +73,15 @@ json_t *fp_comply_rec_json(const struct fp_comply_rec *r, int64_t at)
 
 /* ---- summaries ---- */
 
+/* Percent with one decimal, truncated in integers so the HTML shows the same digits. */
+static double rate_of(int64_t ok, int64_t known)
+{
+        if (!known)
+                return 100.0;
+        int64_t permille = ok * 1000 / known;
+        return (double)permille / 10.0;
+}
+
 struct agg {
         int64_t hosts, state[FP_CS_COUNT], gaps, missing[FP_COMPLY_LEVELS], excepted;
         int64_t sev[6], kev, kev_hosts, overdue;
@@ -121,8 +130,7 @@ static json_t *agg_json(const struct agg *a)
         int64_t ok = a->state[FP_CS_COMPLIANT] + a->state[FP_CS_EXCEPTED] +
                      a->state[FP_CS_PROVIDER];
         int64_t known = a->hosts - a->state[FP_CS_UNKNOWN];
-        /* percent with one decimal, integer arithmetic: the HTML shows the same digits */
-        double rate = known ? (double)(ok * 1000 / known) / 10.0 : 100.0;
+        double rate = rate_of(ok, known);
         return json_pack("{s:I, s:I, s:f, s:o, s:I, s:o, s:I, s:o, s:I, s:I, s:I, s:{s:I, s:I,"
                          " s:I, s:I}}",
                          "hosts", (json_int_t)a->hosts, "compliant_hosts", (json_int_t)ok,
@@ -401,10 +409,10 @@ json_t *fp_comply_series(struct fp_tx *tx, const struct fp_comply_filter *f,
                 json_array_append_new(
                     points,
                     json_pack("{s:s, s:I, s:I, s:I, s:f, s:o, s:o, s:I, s:I, s:I, s:I, s:I}",
-                              "date", date, "at", (json_int_t)(day * 86400 + 86399), "hosts",
+                              "date", date, "at", (json_int_t)day * 86400 + 86399, "hosts",
                               (json_int_t)a.hosts, "compliant_hosts", (json_int_t)ok,
                               "compliance_rate",
-                              known ? (double)(ok * 1000 / known) / 10.0 : 100.0, "states",
+                              rate_of(ok, known), "states",
                               states, "findings", findings, "kev_findings", (json_int_t)a.kev,
                               "kev_hosts", (json_int_t)a.kev_hosts, "overdue",
                               (json_int_t)a.overdue, "gaps", (json_int_t)a.gaps,
@@ -489,7 +497,7 @@ static json_t *breaches(const json_t *rows, size_t max)
 {
         size_t n = 0, i;
         const json_t *r;
-        const json_t **list = calloc(json_array_size(rows) + 1, sizeof(*list));
+        const json_t **list = calloc(json_array_size(rows) + 1, sizeof(const json_t *));
         if (!list)
                 return json_array();
         json_array_foreach(rows, i, r)
@@ -499,7 +507,7 @@ static json_t *breaches(const json_t *rows, size_t max)
                     strcmp(json_string_value(json_object_get(r, "state")), "provider"))
                         list[n++] = r;
         }
-        qsort(list, n, sizeof(*list), breach_cmp);
+        qsort(list, n, sizeof(const json_t *), breach_cmp);
         json_t *out = json_array();
         for (i = 0; i < n && i < max; i++)
                 json_array_append_new(

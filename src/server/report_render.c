@@ -375,8 +375,11 @@ static void series_svg(struct obuf *b, const json_t *series)
         json_int_t maxh = 1;
         size_t i;
         const json_t *p;
-        json_array_foreach(series, i, p) if (jint(p, "hosts", NULL) > maxh) maxh =
-            jint(p, "hosts", NULL);
+        json_array_foreach(series, i, p)
+        {
+                if (jint(p, "hosts", NULL) > maxh)
+                        maxh = jint(p, "hosts", NULL);
+        }
         o_f(b,
                     "<svg id=\"chart-compliance\" xmlns=\"http://www.w3.org/2000/svg\" "
                     "viewBox=\"0 0 %.0f %.0f\" width=\"%.0f\" height=\"%.0f\" role=\"img\" "
