@@ -59,6 +59,8 @@ int cmd_cr(int argc, char **argv);
 int cmd_rollout(int argc, char **argv);
 /* The audit log (docs/audit.md): ls, verify (server or --file offline), export, key. */
 int cmd_audit(int argc, char **argv);
+/* Notifications (notify.c; docs/notifications.md). */
+int cmd_notify(int argc, char **argv);
 /* Tracking records, assets, evidence bundles (tracking.c; docs/tracking.md). */
 int cmd_tracking(int argc, char **argv);
 int cmd_assets(int argc, char **argv);

@@ -85,6 +85,9 @@ static const struct command commands[] = {
 #ifdef FP_HAVE_CMD_AUDIT
     {"audit", cmd_audit, "audit log: ls | verify [--file EXPORT --key PUB] | export | key"},
 #endif
+#ifdef FP_HAVE_CMD_NOTIFY
+    {"notify", cmd_notify, "notifications: subscribe | ls | rm | test | groups | deliveries | retry"},
+#endif
 #ifdef FP_HAVE_CMD_VERCMP
     {"vercmp", cmd_vercmp, "compare two versions: vercmp [--scheme deb|rpm|apk] A OP B"},
 #endif

@@ -201,6 +201,13 @@ def start_server():
     return fpapi.Server(STATE)
 
 
+def cli(*args):
+    env = dict(os.environ, FLEETPATCH_SERVER=s.url, FLEETPATCH_TOKEN=s.admin,
+               FLEETPATCH_CACERT=s.ca)
+    return subprocess.run([FLEETPATCH] + list(args), env=env, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, text=True, timeout=120)
+
+
 def stop_server():
     proc[0].terminate()
     proc[0].wait(60)
@@ -274,6 +281,28 @@ try:
     sub("windows", {"events": ["window.starting"], "channel": "webhook", "url": HOOK + "win",
                     "secret": SECRET})
     print("ok: subscriptions (webhook, email, group), templates checked, roles", flush=True)
+
+    # the CLI: subscribe with the secret from a file, list, refuse a bad template, remove
+    with open(os.path.join(WORK, "secret"), "w") as f:
+        f.write(SECRET + "\n")
+    p = cli("notify", "subscribe", "--webhook", HOOK + "cli", "--secret-file",
+            os.path.join(WORK, "secret"), "--event", "rollout.halted", "--event", "sla.breach")
+    cli_id = p.stdout.strip()
+    ok(p.returncode == 0 and len(cli_id) == 16, "notify subscribe: %s" % (p.stdout + p.stderr))
+    p = cli("notify", "ls")
+    ok(p.returncode == 0 and cli_id in p.stdout and SECRET not in p.stdout,
+       "notify ls: %s" % p.stdout)
+    p = cli("notify", "subscribe", "--email", "x@example.org", "--event", "sla.breach",
+            "--subject", "{{data.host}")
+    ok(p.returncode != 0 and "position 1" in p.stderr, "a bad template by the CLI: %s"
+       % p.stderr)
+    p = cli("notify", "rm", cli_id)
+    ok(p.returncode == 0 and cli_id not in cli("notify", "ls").stdout, "notify rm: %s" % p.stderr)
+    p = cli("notify", "groups", "set", "ops", "--email", "ops@example.org")
+    ok(p.returncode == 0 and "ops" in cli("notify", "groups").stdout, "notify groups set")
+    p = cli("notify", "groups", "rm", "ops")
+    ok(p.returncode == 0, "notify groups rm: %s" % p.stderr)
+    print("ok: fleetpatch notify subscribe / ls / rm / groups", flush=True)
 
     # ---- real actions ----
     enroll = s.must("enroll token", "POST", A + "/enroll-tokens", ADMIN,
@@ -385,12 +414,21 @@ try:
        ts[2] - ts[1] >= 2, "backoff 1 s then 2 s between the signed attempts: %s" % ts)
     ok(len(smtp_state["refused"]) == 3, "the SMTP server refused %d times, want 3"
        % len(smtp_state["refused"]))
-    # fixed receivers, then requeue
+    # the CLI shows the same dead-letter list
+    p = cli("notify", "deliveries", "--dead", "--json")
+    ok(p.returncode == 0 and {d["id"] for d in json.loads(p.stdout)["deliveries"]} ==
+       {d["id"] for d in dl.values()}, "fleetpatch notify deliveries --dead: %s" % p.stdout)
+    p = cli("notify", "deliveries", "--dead")
+    ok(p.returncode == 0 and "HTTP 503" in p.stdout and "dead" in p.stdout,
+       "the dead-letter table: %s" % p.stdout)
+    # fixed receivers, then requeue (one through the API, one through the CLI)
     modes["fail"] = 200
     smtp_state["refuse"] = set()
-    for sid in (w_fail["id"], e_refuse["id"]):
-        st, doc, _, _ = s.call("POST", A + "/deliveries/%d/retry" % dl[sid]["id"], ADMIN)
-        ok(st == 200 and doc["state"] == "pending", "requeue: %s %s" % (st, doc))
+    st, doc, _, _ = s.call("POST", A + "/deliveries/%d/retry" % dl[w_fail["id"]]["id"], ADMIN)
+    ok(st == 200 and doc["state"] == "pending", "requeue: %s %s" % (st, doc))
+    p = cli("notify", "retry", str(dl[e_refuse["id"]]["id"]), "--json")
+    ok(p.returncode == 0 and json.loads(p.stdout)["state"] == "pending",
+       "fleetpatch notify retry: %s %s" % (p.returncode, p.stdout + p.stderr))
     st, doc, _, _ = s.call("POST", A + "/deliveries/%d/retry" % dl[w_fail["id"]]["id"], ADMIN)
     ok(st == 409, "a second requeue of a pending delivery: %s" % st)
     st, _, _, _ = s.call("POST", A + "/deliveries/%d/retry" % dl[w_fail["id"]]["id"],
