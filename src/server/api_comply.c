@@ -106,7 +106,7 @@ static bool hosts_cb(void *ctx, const struct fp_comply_rec *rec)
         c->last = rec->host;
         if (c->state >= 0 && (int)rec->state != c->state)
                 return true;
-        json_array_append_new(c->arr, fp_comply_rec_json(rec, c->at));
+        json_array_append_new(c->arr, fp_comply_rec_json(rec, c->at, true));
         return true;
 }
 

@@ -94,8 +94,9 @@ bool fp_comply_dim_parse(const char *s, enum fp_comply_dim *dim, const char **ta
 json_t *fp_comply_summary(struct fp_tx *tx, const struct fp_comply_filter *f, int64_t at,
                           int64_t now, enum fp_comply_dim dim, const char *tag_key,
                           struct fp_diag *diag, enum fp_err *err);
-/* One host's record as JSON (SLA status judged at `at`). */
-json_t *fp_comply_rec_json(const struct fp_comply_rec *r, int64_t at);
+/* One host's record as JSON (SLA status judged at `at`); tags: with its tags object (the
+ * report leaves them out: parsing 100,000 tag documents would double its time). */
+json_t *fp_comply_rec_json(const struct fp_comply_rec *r, int64_t at, bool tags);
 /* The series of the range from the rollup: one point per step (end of each day). */
 json_t *fp_comply_series(struct fp_tx *tx, const struct fp_comply_filter *f,
                          const struct fp_report_range *range, struct fp_diag *diag,

@@ -43,7 +43,7 @@ static const char *sla_status(const struct fp_comply_rec *r, int64_t at, int64_t
         return "due";
 }
 
-json_t *fp_comply_rec_json(const struct fp_comply_rec *r, int64_t at)
+json_t *fp_comply_rec_json(const struct fp_comply_rec *r, int64_t at, bool tags)
 {
         int64_t by;
         const char *sla = sla_status(r, at, &by);
@@ -57,11 +57,14 @@ json_t *fp_comply_rec_json(const struct fp_comply_rec *r, int64_t at)
             " s:o, s:I, s:I, s:b, s:b}",
             "host", r->host, "hostname", r->hostname, "account", r->account, "region", r->region,
             "os", r->os, "baseline", r->baseline, "service", r->service, "service_model",
-            r->service_model, "version", r->version, "tags", fp_json_stored(r->tags_json),
+            r->service_model, "version", r->version, "tags",
+            tags ? fp_json_stored(r->tags_json) : json_null(),
             "state", fp_comply_state_name(r->state), "since", (json_int_t)r->since, "level",
             level_name(r->level), "gaps", (json_int_t)r->gaps, "missing", missing, "excepted",
             (json_int_t)r->excepted, "findings", findings, "kev", (json_int_t)r->kev, "overdue",
             (json_int_t)r->overdue, "catchup", r->catchup, "reboot", r->reboot);
+        if (o && !tags)
+                json_object_del(o, "tags");
         if (o)
                 json_object_set_new(o, "sla",
                                     json_pack("{s:s, s:I, s:I}", "status", sla, "deadline",
@@ -197,7 +200,7 @@ static bool summary_cb(void *ctx, const struct fp_comply_rec *r)
         if (c->rows) {
                 c->rows_total++;
                 if (json_array_size(c->rows) < c->rows_max)
-                        json_array_append_new(c->rows, fp_comply_rec_json(r, c->at));
+                        json_array_append_new(c->rows, fp_comply_rec_json(r, c->at, false));
         }
         char buf[FP_MAX_TAG_VALUE + 1];
         const char *key = group_key(c, r, buf, sizeof(buf));
