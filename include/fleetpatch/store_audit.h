@@ -45,6 +45,12 @@ struct fp_audit_filter {
 };
 typedef bool (*fp_audit_cb)(void *ctx, const struct fp_audit_rec *r);
 
+/* A function fp_tx_commit runs once, inside the transaction, before it commits (an error rolls
+ * the transaction back and is returned). One per transaction: the audit log signs its head there,
+ * once however many entries the transaction appended. Engine-independent (store.c). */
+typedef enum fp_err (*fp_tx_hook)(struct fp_tx *tx, void *ctx, struct fp_diag *diag);
+void fp_tx_before_commit(struct fp_tx *tx, fp_tx_hook hook, void *ctx);
+
 /* FP_ENOTFOUND when the log is empty. Strings live in the transaction's arena. */
 enum fp_err fp_store_audit_head_get(struct fp_tx *tx, struct fp_audit_head *out,
                                     struct fp_diag *diag);
@@ -57,6 +63,8 @@ enum fp_err fp_store_audit_list(struct fp_tx *tx, const struct fp_audit_filter *
 /* Every row by seq from seq_min, with a statement made for it (the verifier's scan). */
 enum fp_err fp_store_audit_scan(struct fp_tx *tx, int64_t seq_min, fp_audit_cb cb, void *ctx,
                                 struct fp_diag *diag);
+/* The head's signature (written by the before-commit hook; the append leaves it ""). */
+enum fp_err fp_store_audit_head_sign(struct fp_tx *tx, const char *sig, struct fp_diag *diag);
 /* One row (strings in the arena); FP_ENOTFOUND when there is none. */
 enum fp_err fp_store_audit_get(struct fp_tx *tx, int64_t seq, struct fp_audit_rec *out,
                                struct fp_diag *diag);

@@ -337,7 +337,7 @@ bool req_path_host(struct fp_req *r, bool write, enum fp_role role, struct fp_ho
                 req_fail(r, err, &diag);
                 return false;
         }
-        r->audit.account = h->account; /* the audit entry's account (docs/audit.md) */
+        fp_req_audit_account(r, h->account); /* the audit entry's (docs/audit.md) */
         return req_allow(r, h->account, role);
 }
 

@@ -44,6 +44,43 @@ static json_t *bounded(json_t *v)
         return v;
 }
 
+/* s, or its copy in buf with bytes >= 0x80 as '?' when it is not UTF-8 (what the entry text
+ * holds then); "" for NULL. A string longer than the field limit stays as it is (refused). */
+static const char *clean(const char *s, char *buf, size_t bufsz)
+{
+        if (!s)
+                return "";
+        json_t *v = json_string(s);
+        json_decref(v);
+        if (v || strlen(s) >= bufsz)
+                return s;
+        size_t i = 0;
+        for (; s[i]; i++)
+                buf[i] = (unsigned char)s[i] >= 0x80 ? '?' : s[i];
+        buf[i] = 0;
+        return buf;
+}
+
+/* Before the commit of a transaction that appended: sign the head it leaves (one signature
+ * per transaction, however many entries). */
+static enum fp_err sign_head(struct fp_tx *tx, void *ctx, struct fp_diag *diag)
+{
+        const struct fp_signkey *k = ctx;
+        struct fp_audit_head h;
+        enum fp_err err = fp_store_audit_head_get(tx, &h, diag);
+        unsigned char hash[FP_AUDIT_HASH_BYTES], msg[FP_AUDIT_MSG_MAX], sig[crypto_sign_BYTES];
+        char b64[FP_AUDIT_SIG_B64_LEN + 1];
+        if (err != FP_OK)
+                return err;
+        if (!fp_audit_unhex(h.hash, strlen(h.hash), hash, sizeof(hash))) {
+                fp_diag_set(diag, NULL, 0, NULL, "the audit log's head is damaged");
+                return FP_ECORRUPT;
+        }
+        fp_signkey_sign(k, msg, fp_audit_head_msg(h.seq, hash, h.time, msg), sig);
+        sodium_bin2base64(b64, sizeof(b64), sig, sizeof(sig), sodium_base64_VARIANT_ORIGINAL);
+        return fp_store_audit_head_sign(tx, b64, diag);
+}
+
 enum fp_err fp_audit_append_fields(struct fp_server *srv, struct fp_tx *tx,
                                    const struct fp_audit_fields *f, struct fp_diag *diag)
 {
@@ -65,6 +102,13 @@ enum fp_err fp_audit_append_fields(struct fp_server *srv, struct fp_tx *tx,
                 return FP_ECORRUPT;
         }
         struct fp_audit_fields g = *f;
+        /* the columns and the text agree even on bytes that are not UTF-8 (shown as '?') */
+        char acc[FP_AUDIT_MAX_FIELD + 1], who[FP_AUDIT_MAX_FIELD + 1], act[FP_AUDIT_MAX_FIELD + 1],
+            tgt[FP_AUDIT_MAX_FIELD + 1];
+        g.account = clean(f->account, acc, sizeof(acc));
+        g.actor = clean(f->actor, who, sizeof(who));
+        g.action = clean(f->action, act, sizeof(act));
+        g.target = clean(f->target, tgt, sizeof(tgt));
         /* times never go back along the chain, so a period is one seq range */
         if (g.time < head.time)
                 g.time = head.time;
@@ -82,30 +126,29 @@ enum fp_err fp_audit_append_fields(struct fp_server *srv, struct fp_tx *tx,
                 return FP_ELIMIT;
         }
         unsigned char hash[FP_AUDIT_HASH_BYTES], msg[FP_AUDIT_MSG_MAX], sig[crypto_sign_BYTES];
-        char hash_hex[FP_AUDIT_HEX_LEN + 1], sig_b64[FP_AUDIT_SIG_B64_LEN + 1],
-            head_b64[FP_AUDIT_SIG_B64_LEN + 1];
+        char hash_hex[FP_AUDIT_HEX_LEN + 1], sig_b64[FP_AUDIT_SIG_B64_LEN + 1];
         size_t len = strlen(text);
         fp_audit_chain_hash(prev, text, len, hash);
         fp_audit_hex(hash, sizeof(hash), hash_hex);
         fp_signkey_sign(k, msg, fp_audit_entry_msg(seq, hash, msg), sig);
         sodium_bin2base64(sig_b64, sizeof(sig_b64), sig, sizeof(sig), sodium_base64_VARIANT_ORIGINAL);
-        fp_signkey_sign(k, msg, fp_audit_head_msg(seq, hash, g.time, msg), sig);
-        sodium_bin2base64(head_b64, sizeof(head_b64), sig, sizeof(sig),
-                          sodium_base64_VARIANT_ORIGINAL);
         struct fp_audit_rec rec = {.seq = seq,
                                    .time = g.time,
-                                   .account = f->account ? f->account : "",
-                                   .actor = f->actor ? f->actor : "",
-                                   .action = f->action ? f->action : "",
-                                   .target = f->target ? f->target : "",
+                                   .account = g.account,
+                                   .actor = g.actor,
+                                   .action = g.action,
+                                   .target = g.target,
                                    .entry = text,
                                    .hash = hash_hex,
                                    .sig = sig_b64,
                                    .key_id = k->key_id};
+        /* the head is signed once, when the transaction commits (sign_head) */
         struct fp_audit_head nh = {
-            .seq = seq, .time = g.time, .hash = hash_hex, .sig = head_b64, .key_id = k->key_id};
+            .seq = seq, .time = g.time, .hash = hash_hex, .sig = "", .key_id = k->key_id};
         err = fp_store_audit_append(tx, &rec, &nh, diag);
         free(text);
+        if (err == FP_OK)
+                fp_tx_before_commit(tx, sign_head, (void *)k);
         return err;
 }
 

@@ -322,7 +322,7 @@ bool fp_orch_path_cr(struct fp_req *r, bool write, enum fp_role role, struct fp_
                 req_fail(r, err, &diag);
                 return false;
         }
-        r->audit.account = c->account; /* the audit entry's account (docs/audit.md) */
+        fp_req_audit_account(r, c->account); /* the audit entry's (docs/audit.md) */
         if (write && !r->audit.before) /* after: the same members of the answer (audit.c) */
                 r->audit.before = json_pack("{s:s, s:b}", "state", c->state, "review_pending",
                                             c->review_pending);

@@ -165,8 +165,17 @@ struct fp_req {
                                * default (an agent's job result, a login) */
                 bool failure; /* log even though the request fails (a failed login) */
                 bool appended; /* set by the router: the entry is in the transaction */
+                char account_buf[FP_MAX_IDENT_BUF]; /* fp_req_audit_account's copy */
         } audit;
 };
+
+/* The audit entry's account, copied (a record's strings end with the transaction that read
+ * them, and a read transaction may be replaced by a write one before the entry is made). */
+static inline void fp_req_audit_account(struct fp_req *r, const char *account)
+{
+        snprintf(r->audit.account_buf, sizeof(r->audit.account_buf), "%s", account ? account : "");
+        r->audit.account = r->audit.account_buf;
+}
 
 /* Answer helpers. req_error formats the message; field may be NULL. */
 void req_error(struct fp_req *r, int status, const char *code, const char *field,

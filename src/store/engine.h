@@ -177,6 +177,9 @@ struct fp_store_base {
 struct fp_tx_base {
         const struct fp_store_engine *engine;
         struct fp_arena arena;
+        /* fp_tx_before_commit (store_audit.h): run once by fp_tx_commit, inside the transaction */
+        fp_tx_hook before_commit;
+        void *before_commit_ctx;
 };
 
 extern const struct fp_store_engine fp_store_sqlite_engine;

@@ -80,6 +80,12 @@ enum fp_err sq_audit_audit_append(struct fp_tx *tx, const struct fp_audit_rec *r
                       NULL, diag, "audit head");
 }
 
+enum fp_err sq_audit_audit_head_sign(struct fp_tx *tx, const char *sig, struct fp_diag *diag)
+{
+        static const char up[] = "UPDATE audit_head SET sig = ? WHERE id = 1";
+        return sq_run(tx, sq_stmt(tx, up, true, "s", sig), NULL, diag, "audit head signature");
+}
+
 static enum fp_err each(struct fp_tx *tx, sqlite3_stmt *st, fp_audit_cb cb, void *ctx,
                         struct fp_diag *diag, const char *what)
 {

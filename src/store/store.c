@@ -59,7 +59,23 @@ static struct fp_tx_base *tx_base(struct fp_tx *tx)
 
 enum fp_err fp_tx_commit(struct fp_tx *tx, struct fp_diag *diag)
 {
-        return tx_base(tx)->engine->commit(tx, diag);
+        struct fp_tx_base *b = tx_base(tx);
+        if (b->before_commit) { /* the audit log signs its head once per transaction */
+                fp_tx_hook hook = b->before_commit;
+                b->before_commit = NULL;
+                enum fp_err err = hook(tx, b->before_commit_ctx, diag);
+                if (err != FP_OK) {
+                        b->engine->rollback(tx);
+                        return err;
+                }
+        }
+        return b->engine->commit(tx, diag);
+}
+
+void fp_tx_before_commit(struct fp_tx *tx, fp_tx_hook hook, void *ctx)
+{
+        tx_base(tx)->before_commit = hook;
+        tx_base(tx)->before_commit_ctx = ctx;
 }
 
 void fp_tx_rollback(struct fp_tx *tx)
