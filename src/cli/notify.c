@@ -212,7 +212,10 @@ static int groups(int argc, char **argv)
         size_t i;
         const json_t *g;
         json_array_foreach(json_object_get(have, "groups"), i, g)
-                exists |= !strcmp(json_string_value(json_object_get(g, "name")), name);
+        {
+                const char *gn = json_string_value(json_object_get(g, "name"));
+                exists |= gn && !strcmp(gn, name);
+        }
         json_decref(have);
         if (rc == FP_EXIT_OK && exists) {
                 rc = cli_requestf(&r, "PUT", doc, &answer, "/v1/accounts/%s/groups/%s", account,

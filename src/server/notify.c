@@ -316,19 +316,23 @@ static enum fp_err add_base64(struct fp_buf *b, const char *data, size_t len)
 /* The Subject header's value: one line; RFC 2047 encoded words when it is not ASCII. */
 static enum fp_err add_subject(struct fp_buf *b, const char *subject)
 {
-        char clean[1000];
+        char clean[1000] = "";
         size_t n = 0;
         bool ascii = true;
-        for (const char *p = subject ? subject : ""; *p && n < sizeof(clean) - 1; p++) {
+        const char *p = subject ? subject : "";
+        for (; *p && n < sizeof(clean) - 1; p++) {
                 unsigned char c = (unsigned char)*p;
                 clean[n++] = c == '\r' || c == '\n' || c == '\t' ? ' ' : (char)c;
                 ascii = ascii && c < 0x80;
         }
-        /* Do not end inside a UTF-8 sequence after truncation. */
-        while (n && ((unsigned char)clean[n - 1] & 0xC0) == 0x80 && n == sizeof(clean) - 1)
-                n--;
-        if (n && (unsigned char)clean[n - 1] >= 0xC0)
-                n--;
+        /* Cut short: do not end inside a UTF-8 sequence (drop its continuation bytes and its
+         * lead byte). */
+        if (*p && ((unsigned char)*p & 0xC0) == 0x80) {
+                while (n && ((unsigned char)clean[n - 1] & 0xC0) == 0x80)
+                        n--;
+                if (n && (unsigned char)clean[n - 1] >= 0xC0)
+                        n--;
+        }
         clean[n] = 0;
         if (ascii)
                 return fp_buf_addstr(b, clean);
@@ -336,7 +340,8 @@ static enum fp_err add_subject(struct fp_buf *b, const char *subject)
         size_t i = 0;
         while (i < n) {
                 size_t k = n - i < 45 ? n - i : 45;
-                while (i + k < n && ((unsigned char)clean[i + k] & 0xC0) == 0x80)
+                /* k stays >= 1: a run of stray continuation bytes (not UTF-8) is cut anywhere */
+                while (k > 1 && i + k < n && ((unsigned char)clean[i + k] & 0xC0) == 0x80)
                         k--;
                 char word[64];
                 sodium_bin2base64(word, sizeof(word), (const unsigned char *)clean + i, k,
@@ -579,8 +584,10 @@ enum fp_err fp_notify_host_catchup(struct fp_tx *tx, const struct fp_host_rec *h
         size_t i;
         const json_t *v;
         json_array_foreach(reasons, i, v)
+        {
                 snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", i ? ", " : "",
                          json_string_value(v));
+        }
         return queue(NULL, tx, now, h->account, "host.catchup", key,
                      json_pack("{s:s, s:s, s:O, s:I}", "host", h->id, "hostname", h->hostname,
                                "reasons", reasons, "since", (json_int_t)now),

@@ -237,6 +237,30 @@ static void email(void)
         CHECK(msg && strstr(msg, "Content-Disposition: attachment; filename=\"report.html\""));
         CHECK(msg && strstr(msg, "--=_fleetpatch_part_boundary--\r\n"));
         free(msg);
+        /* Not UTF-8 (stray continuation bytes) and a long subject cut inside a character:
+         * encoded words of whole characters, nothing past the header block. */
+        char odd[200];
+        memset(odd, 0x80, sizeof(odd) - 1);
+        odd[sizeof(odd) - 1] = 0;
+        m.subject = odd;
+        m.html = NULL;
+        msg = fp_notify_email_build(&m);
+        CHECK(msg && strstr(msg, "Subject: =?UTF-8?B?"));
+        free(msg);
+        char *emoji = malloc(4 * 300 + 1);
+        for (int i = 0; i < 300; i++)
+                memcpy(emoji + 4 * i, "\xF0\x9F\x98\x80", 4);
+        emoji[1200] = 0;
+        m.subject = emoji;
+        msg = fp_notify_email_build(&m);
+        /* 999 bytes kept at most: 249 whole characters, 45-byte words of 11 characters */
+        size_t words = 0;
+        for (const char *q = msg; q && (q = strstr(q, "=?UTF-8?B?")); q++)
+                words++;
+        CHECK_INT_EQ(words, 249 / 11 + 1);
+        CHECK(msg && strstr(msg, "?=\r\nMessage-ID: "));
+        free(msg);
+        free(emoji);
         CHECK(fp_notify_address_valid("a@b.c"));
         CHECK(!fp_notify_address_valid("a b@c"));
         CHECK(!fp_notify_address_valid("a@b@c"));
