@@ -82,6 +82,12 @@ enum fp_err fp_store_comply_list(struct fp_tx *tx, const struct fp_comply_filter
  * did not exist yet or were removed by then are left out. */
 enum fp_err fp_store_comply_at(struct fp_tx *tx, const struct fp_comply_filter *f, int64_t at,
                                fp_comply_cb cb, void *ctx, struct fp_diag *diag);
+/* Hosts to evaluate from the scheduler: those without a state yet (agentless assets that
+ * never check in, hosts from before this part), then those whose last full evaluation is
+ * before `before` (SLA deadlines and approvals move with time), at most limit, stalest first. */
+typedef bool (*fp_comply_id_cb)(void *ctx, const char *host);
+enum fp_err fp_store_comply_stale(struct fp_tx *tx, int64_t before, size_t limit,
+                                  fp_comply_id_cb cb, void *ctx, struct fp_diag *diag);
 /* A host's state changes, oldest first. */
 enum fp_err fp_store_comply_history(struct fp_tx *tx, const char *host, fp_comply_cb cb,
                                     void *ctx, struct fp_diag *diag);

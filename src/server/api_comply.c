@@ -98,12 +98,14 @@ struct hosts_ctx {
         int64_t at;
         int state;
         const char *last;
+        size_t seen; /* rows the store gave (before the state filter) */
 };
 
 static bool hosts_cb(void *ctx, const struct fp_comply_rec *rec)
 {
         struct hosts_ctx *c = ctx;
         c->last = rec->host;
+        c->seen++;
         if (c->state >= 0 && (int)rec->state != c->state)
                 return true;
         json_array_append_new(c->arr, fp_comply_rec_json(rec, c->at, true));
@@ -133,7 +135,7 @@ void api_comply_hosts(struct fp_req *r)
                 req_error(r, 400, "invalid_request", "after", "a host id");
                 return;
         }
-        struct hosts_ctx c = {json_array(), at ? at : r->now, -1, NULL};
+        struct hosts_ctx c = {json_array(), at ? at : r->now, -1, NULL, 0};
         const char *state = req_query(r, "state");
         if (state && (c.state = fp_comply_state_parse(state)) < 0) {
                 json_decref(c.arr);
@@ -156,10 +158,10 @@ void api_comply_hosts(struct fp_req *r)
                 req_fail(r, err, &diag);
                 return;
         }
-        /* the page is full when the store gave limit rows (some may be filtered by state) */
+        /* more may follow when the store gave a full page (the state filter may have left
+         * fewer rows in it) */
         json_t *o = json_pack("{s:I, s:o}", "at", (json_int_t)c.at, "hosts", c.arr);
-        if (c.last && f.limit && json_array_size(c.arr) > 0 &&
-            (state || json_array_size(c.arr) == f.limit))
+        if (o && c.last && c.seen == f.limit)
                 json_object_set_new(o, "next", json_string(c.last));
         req_answer(r, 200, o);
 }

@@ -324,7 +324,11 @@ enum fp_err fp_comply_evaluate(struct fp_server *srv, struct fp_tx *tx, const ch
         rec.os = fp_arena_strdup(a, os);
         rec.service = dup_tag(&h, FP_COMPLY_SERVICE_TAG, a);
         rec.service_model = dup_tag(&h, FP_COMPLY_SERVICE_MODEL_TAG, a);
+        /* the asset's version: the tag version, a registered asset's product_version, else
+         * the OS release */
         const char *version = dup_tag(&h, "version", a);
+        if (!version || !*version)
+                version = dup_tag(&h, "product_version", a);
         rec.version = version && *version ? version : h.os_release;
         char *tags = fp_orch_host_tags_text(&h);
         rec.tags_json = tags ? fp_arena_strdup(a, tags) : "{}";
@@ -449,4 +453,49 @@ enum fp_err fp_comply_host_removed(struct fp_tx *tx, const char *host, int64_t n
         struct fp_comply_rec rec = old;
         rec.state = FP_CS_REMOVED;
         return record(tx, &old, &rec, &meta, now, diag);
+}
+
+struct ids_ctx {
+        char (*ids)[17];
+        size_t n;
+};
+
+static bool ids_cb(void *ctx, const char *host)
+{
+        struct ids_ctx *c = ctx;
+        if (c->n < FP_COMPLY_TICK_HOSTS && strlen(host) == 16)
+                snprintf(c->ids[c->n++], 17, "%s", host);
+        return c->n < FP_COMPLY_TICK_HOSTS;
+}
+
+enum fp_err fp_comply_tick(struct fp_server *srv, int64_t now, struct fp_diag *diag)
+{
+        struct ids_ctx c = {.ids = calloc(FP_COMPLY_TICK_HOSTS, 17), .n = 0};
+        if (!c.ids)
+                return FP_ENOMEM;
+        struct fp_tx *tx;
+        enum fp_err err = fp_store_begin(srv->store, false, &tx, diag);
+        if (err == FP_OK) {
+                err = fp_store_comply_stale(tx, now - FP_COMPLY_REEVAL, FP_COMPLY_TICK_HOSTS,
+                                            ids_cb, &c, diag);
+                fp_tx_rollback(tx);
+        }
+        /* one write transaction per host: a check-in waits for one evaluation at most */
+        for (size_t i = 0; err == FP_OK && i < c.n; i++) {
+                err = fp_store_begin(srv->store, true, &tx, diag);
+                if (err != FP_OK)
+                        break;
+                enum fp_err e = fp_comply_evaluate(srv, tx, c.ids[i], true, now, diag);
+                if (e == FP_OK)
+                        e = fp_tx_commit(tx, diag);
+                else
+                        fp_tx_rollback(tx);
+                if (e != FP_OK && e != FP_ENOTFOUND) { /* deleted meanwhile: nothing to do */
+                        fprintf(stderr, "fleetpatchd: compliance of host %s: %s\n", c.ids[i],
+                                diag->msg[0] ? diag->msg : fp_strerror(e));
+                }
+                fp_diag_clear(diag);
+        }
+        free(c.ids);
+        return err == FP_OK ? fp_report_schedules_tick(srv, now, diag) : err;
 }

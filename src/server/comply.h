@@ -110,7 +110,13 @@ json_t *fp_report_build(struct fp_tx *tx, const struct fp_comply_filter *f,
 char *fp_report_csv(const json_t *report);
 char *fp_report_html(const json_t *report);
 
-/* ---- scheduled reports (report.c): run the due ones (scheduler tick) ---- */
+/* ---- the scheduler's part (comply.c, report.c) ---- */
+#define FP_COMPLY_TICK_HOSTS 200 /* hosts evaluated by one tick (unevaluated, then stalest) */
+/* Evaluate hosts that have no state yet or whose last full evaluation is older than
+ * FP_COMPLY_REEVAL (an offline host's SLA deadline passes without a check-in), then run the
+ * due report schedules. */
+enum fp_err fp_comply_tick(struct fp_server *srv, int64_t now, struct fp_diag *diag);
+/* Run the due report schedules. */
 enum fp_err fp_report_schedules_tick(struct fp_server *srv, int64_t now, struct fp_diag *diag);
 
 #endif

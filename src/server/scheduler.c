@@ -641,10 +641,9 @@ enum fp_err fp_scheduler_tick(struct fp_server *srv, const char *holder, int64_t
                 err = fp_catchup_runs_tick(srv, now, &wake, diag);
         if (err == FP_OK)
                 err = fp_replace_tick(srv, now, diag);
-        if (err == FP_OK) /* notifications: window.starting, then the due deliveries */
-                err = fp_notify_tick(srv, now, diag);
-        if (err == FP_OK) /* scheduled reports (report.c), queued before the deliveries run */
-                err = fp_report_schedules_tick(srv, now, diag);
+        if (err == FP_OK) /* compliance of unevaluated and stale hosts, then scheduled reports
+                           * (comply.c), queued before the deliveries run */
+                err = fp_comply_tick(srv, now, diag);
         if (err == FP_OK) /* notifications: window.starting, then the due deliveries */
                 err = fp_notify_tick(srv, now, diag);
         fp_audit_anchor(srv); /* the entries this tick committed (docs/audit.md) */

@@ -193,6 +193,7 @@ static const char *const migrations[] = {
     "  evaluated INTEGER NOT NULL, boot_id TEXT NOT NULL, reboot_since INTEGER NOT NULL)"
     "  WITHOUT ROWID;" /* clustered by host: a report reads it in host order, sequentially */
     "CREATE INDEX comply_hosts_by_account ON comply_hosts (account, host);"
+    "CREATE INDEX comply_hosts_by_evaluated ON comply_hosts (evaluated);"
     "CREATE TABLE comply_history ("
     "  host TEXT NOT NULL, account TEXT NOT NULL, hostname TEXT NOT NULL,"
     "  region TEXT NOT NULL, os TEXT NOT NULL, baseline TEXT NOT NULL, service TEXT NOT NULL,"

@@ -244,6 +244,38 @@ enum fp_err sq_comply_comply_at(struct fp_tx *tx, const struct fp_comply_filter 
         return rec_rows(tx, st, cb, ctx, diag, "compliance history");
 }
 
+enum fp_err sq_comply_comply_stale(struct fp_tx *tx, int64_t before, size_t limit,
+                                   fp_comply_id_cb cb, void *ctx, struct fp_diag *diag)
+{
+        static const char missing[] = "SELECT h.id FROM hosts h WHERE NOT EXISTS"
+                                      " (SELECT 1 FROM comply_hosts c WHERE c.host = h.id)"
+                                      " ORDER BY h.id LIMIT ?";
+        static const char stale[] = "SELECT host FROM comply_hosts WHERE evaluated < ?"
+                                    " AND state != ? ORDER BY evaluated LIMIT ?";
+        size_t n = 0;
+        for (int pass = 0; pass < 2 && n < limit; pass++) {
+                sqlite3_stmt *st =
+                    pass ? sq_stmt(tx, stale, true, "iii", before, (int64_t)FP_CS_REMOVED,
+                                   (int64_t)(limit - n))
+                         : sq_stmt(tx, missing, true, "i", (int64_t)limit);
+                if (!st)
+                        return sq_fail(tx, diag, "compliance");
+                int rc;
+                while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+                        n++;
+                        const char *id = (const char *)sqlite3_column_text(st, 0);
+                        if (!cb(ctx, id ? id : "")) {
+                                rc = SQLITE_DONE;
+                                break;
+                        }
+                }
+                sq_done(tx, st);
+                if (rc != SQLITE_DONE)
+                        return sq_fail(tx, diag, "compliance");
+        }
+        return FP_OK;
+}
+
 enum fp_err sq_comply_comply_history(struct fp_tx *tx, const char *host, fp_comply_cb cb,
                                      void *ctx, struct fp_diag *diag)
 {

@@ -168,4 +168,15 @@ api_ok GET /v1/accounts/default/report-schedules/weekly > "$T/s.json"
 jq -e '.last_error == "" and .next_run >= .last_run + 7 * 86400 - 5' "$T/s.json" > /dev/null ||
         { jq . "$T/s.json"; fail "the schedule's run"; }
 ok "report schedule weekly: run by the scheduler tick (report.ready queued), next run a week on"
+
+# ---- an agentless provider-managed asset (registered by the tracking part) ----
+api_ok POST /v1/accounts/default/assets '{"name":"orders-db","service_model":"paas","provider":"acme-cloud","product":"postgresql","version":"15.4"}' > "$T/asset.json"
+ASSET=$(jq -r '.id // .host.id // .host_id' "$T/asset.json")
+[ -n "$ASSET" ] && [ "$ASSET" != null ] || { cat "$T/asset.json"; fail "no asset id"; }
+evaluated() { [ "$(state_of "$ASSET")" = provider ]; }
+wait_for "the asset's evaluation by the scheduler tick" evaluated
+api_ok GET "/v1/compliance/hosts?state=provider" | jq -e --arg h "$ASSET" '.hosts[] | select(.host == $h) |
+        .version == "15.4" and .service_model == "paas" and .gaps == 0' > /dev/null || fail "the asset's record"
+api_ok GET "/v1/reports/compliance?format=csv" | grep -q "^$ASSET,orders-db,.*,provider," || fail "the asset in the CSV report"
+ok "agentless asset orders-db (paas): evaluated by the scheduler tick, provider-patched with its version 15.4, in the report"
 echo "$PASSED passed"
