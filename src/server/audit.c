@@ -702,7 +702,7 @@ enum fp_err fp_audit_verify(struct fp_server *srv, bool full, json_t **out, stru
                     full ? "full" : "chain", "entries", (json_int_t)v->n, "first_seq",
                     (json_int_t)(v->n ? 1 : 0), "last_seq", (json_int_t)v->last_seq, "key_id",
                     srv->signkey->key_id, "signatures_checked",
-                    (json_int_t)(v->sigs + (have_head ? 1 : 0) + (v->have_anchor ? 1 : 0)),
+                    (json_int_t)v->sigs + (have_head ? 1 : 0) + (v->have_anchor ? 1 : 0),
                     "problems", v->problems, "problems_total", (json_int_t)v->total);
                 v->problems = NULL;
                 if (o && have_head)

@@ -492,7 +492,7 @@ static enum fp_err check_header(const char *line, size_t n, const unsigned char 
                           "the export is signed by another key (its key id differs from the "
                           "given public key's)");
         if (err == FP_OK) {
-                snprintf(info->key_id, sizeof(info->key_id), "%s", kid);
+                snprintf(info->key_id, sizeof(info->key_id), "%s", kid ? kid : "");
                 snprintf(info->account, sizeof(info->account), "%s",
                          json_is_string(acc) ? json_string_value(acc) : "");
         }
