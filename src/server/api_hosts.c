@@ -10,6 +10,7 @@
 #include "server/comply.h"
 #include "server/orch.h"
 #include "server/server.h"
+#include "server/track.h"
 #include "vuln/json.h"
 
 json_t *fp_json_stored(const char *text)
@@ -371,6 +372,9 @@ void api_hosts_tags(struct fp_req *r)
         free(tags);
         if (err == FP_OK)
                 err = fp_store_host_get(r->tx, h.id, &h, &diag);
+        /* patched_by decides whether its exposures are gaps (docs/tracking.md) */
+        if (err == FP_OK)
+                err = fp_track_host_changed(r->srv, r->tx, &h, r->now, &diag);
         if (err != FP_OK) {
                 req_fail(r, err, &diag);
                 return;

@@ -519,9 +519,10 @@ enum fp_err fp_track_sync_host(struct fp_server *srv, struct fp_tx *tx,
                 err = FP_ENOMEM;
                 goto out;
         }
-        if (set->count)
+        if (items) {
                 memcpy(items, set->items, set->count * sizeof(*items));
-        qsort(items, set->count, sizeof(*items), item_cmp);
+                qsort(items, set->count, sizeof(*items), item_cmp);
+        }
         /* Merge the sorted findings with the open rows (ordered the same way by the store). */
         size_t i = 0, k = 0;
         while (err == FP_OK && (i < set->count || k < old.n)) {
@@ -671,18 +672,23 @@ enum fp_err fp_track_job_finished(struct fp_server *srv, struct fp_tx *tx,
         if (err == FP_OK)
                 err = fp_store_snap_put(tx, &s, diag);
         free(text);
+        return err == FP_OK ? fp_track_host_changed(srv, tx, &h, now, diag) : err;
+}
+
+enum fp_err fp_track_host_changed(struct fp_server *srv, struct fp_tx *tx,
+                                  const struct fp_host_rec *h, int64_t now, struct fp_diag *diag)
+{
         /* The records of the host's open exposures and those waiting for a verification. */
         struct expo_list open = {0};
         struct idset set = {0};
-        if (err == FP_OK)
-                err = fp_store_exposure_host(tx, h.id, expo_collect, &open, diag);
+        enum fp_err err = fp_store_exposure_host(tx, h->id, expo_collect, &open, diag);
         if (err == FP_OK && open.oom)
                 err = FP_ENOMEM;
         for (size_t n = 0; err == FP_OK && n < open.n; n++)
                 if (!idset_add(&set, open.v[n].track))
                         err = FP_ENOMEM;
         if (err == FP_OK)
-                err = add_resolved(tx, h.account, &set, diag);
+                err = add_resolved(tx, h->account, &set, diag);
         if (err == FP_OK)
                 err = eval_all(srv, tx, &set, now, diag);
         free(open.v);

@@ -51,6 +51,10 @@ enum fp_err fp_track_sync_host(struct fp_server *srv, struct fp_tx *tx,
 enum fp_err fp_track_job_finished(struct fp_server *srv, struct fp_tx *tx,
                                   const struct fp_job_rec *j, const json_t *result, int64_t now,
                                   struct fp_diag *diag);
+/* Something that decides a record changed on the host (its tags: patched_by; a job): re-evaluate
+ * the records of its open exposures and the account's resolved ones. */
+enum fp_err fp_track_host_changed(struct fp_server *srv, struct fp_tx *tx,
+                                  const struct fp_host_rec *h, int64_t now, struct fp_diag *diag);
 /* A change request's update set was frozen: link the records it fixes. */
 enum fp_err fp_track_cr_frozen(struct fp_server *srv, struct fp_tx *tx, const char *cr,
                                int64_t now, struct fp_diag *diag);

@@ -19,6 +19,7 @@
 #     with STATE/keys/signing.pub (fleetpatch evidence verify, no server), has the approval,
 #     the per-host jobs with logs and before/after versions (1.0 -> 2.0), the closed record;
 #     after one changed byte (at several places) it does not verify;
+#   - c1 tagged patched_by=provider: the ops record closes (the provider's responsibility);
 #   - p1 downgraded to hello-fp 1.0 by apt: the prod-team record re-opens.
 set -u
 T=$(mktemp -d) || exit 1
@@ -232,6 +233,14 @@ done
 head -c $((SIZE - 1)) "$T/evidence.json" > "$T/tampered.json"
 "$FLEETPATCH" evidence verify "$T/tampered.json" --key "$PUB" > /dev/null 2>&1 && fail "a truncated bundle verifies"
 ok "evidence bundle of $CR ($SIZE bytes) verifies offline with signing.pub; approval, jobs with logs, hello-fp 1.0 -> 2.0 per host, $PROD closed; one changed byte (7 places) or truncation: NOT VERIFIED"
+
+# ---- c1 becomes its provider's to patch: no gap left in ops ----
+api_ok PUT "/v1/hosts/$ID_c1/tags" '{"tags":{"service_model":"paas","patched_by":"provider"}}' > /dev/null
+rec "$OPS"
+jq -e --arg h "$ID_c1" '.state == "closed" and .open_hosts == 0 and .provider_responsibility[0].host == $h and
+       .evidence.provider_patched == 1 and .evidence.hosts[0].verdict == "provider"' "$T/rec.json" > /dev/null ||
+        { jq . "$T/rec.json"; fail "ops after c1 became provider-patched"; }
+ok "c1 tagged patched_by=provider: $OPS closes with c1 as the provider's responsibility, not a gap"
 
 # ---- it applies again: re-opened ----
 # shellcheck disable=SC2046
