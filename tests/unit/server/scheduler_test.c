@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "fleetpatch/store.h"
+#include "server/audit.h"
 #include "server/orch.h"
 #include "server/server.h"
 #include "test.h"
@@ -258,6 +259,49 @@ static void waves_halt_resume(void)
                 CHECK_INT_EQ(jobs_of(hosts[i]).install, 1); /* exactly one each */
 }
 
+/* The audit log of the rollout above (docs/audit.md): every job the scheduler queued and every
+ * status change, as system:scheduler, in the ticks' transactions; the log verifies. */
+struct sched_audit {
+        int installs, rollbacks, halted, rolled_back;
+};
+static bool sched_audit_cb(void *ctx, const struct fp_audit_rec *r)
+{
+        struct sched_audit *c = ctx;
+        json_t *e = json_loadb(r->entry, r->entry_len, 0, NULL);
+        const char *type = json_string_value(json_object_get(json_object_get(e, "after"), "type"));
+        const char *st = json_string_value(json_object_get(json_object_get(e, "after"), "status"));
+        if (!strcmp(r->action, "job.create") && type) {
+                c->installs += !strcmp(type, "install");
+                c->rollbacks += !strcmp(type, "rollback");
+        }
+        if (!strcmp(r->action, "rollout.status") && st && !strcmp(r->target, "c000000000000001")) {
+                c->halted += !strcmp(st, "halted");
+                c->rolled_back += !strcmp(st, "rolled_back");
+        }
+        CHECK_STR_EQ(r->account, "prod");
+        json_decref(e);
+        return true;
+}
+
+static void scheduler_audit(void)
+{
+        struct fp_tx *tx = begin(false);
+        struct sched_audit c = {0};
+        struct fp_audit_filter f = {.actor = "system:scheduler", .ascending = true};
+        CHECK_INT_EQ(fp_store_audit_list(tx, &f, sched_audit_cb, &c, NULL), FP_OK);
+        fp_tx_rollback(tx);
+        CHECK_INT_EQ(c.installs, 3);
+        CHECK_INT_EQ(c.rollbacks, 1);
+        CHECK_INT_EQ(c.halted, 1);
+        CHECK_INT_EQ(c.rolled_back, 1);
+        json_t *rep = NULL;
+        CHECK_INT_EQ(fp_audit_verify(&srv, true, &rep, NULL), FP_OK);
+        char *text = json_dumps(rep, JSON_COMPACT);
+        CHECK_MSG(json_is_true(json_object_get(rep, "ok")), "verify: %s", text ? text : "");
+        free(text);
+        json_decref(rep);
+}
+
 /* Another holder of the lease does nothing; an expired lease is taken over. */
 static void lease(void)
 {
@@ -465,11 +509,16 @@ int main(void)
         snprintf(vdb, sizeof(vdb), "%s/none.db", dir);
         CHECK_INT_EQ(fp_findings_engine_open(vdb, &srv.findings), FP_OK);
         srv.longpoll = fp_longpoll_new();
+        snprintf(srv.cfg.state_dir, sizeof(srv.cfg.state_dir), "%s", dir); /* audit.head */
+        static struct fp_signkey key; /* the scheduler's audit entries are signed */
+        CHECK(fp_signkey_load(dir, &key, err, sizeof(err)));
+        srv.signkey = &key;
         struct fp_tx *tx = begin(true);
         struct fp_account_rec a = {.name = "prod", .display = "Prod", .created = 1};
         CHECK_INT_EQ(fp_store_account_create(tx, &a, NULL), FP_OK);
         commit(tx);
         waves_halt_resume();
+        scheduler_audit();
         lease();
         window_withdraw_and_offline();
         catchup_run();
