@@ -127,7 +127,7 @@
 #define FP_MAX_NOTIFY_GROUPS 200         /* groups of one account */
 #define FP_MAX_NOTIFY_EVENT_DATA (4 * 1024 * 1024) /* bytes of an event's data (an HTML report) */
 #define FP_MAX_NOTIFY_KEY 512            /* bytes of an event's idempotency key */
-#define FP_MAX_NOTIFY_BATCH 64           /* deliveries one worker pass claims */
+#define FP_MAX_NOTIFY_BATCH 16           /* deliveries one worker pass claims */
 /* A job's detail text. */
 #define FP_MAX_JOB_DETAIL 4096
 /* Patch jobs (docs/jobs.md). */

@@ -372,7 +372,7 @@ void api_notify_subs_test(struct fp_req *r)
         enum fp_err err = fp_store_notify_event_queue(r->tx, &ev, s.owner_group, s.id, &queued,
                                                       &n, &diag);
         if (store_ok(r, err, &diag)) {
-                fp_scheduler_kick(r->srv->scheduler);
+                fp_notifier_kick(r->srv->notifier);
                 req_answer(r, 202, json_pack("{s:s, s:s, s:I}", "subscription", s.id, "type",
                                              ev.type, "queued", (json_int_t)n));
         }
@@ -625,6 +625,6 @@ void api_notify_deliveries_retry(struct fp_req *r)
         }
         if (!store_ok(r, fp_store_notify_delivery_requeue(tx, id, r->now, &diag), &diag))
                 return;
-        fp_scheduler_kick(r->srv->scheduler);
+        fp_notifier_kick(r->srv->notifier);
         req_answer(r, 200, json_pack("{s:I, s:s}", "id", (json_int_t)id, "state", "pending"));
 }

@@ -116,6 +116,9 @@ int main(int argc, char **argv)
         srv.scheduler = fp_scheduler_start(&srv, srv.cfg.scheduler_interval);
         if (!srv.scheduler)
                 return fail("cannot start the scheduler");
+        srv.notifier = fp_notifier_start(&srv, srv.cfg.scheduler_interval);
+        if (!srv.notifier)
+                return fail("cannot start the notification worker");
         while (!stop_signal) {
                 struct timespec ts = {0, 200 * 1000 * 1000};
                 nanosleep(&ts, NULL);
@@ -125,6 +128,7 @@ int main(int argc, char **argv)
         srv.stopping = 1;
         fp_http_stop(&srv);
         fp_scheduler_stop(srv.scheduler);
+        fp_notifier_stop(srv.notifier); /* a send in flight is recorded first */
         fp_longpoll_free(srv.longpoll);
         fp_findings_engine_close(srv.findings);
         fp_store_close(srv.store);

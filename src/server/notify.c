@@ -76,7 +76,7 @@ enum fp_err fp_notify_event(struct fp_server *srv, struct fp_tx *tx, int64_t now
         int64_t n = 0;
         err = fp_store_notify_event_queue(tx, &ev, group, NULL, &queued, &n, diag);
         if (err == FP_OK && queued && n > 0 && srv)
-                fp_scheduler_kick(srv->scheduler); /* sent by the tick after this commits */
+                fp_notifier_kick(srv->notifier); /* its claim waits for this commit */
 out:
         free(text);
         return err;

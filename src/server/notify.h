@@ -107,8 +107,14 @@ enum fp_err fp_notify_host_catchup(struct fp_tx *tx, const struct fp_host_rec *h
 enum fp_err fp_notify_host_counts(struct fp_server *srv, struct fp_tx *tx,
                                   const struct fp_host_rec *h, const struct fp_host_counts *now_c,
                                   const char *inventory_hash, int64_t now, struct fp_diag *diag);
-/* Part of each scheduler tick: the due deliveries (fp_notify_deliver at now). */
+/* The due deliveries at now: fp_notify_deliver until a pass claims less than a batch. */
 enum fp_err fp_notify_tick(struct fp_server *srv, int64_t now, struct fp_diag *diag);
+/* The worker thread (main.c): fp_notify_tick every interval seconds and when kicked (an
+ * event was queued, a delivery requeued). Stop waits for a send in flight. NULL-safe. */
+struct fp_notifier;
+struct fp_notifier *fp_notifier_start(struct fp_server *srv, long interval);
+void fp_notifier_kick(struct fp_notifier *n);
+void fp_notifier_stop(struct fp_notifier *n);
 
 /* ---- the delivery worker (notify_deliver.c) ---- */
 /* Check the smtp_* and notify_* options together (at start); false with a message. */

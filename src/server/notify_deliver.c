@@ -2,10 +2,12 @@
  * The notification delivery worker (docs/notifications.md "Delivery"): claim the due
  * deliveries in a short transaction, send each outside any transaction (webhook: a signed
  * JSON POST; email: SMTP with STARTTLS through libcurl), record the outcomes: sent, again
- * after the backoff, or dead after notify_max_attempts. Run by every scheduler tick (the
- * leader's), so one fleetpatchd of a group sends.
+ * after the backoff, or dead after notify_max_attempts. A thread of its own runs it (woken
+ * when an event is queued); claims are rows of the store, so the workers of several
+ * fleetpatchd on one store never send a delivery twice while its claim holds.
  */
 #include <curl/curl.h>
+#include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -437,7 +439,8 @@ enum fp_err fp_notify_deliver(struct fp_server *srv, int64_t now, size_t *sent, 
         size_t nsent = 0, nfailed = 0;
         /* The claim lasts longer than a send may take: a worker that dies mid-send leaves its
          * deliveries due again once it runs out. */
-        int64_t lease = now + 2 * (cfg->notify_timeout > 0 ? cfg->notify_timeout : 20) + 30;
+        int64_t timeout = cfg->notify_timeout > 0 ? cfg->notify_timeout : 20;
+        int64_t lease = now + (FP_MAX_NOTIFY_BATCH + 1) * timeout + 30;
         enum fp_err err = fp_store_begin(srv->store, true, &tx, diag);
         if (err != FP_OK)
                 return err;
@@ -454,8 +457,13 @@ enum fp_err fp_notify_deliver(struct fp_server *srv, int64_t now, size_t *sent, 
         tx = NULL;
         if (err != FP_OK || !js.n)
                 goto out;
-        for (size_t i = 0; i < js.n; i++)
-                send_one(cfg, &js.v[i], now);
+        /* The signature's timestamp is the time of each send (now plus what the batch took so
+         * far), so a receiver's tolerance is measured from the request it gets. */
+        int64_t started = (int64_t)time(NULL);
+        for (size_t i = 0; i < js.n; i++) {
+                int64_t took = (int64_t)time(NULL) - started;
+                send_one(cfg, &js.v[i], now + (took > 0 ? took : 0));
+        }
         err = fp_store_begin(srv->store, true, &tx, diag);
         if (err != FP_OK)
                 goto out; /* the claims run out and the deliveries are tried again */
@@ -499,14 +507,91 @@ out:
 enum fp_err fp_notify_tick(struct fp_server *srv, int64_t now, struct fp_diag *diag)
 {
         /* Passes until nothing due is left (a full batch may have more behind it), bounded so
-         * a tick always ends. */
-        for (int pass = 0; pass < 16; pass++) {
+         * a stop request is seen. */
+        for (int pass = 0; pass < 16 && !srv->stopping; pass++) {
                 size_t sent = 0, failed = 0;
                 enum fp_err err = fp_notify_deliver(srv, now, &sent, &failed, diag);
                 if (err != FP_OK)
                         return err;
                 if (sent + failed < FP_MAX_NOTIFY_BATCH)
                         break;
+                now = (int64_t)time(NULL) > now ? (int64_t)time(NULL) : now;
         }
         return FP_OK;
+}
+
+/* ---- the worker thread: its own, so a slow receiver never delays the scheduler ---- */
+
+struct fp_notifier {
+        struct fp_server *srv;
+        pthread_t thread;
+        pthread_mutex_t mu;
+        pthread_cond_t cv;
+        bool stop, kicked;
+        long interval;
+};
+
+static void *notifier_main(void *arg)
+{
+        struct fp_notifier *n = arg;
+        pthread_mutex_lock(&n->mu);
+        while (!n->stop) {
+                n->kicked = false;
+                pthread_mutex_unlock(&n->mu);
+                struct fp_diag diag;
+                fp_diag_clear(&diag);
+                if (fp_notify_tick(n->srv, (int64_t)time(NULL), &diag) != FP_OK)
+                        fprintf(stderr, "fleetpatchd: notifications: %s\n", diag.msg);
+                pthread_mutex_lock(&n->mu);
+                struct timespec until;
+                clock_gettime(CLOCK_REALTIME, &until);
+                until.tv_sec += n->interval;
+                while (!n->stop && !n->kicked &&
+                       pthread_cond_timedwait(&n->cv, &n->mu, &until) == 0)
+                        ;
+        }
+        pthread_mutex_unlock(&n->mu);
+        return NULL;
+}
+
+struct fp_notifier *fp_notifier_start(struct fp_server *srv, long interval)
+{
+        struct fp_notifier *n = calloc(1, sizeof(*n));
+        if (!n)
+                return NULL;
+        n->srv = srv;
+        n->interval = interval > 0 ? interval : 5;
+        pthread_mutex_init(&n->mu, NULL);
+        pthread_cond_init(&n->cv, NULL);
+        if (pthread_create(&n->thread, NULL, notifier_main, n)) {
+                pthread_mutex_destroy(&n->mu);
+                pthread_cond_destroy(&n->cv);
+                free(n);
+                return NULL;
+        }
+        return n;
+}
+
+void fp_notifier_kick(struct fp_notifier *n)
+{
+        if (!n)
+                return;
+        pthread_mutex_lock(&n->mu);
+        n->kicked = true;
+        pthread_cond_signal(&n->cv);
+        pthread_mutex_unlock(&n->mu);
+}
+
+void fp_notifier_stop(struct fp_notifier *n)
+{
+        if (!n)
+                return;
+        pthread_mutex_lock(&n->mu);
+        n->stop = true;
+        pthread_cond_signal(&n->cv);
+        pthread_mutex_unlock(&n->mu);
+        pthread_join(n->thread, NULL); /* a send in flight ends within notify_timeout */
+        pthread_mutex_destroy(&n->mu);
+        pthread_cond_destroy(&n->cv);
+        free(n);
 }

@@ -87,6 +87,7 @@ char *fp_metrics_render(void);
 struct fp_findings_engine;
 struct fp_longpoll;
 struct fp_scheduler;
+struct fp_notifier;
 struct fp_sched_cache;
 struct fp_signkey;
 
@@ -96,6 +97,7 @@ struct fp_server {
         struct fp_findings_engine *findings;
         struct fp_longpoll *longpoll;
         struct fp_scheduler *scheduler; /* NULL in tests that tick by hand */
+        struct fp_notifier *notifier; /* the notification worker (notify.h); NULL in tests */
         struct fp_sched_cache *sched_cache; /* the leader's rollout images (scheduler.c) */
         struct MHD_Daemon *mhd;
         const struct fp_signkey *signkey; /* audit log and evidence (audit.h); NULL in some unit tests */
