@@ -644,8 +644,6 @@ enum fp_err fp_scheduler_tick(struct fp_server *srv, const char *holder, int64_t
         if (err == FP_OK) /* compliance of unevaluated and stale hosts, then scheduled reports
                            * (comply.c), queued before the deliveries run */
                 err = fp_comply_tick(srv, now, diag);
-        if (err == FP_OK) /* notifications: window.starting, then the due deliveries */
-                err = fp_notify_tick(srv, now, diag);
         fp_audit_anchor(srv); /* the entries this tick committed (docs/audit.md) */
         for (size_t i = 0; i < wake.n; i++)
                 fp_longpoll_wake(srv->longpoll, wake.ids[i]);
