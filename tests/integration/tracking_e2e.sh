@@ -114,16 +114,21 @@ status_is 404 "another account's admin reads the record"
 [ "$(as "$OTHER" GET /v1/tracking | jq '.tracking | length')" = 0 ] || fail "another account's admin lists records"
 as "$OTHER" POST "/v1/tracking/$PROD/comment" '{"text":"mine now"}' > /dev/null
 status_is 404 "another account's admin comments"
+long=$(head -c 4096 /dev/zero | tr '\0' c)
+api POST "/v1/tracking/$OPS/comment" "{\"text\":\"${long}c\"}" > /dev/null
+status_is 400 "a comment one byte past FP_MAX_TRACK_COMMENT"
+api_ok POST "/v1/tracking/$OPS/comment" "{\"text\":\"$long\"}" > /dev/null
 api_ok POST "/v1/tracking/$OPS/comment" '{"text":"canary only, patched next month"}' > /dev/null
 FLEETPATCH_SERVER=$URL FLEETPATCH_TOKEN=$ADM FLEETPATCH_CACERT=$CA; export FLEETPATCH_SERVER FLEETPATCH_TOKEN FLEETPATCH_CACERT
 "$FLEETPATCH" tracking assign "$OPS" --group platform --assignee admin > "$T/assign.out" || fail "tracking assign"
 rec "$OPS"
 jq -e '.group == "platform" and .assignee == "admin" and .scope == "ops" and
-       ([.history[].action] == ["opened", "comment", "assigned"])' "$T/rec.json" > /dev/null ||
+       ([.history[].action] == ["opened", "comment", "comment", "assigned"]) and
+       (.history[1].detail.text | length == 4096)' "$T/rec.json" > /dev/null ||
         { jq . "$T/rec.json"; fail "ops after comment and assign"; }
 "$FLEETPATCH" tracking ls --advisory "$CVE" > "$T/ls.out" || fail "tracking ls"
 grep -q "prod-team" "$T/ls.out" && grep -q "platform" "$T/ls.out" || { cat "$T/ls.out"; fail "tracking ls output"; }
-ok "a viewer reads but cannot assign (403); other's admin sees nothing (404, empty list); comment and CLI assign in the history"
+ok "a viewer reads but cannot assign (403); other's admin sees nothing (404, empty list); comments (4096 bytes; one more: 400) and CLI assign in the history"
 
 # ---- shared responsibility: a provider-managed asset ----
 "$FLEETPATCH" assets add default --name orders-db --model paas --provider aws --product rds-postgresql \
@@ -132,6 +137,10 @@ api POST /v1/accounts/default/assets '{"name":"orders-db","service_model":"paas"
 status_is 409 "the same asset again"
 api POST /v1/accounts/default/assets '{"name":"x","service_model":"onprem","provider":"aws","product":"x","version":"1"}' > /dev/null
 status_is 400 "an unknown service model"
+p128=$(head -c 128 /dev/zero | tr '\0' p)
+api POST /v1/accounts/default/assets "{\"name\":\"big\",\"service_model\":\"saas\",\"provider\":\"x\",\"product\":\"${p128}p\",\"version\":\"1\"}" > /dev/null
+status_is 400 "a product one byte past FP_MAX_ASSET_TEXT"
+api_ok POST /v1/accounts/default/assets "{\"name\":\"big\",\"service_model\":\"saas\",\"provider\":\"x\",\"product\":\"$p128\",\"version\":\"1\"}" > /dev/null
 api_ok GET /v1/accounts/default/assets | jq -e '.assets[] | select(.name == "orders-db") |
         .service_model == "paas" and .patched_by == "provider" and .provider == "aws" and
         .product == "rds-postgresql" and .version == "15.4" and .layers.os == "provider" and
@@ -139,7 +148,7 @@ api_ok GET /v1/accounts/default/assets | jq -e '.assets[] | select(.name == "ord
         { api GET /v1/accounts/default/assets; fail "the asset as listed"; }
 api_ok GET "/v1/hosts/$(cat "$T/asset.id")" | jq -e '.tags.patched_by == "provider" and .tags.service_model == "paas"' > /dev/null ||
         fail "the asset's host record tags"
-ok "provider-managed asset orders-db (paas, aws rds-postgresql 15.4) listed as patched by its provider"
+ok "provider-managed asset orders-db (paas, aws rds-postgresql 15.4) listed as patched by its provider; a product of 128 bytes is taken, 129 refused"
 
 # ---- the change request: linked at once ----
 START=$(date -u -d '-1 hour' +%Y-%m-%dT%H:%M:00)

@@ -72,6 +72,19 @@ static void rules(void)
         CHECK(!fp_rules_check(many, &d));
         CHECK_STR_EQ(d.field, "rules");
         json_decref(many);
+        /* FP_MAX_TRACK_RULE_PATTERNS patterns in a rule: accepted; one more: refused. */
+        json_t *pats = json_pack("{s:[{s:s, s:[]}]}", "rules", "group", "g", "packages");
+        json_t *list = json_object_get(json_array_get(json_object_get(pats, "rules"), 0),
+                                       "packages");
+        for (int i = 0; i < FP_MAX_TRACK_RULE_PATTERNS; i++)
+                json_array_append_new(list, json_string("lib*"));
+        fp_diag_clear(&d);
+        CHECK_MSG(fp_rules_check(pats, &d), "%s", d.msg);
+        json_array_append_new(list, json_string("lib*"));
+        fp_diag_clear(&d);
+        CHECK(!fp_rules_check(pats, &d));
+        CHECK_STR_EQ(d.field, "rules[0].packages");
+        json_decref(pats);
         json_decref(web);
         json_decref(none);
 }
