@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "server/audit.h"
 #include "server/orch.h"
 
 #define MAX_WEBHOOK_ATTEMPTS 20
@@ -336,6 +337,17 @@ enum fp_err fp_replace_tick(struct fp_server *srv, int64_t now, struct fp_diag *
                 }
                 if (!s && want == st)
                         continue;
+                if (!st || !want || strcmp(st, want)) { /* the audit log (docs/audit.md) */
+                        json_t *was = json_pack("{s:s?}", "state", st);
+                        json_t *is = json_pack("{s:s, s:O?}", "state", want ? want : "failed",
+                                               "last_error", json_object_get(doc, "last_error"));
+                        err = fp_audit_append(srv, tx, now, "system:scheduler", "",
+                                              "replacement.state", account, name, was, is, diag);
+                        json_decref(was);
+                        json_decref(is);
+                        if (err != FP_OK)
+                                break;
+                }
                 json_object_set_new(doc, "state", json_string(want ? want : "failed"));
                 char *text = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
                 struct fp_doc_rec d = {.kind = FP_DOC_REPLACEMENT,

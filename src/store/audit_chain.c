@@ -174,10 +174,12 @@ char *fp_audit_entry_text(const struct fp_audit_fields *f, int64_t seq,
         bool ok = !json_object_set_new(o, "account", str_value(f->account)) &&
                   !json_object_set_new(o, "action", str_value(f->action)) &&
                   !json_object_set_new(o, "actor", str_value(f->actor)) &&
+                  /* borrowed for the dump (a reference, not a copy) */
                   !json_object_set_new(o, "after",
-                                       f->after ? json_deep_copy(f->after) : json_null()) &&
+                                       f->after ? json_incref((json_t *)f->after) : json_null()) &&
                   !json_object_set_new(o, "before",
-                                       f->before ? json_deep_copy(f->before) : json_null()) &&
+                                       f->before ? json_incref((json_t *)f->before)
+                                                 : json_null()) &&
                   !json_object_set_new(o, "prev", json_string(prev_hex)) &&
                   !json_object_set_new(o, "seq", json_integer(seq)) &&
                   !json_object_set_new(o, "source", str_value(f->source)) &&
