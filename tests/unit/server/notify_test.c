@@ -14,6 +14,7 @@
 #include "fleetpatch/store.h"
 #include "fleetpatch/store_notify.h"
 #include "server/notify.h"
+#include "server/orch.h"
 #include "server/server.h"
 #include "test.h"
 
@@ -419,6 +420,78 @@ static void fanout(void)
         fp_store_close(st);
 }
 
+/* The scheduler's producers on a rollout image made by hand: rollout.halted once when the
+ * status turns halted; window.starting for each opening within the lead time, once. */
+static void rollout_events(void)
+{
+        static struct fp_server srv;
+        char err[256];
+        char *argv[] = {"notify_test", NULL};
+        CHECK(fp_srv_config_load(&srv.cfg, 1, argv, err, sizeof(err)));
+        srv.cfg.notify_window_lead = 3600;
+        char own[600];
+        snprintf(own, sizeof(own), "sqlite:%s/rollout.db", dir);
+        CHECK_INT_EQ(fp_store_open(own, &srv.store, NULL), FP_OK);
+        if (!srv.store)
+                return;
+        struct fp_tx *tx = begin(srv.store, true);
+        struct fp_notify_sub_rec s = {.id = "r1", .account = "acme", .owner_user = "ops",
+                                      .events = "[\"rollout.halted\",\"window.starting\"]",
+                                      .channel = "webhook", .url = "http://127.0.0.1:1/",
+                                      .secret = "0123456789abcdef", .created = 1};
+        CHECK_INT_EQ(fp_store_notify_sub_create(tx, &s, NULL), FP_OK);
+        struct fp_orch_rollout o;
+        memset(&o, 0, sizeof(o));
+        o.account = "acme";
+        o.rec.cr = "cr0001";
+        o.window.mode = FP_WINDOW_ABSOLUTE;
+        snprintf(o.window.tz, sizeof(o.window.tz), "Asia/Kathmandu");
+        /* now = N (2026-05-28 20:26:40 UTC): one opening before, one at +600, one at +4000
+         * (past the lead) */
+        const int64_t N = 1780000000;
+        struct fp_window_occ occ[] = {{N - 10000, N - 10000, N - 6400},
+                                      {N + 600, N + 4200, N + 4800},
+                                      {N + 4000, N + 7600, N + 8000}};
+        struct fp_ro_windows w = {.occ = occ, .count = 3};
+        o.ro.windows = &w;
+        o.ro.window_count = 1;
+        o.ro.status = FP_RO_RUNNING;
+        struct fp_diag d;
+        fp_diag_clear(&d);
+        CHECK_INT_EQ(fp_notify_rollout(&srv, tx, &o, FP_RO_RUNNING, N, &d), FP_OK);
+        CHECK_INT_EQ(fp_notify_rollout(&srv, tx, &o, FP_RO_RUNNING, N + 5, &d), FP_OK);
+        o.ro.status = FP_RO_HALTED;
+        o.ro.failures = 3;
+        CHECK_INT_EQ(fp_notify_rollout(&srv, tx, &o, FP_RO_RUNNING, N + 10, &d), FP_OK);
+        CHECK_INT_EQ(fp_notify_rollout(&srv, tx, &o, FP_RO_HALTED, N + 15, &d), FP_OK);
+        struct seen all = {0};
+        CHECK_INT_EQ(fp_store_notify_delivery_list(tx, "acme", NULL, NULL, 100, seen_cb, &all,
+                                                   NULL),
+                     FP_OK);
+        CHECK_INT_EQ(all.n, 2); /* one window.starting, one rollout.halted */
+        struct fp_notify_delivery_rec one;
+        bool win = false, halt = false;
+        for (int i = 0; i < all.n && i < 16; i++) {
+                CHECK_INT_EQ(fp_store_notify_delivery_get(tx, all.ids[i], &one, NULL), FP_OK);
+                if (!strcmp(one.ev.type, "window.starting")) {
+                        win = true;
+                        CHECK_MSG(strstr(one.ev.data, "\"opens\":1780000600") &&
+                                      strstr(one.ev.data, "\"opens_utc\":\"2026-05-28 20:36 UTC\"") &&
+                                      strstr(one.ev.data, "2026-05-29 02:21 +0545 (Asia/Kathmandu)"),
+                                  "data: %s", one.ev.data);
+                        CHECK_MSG(strstr(one.ev.subject, "opens 2026-05-29 02:21 +0545 (Asia/Kathmandu)"),
+                                  "subject: %s", one.ev.subject);
+                } else if (!strcmp(one.ev.type, "rollout.halted")) {
+                        halt = true;
+                        CHECK_MSG(strstr(one.ev.subject, "halted after 3 failure(s)"), "subject: %s",
+                                  one.ev.subject);
+                }
+        }
+        CHECK(win && halt);
+        fp_tx_rollback(tx);
+        fp_store_close(srv.store);
+}
+
 int main(void)
 {
         snprintf(dir, sizeof(dir), "%s/fpnotify.XXXXXX",
@@ -429,6 +502,7 @@ int main(void)
         outbox();
         worker();
         fanout();
+        rollout_events();
         templates();
         backoff();
         email();
