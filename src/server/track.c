@@ -11,6 +11,7 @@
 
 #include "fleetpatch/version.h"
 #include "fleetpatch/wire.h"
+#include "server/audit.h"
 #include "server/notify.h"
 #include "server/server.h"
 #include "server/track.h"
@@ -246,6 +247,25 @@ static enum fp_err notify(struct fp_server *srv, struct fp_tx *tx, const struct 
         return err;
 }
 
+/* The audit entry of a state the system gave a record (docs/audit.md): check-ins and job
+ * results change records without a user request that the router would audit. */
+static enum fp_err audit_state(struct fp_server *srv, struct fp_tx *tx, const struct fp_track_rec *t,
+                               const char *was, int64_t now, struct fp_diag *diag)
+{
+        char action[64];
+        snprintf(action, sizeof(action), "tracking.%s", !*was ? "opened"
+                                                      : !strcmp(was, "closed") ? "reopened"
+                                                                               : t->state);
+        json_t *before = *was ? json_pack("{s:s}", "state", was) : NULL;
+        json_t *after = json_pack("{s:s, s:s, s:s, s:I}", "state", t->state, "vuln", t->vuln,
+                                  "group", t->grp, "cycle", (json_int_t)t->cycle);
+        enum fp_err err = fp_audit_append(srv, tx, now, "system:tracking", "", action, t->account,
+                                          t->id, before, after, diag);
+        json_decref(before);
+        json_decref(after);
+        return err;
+}
+
 static int sev_rank(const char *s)
 {
         static const char *const names[] = {"unknown", "negligible", "low",
@@ -291,6 +311,8 @@ static enum fp_err record_for(struct fp_server *srv, struct fp_tx *tx, const cha
                                       diag);
                 if (err == FP_OK)
                         err = notify(srv, tx, &t, "tracking.opened", now, diag);
+                if (err == FP_OK)
+                        err = audit_state(srv, tx, &t, "", now, diag);
                 *id = fp_arena_strdup(fp_tx_arena(tx), nid);
                 return err != FP_OK ? err : *id ? FP_OK : FP_ENOMEM;
         }
@@ -311,6 +333,8 @@ static enum fp_err record_for(struct fp_server *srv, struct fp_tx *tx, const cha
                               json_pack("{s:s, s:s}", "host", host, "package", it->package), diag);
         if (err == FP_OK)
                 err = notify(srv, tx, &t, "tracking.opened", now, diag);
+        if (err == FP_OK)
+                err = audit_state(srv, tx, &t, "closed", now, diag);
         return err;
 }
 
@@ -996,6 +1020,8 @@ enum fp_err fp_track_eval(struct fp_server *srv, struct fp_tx *tx, const char *i
                                         (json_int_t)open_gaps, "provider_hosts",
                                         (json_int_t)provider, "hosts", hosts),
                               diag);
+        if (err == FP_OK && strcmp(state, was))
+                err = audit_state(srv, tx, &t, was, now, diag);
         if (err == FP_OK && v == FP_CLOSE_CLOSED)
                 err = notify(srv, tx, &t, "tracking.closed", now, diag);
         free(evidence);

@@ -209,6 +209,14 @@ rec "$OPS"
 grep -q "closed" "$T/show.out" || { cat "$T/show.out"; fail "tracking show output"; }
 ok "p2 patched: $PROD closed with evidence (jobs $J1 $J2 verified, inventory hashes); $OPS (c1) stays open"
 
+# the system's record changes are in the audit log, which verifies
+api_ok GET "/v1/audit?account=default&actor=system:tracking&limit=1000" | jq -e --arg p "$PROD" --arg o "$OPS" \
+        '([.entries[] | select(.target == $p) | .action] | index("tracking.closed") != null and index("tracking.opened") != null
+          and index("tracking.in_progress") != null) and any(.entries[]; .target == $o and .action == "tracking.opened")' > /dev/null ||
+        { api GET "/v1/audit?account=default&actor=system:tracking&limit=1000"; fail "tracking in the audit log"; }
+api_ok GET "/v1/audit/verify?full=true" | jq -e '.ok == true' > /dev/null || fail "the audit log does not verify"
+ok "the records' system changes (opened, in_progress, closed) are in the audit log, which verifies"
+
 # ---- the evidence bundle, verified offline ----
 "$FLEETPATCH" evidence get "$CR" -o "$T/evidence.json" || fail "evidence get"
 PUB=$T/srv/keys/signing.pub
