@@ -143,9 +143,21 @@ static int report_compliance(int argc, char **argv)
         fp_buf_release(&path);
         if (rc != FP_EXIT_OK)
                 return rc;
-        char *text = !strcmp(format, "csv")    ? fp_report_csv(answer)
-                     : !strcmp(format, "html") ? fp_report_html(answer)
-                                               : json_dumps(answer, JSON_INDENT(2) | JSON_SORT_KEYS);
+        char *text = NULL;
+        if (!strcmp(format, "json")) {
+                text = json_dumps(answer, JSON_INDENT(2) | JSON_SORT_KEYS);
+        } else {
+                struct fp_arena arena;
+                fp_arena_init(&arena);
+                struct fp_report rep;
+                if (fp_report_from_json(answer, &arena, &rep) == FP_OK)
+                        text = !strcmp(format, "csv") ? fp_report_csv(&rep) : fp_report_html(&rep);
+                else
+                        fprintf(stderr, "fleetpatch: report compliance: the answer is not a "
+                                        "compliance report\n");
+                fp_report_release(&rep);
+                fp_arena_release(&arena);
+        }
         json_decref(answer);
         if (!text) {
                 fprintf(stderr, "fleetpatch: report compliance: out of memory\n");

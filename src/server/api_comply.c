@@ -229,25 +229,26 @@ void api_reports_compliance(struct fp_req *r)
         char scope[96];
         snprintf(scope, sizeof(scope), account ? "account %s" : "organisation",
                  account ? account : "");
-        json_t *report = fp_report_build(tx, &f, &range, r->now, scope, &diag, &err);
-        if (!report) {
+        struct fp_report rep;
+        err = fp_report_build(tx, &f, &range, r->now, scope, &rep, &diag);
+        if (err != FP_OK) {
                 req_fail(r, err, &diag);
                 return;
         }
-        if (!strcmp(fmt, "json")) {
-                req_answer(r, 200, report);
-                return;
-        }
-        char *text = !strcmp(fmt, "csv") ? fp_report_csv(report) : fp_report_html(report);
-        json_decref(report);
+        /* rendered before the transaction ends: the rows' strings live in its arena */
+        char *text = !strcmp(fmt, "csv")    ? fp_report_csv(&rep)
+                     : !strcmp(fmt, "html") ? fp_report_html(&rep)
+                                            : fp_report_json(&rep, FP_REPORT_MAX_HOST_ROWS);
+        fp_report_release(&rep);
         if (!text) {
                 req_error(r, 500, "internal", NULL, "out of memory building the report");
                 return;
         }
         r->text = text;
         r->status = 200;
-        r->content_type = !strcmp(fmt, "csv") ? "text/csv; charset=utf-8"
-                                              : "text/html; charset=utf-8";
+        r->content_type = !strcmp(fmt, "csv")    ? "text/csv; charset=utf-8"
+                          : !strcmp(fmt, "html") ? "text/html; charset=utf-8"
+                                                 : "application/json";
 }
 
 /* ---- report schedules ---- */

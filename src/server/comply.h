@@ -101,14 +101,36 @@ json_t *fp_comply_rec_json(const struct fp_comply_rec *r, int64_t at, bool tags)
 json_t *fp_comply_series(struct fp_tx *tx, const struct fp_comply_filter *f,
                          const struct fp_report_range *range, struct fp_diag *diag,
                          enum fp_err *err);
+/* SLA status of a record at `at`: "none", "due" (in *by seconds) or "breached" (for *by). */
+const char *fp_comply_sla_status(const struct fp_comply_rec *r, int64_t at, int64_t *by);
+/* The level word of a record ("" without a baseline) and back (false when unknown). */
+const char *fp_comply_level_name(int level);
+bool fp_comply_level_parse(const char *s, int *level);
+
+/* A built report: the document (everything but the host rows) and the host rows as records,
+ * whose strings live in the transaction's arena (fp_report_build) or in the arena given to
+ * fp_report_from_json: render it before that ends. Host rows stay records until rendered:
+ * 100,000 of them as JSON objects cost more than the rest of the report. */
+struct fp_report {
+        json_t *doc;
+        struct fp_comply_rec *rows;
+        size_t nrows;
+        int64_t at; /* when the rows' SLA status is judged */
+};
+void fp_report_release(struct fp_report *r);
 /* The compliance report (docs/compliance.md "Reports"): scope names what it covers
  * ("account a" or "organisation"). */
-json_t *fp_report_build(struct fp_tx *tx, const struct fp_comply_filter *f,
-                        const struct fp_report_range *range, int64_t now, const char *scope,
-                        struct fp_diag *diag, enum fp_err *err);
-/* The report as CSV (one row per host, a header) and as one self-contained HTML file. */
-char *fp_report_csv(const json_t *report);
-char *fp_report_html(const json_t *report);
+enum fp_err fp_report_build(struct fp_tx *tx, const struct fp_comply_filter *f,
+                            const struct fp_report_range *range, int64_t now, const char *scope,
+                            struct fp_report *out, struct fp_diag *diag);
+/* The report as JSON text (the document with "hosts": the first max_rows rows), as CSV (one
+ * row per host, a header) and as one self-contained HTML file; NULL on ENOMEM. */
+char *fp_report_json(const struct fp_report *r, size_t max_rows);
+char *fp_report_csv(const struct fp_report *r);
+char *fp_report_html(const struct fp_report *r);
+/* A JSON report as the API answers it back into a report (the CLI renders with it): the
+ * document referenced, the rows' strings in a. FP_EPARSE when it is not a report. */
+enum fp_err fp_report_from_json(json_t *report, struct fp_arena *a, struct fp_report *out);
 
 /* ---- the scheduler's part (comply.c, report.c) ---- */
 #define FP_COMPLY_TICK_HOSTS 200 /* hosts evaluated by one tick (unevaluated, then stalest) */

@@ -22,31 +22,10 @@ static const char *const sev_keys[6] = {"unknown", "negligible", "low",
 static const char *const slot_keys[FP_COMPLY_LEVELS] = {
     "none", "unspecified", "informational", "low", "medium", "high", "critical"};
 
-static const char *level_name(int level)
-{
-        if (level == FP_COMPLY_NO_BASELINE)
-                return "";
-        return level + 1 >= 0 && level + 1 < FP_COMPLY_LEVELS ? slot_keys[level + 1] : "";
-}
-
-/* SLA status at `at`: "none", "due" or "breached" and by how long (seconds). */
-static const char *sla_status(const struct fp_comply_rec *r, int64_t at, int64_t *by)
-{
-        *by = 0;
-        if (!r->sla_min)
-                return "none";
-        if (r->sla_min < at) {
-                *by = at - r->sla_min;
-                return "breached";
-        }
-        *by = r->sla_min - at;
-        return "due";
-}
-
 json_t *fp_comply_rec_json(const struct fp_comply_rec *r, int64_t at, bool tags)
 {
         int64_t by;
-        const char *sla = sla_status(r, at, &by);
+        const char *sla = fp_comply_sla_status(r, at, &by);
         json_t *missing = json_object(), *findings = json_object();
         for (int i = 0; i < FP_COMPLY_LEVELS; i++)
                 json_object_set_new(missing, slot_keys[i], json_integer(r->missing[i]));
@@ -60,7 +39,7 @@ json_t *fp_comply_rec_json(const struct fp_comply_rec *r, int64_t at, bool tags)
             r->service_model, "version", r->version, "tags",
             tags ? fp_json_stored(r->tags_json) : json_null(),
             "state", fp_comply_state_name(r->state), "since", (json_int_t)r->since, "level",
-            level_name(r->level), "gaps", (json_int_t)r->gaps, "missing", missing, "excepted",
+            fp_comply_level_name(r->level), "gaps", (json_int_t)r->gaps, "missing", missing, "excepted",
             (json_int_t)r->excepted, "findings", findings, "kev", (json_int_t)r->kev, "overdue",
             (json_int_t)r->overdue, "catchup", r->catchup, "reboot", r->reboot);
         if (o && !tags)
@@ -106,7 +85,7 @@ static void agg_add(struct agg *a, const struct fp_comply_rec *r, int64_t at)
         a->kev_hosts += r->kev > 0;
         a->overdue += r->overdue;
         int64_t by;
-        const char *sla = sla_status(r, at, &by);
+        const char *sla = fp_comply_sla_status(r, at, &by);
         if (r->state == FP_CS_PROVIDER)
                 return; /* the provider's SLA, not ours */
         if (!strcmp(sla, "breached")) {
@@ -160,9 +139,10 @@ struct summary_ctx {
         struct group *groups;
         size_t n, cap;
         bool too_many;
-        /* the report keeps the rows */
-        json_t *rows;
-        size_t rows_max, rows_total;
+        /* the report keeps the rows (records, strings in the transaction's arena) */
+        bool keep_rows;
+        struct fp_comply_rec *rows;
+        size_t nrows, caprows;
 };
 
 static const char *group_key(const struct summary_ctx *c, const struct fp_comply_rec *r,
@@ -197,10 +177,16 @@ static bool summary_cb(void *ctx, const struct fp_comply_rec *r)
 {
         struct summary_ctx *c = ctx;
         agg_add(&c->total, r, c->at);
-        if (c->rows) {
-                c->rows_total++;
-                if (json_array_size(c->rows) < c->rows_max)
-                        json_array_append_new(c->rows, fp_comply_rec_json(r, c->at, false));
+        if (c->keep_rows && c->nrows < FP_REPORT_MAX_HOST_ROWS) {
+                if (c->nrows == c->caprows) {
+                        size_t cap = c->caprows ? c->caprows * 2 : 1024;
+                        struct fp_comply_rec *n = realloc(c->rows, cap * sizeof(*n));
+                        if (!n)
+                                return false;
+                        c->rows = n;
+                        c->caprows = cap;
+                }
+                c->rows[c->nrows++] = *r;
         }
         char buf[FP_MAX_TAG_VALUE + 1];
         const char *key = group_key(c, r, buf, sizeof(buf));
@@ -244,7 +230,7 @@ static void summary_release(struct summary_ctx *c)
         for (size_t i = 0; i < c->n; i++)
                 free(c->groups[i].key);
         free(c->groups);
-        json_decref(c->rows);
+        free(c->rows);
 }
 
 /* The states at `at` (0 = now: the current ones) into c. */
@@ -489,61 +475,56 @@ static json_t *mttr_json(struct mttr_ctx *c)
 
 static int breach_cmp(const void *a, const void *b)
 {
-        const json_t *x = *(const json_t *const *)a, *y = *(const json_t *const *)b;
-        json_int_t p = json_integer_value(json_object_get(json_object_get(x, "sla"), "breached_for"));
-        json_int_t q = json_integer_value(json_object_get(json_object_get(y, "sla"), "breached_for"));
-        return p < q ? 1 : p > q ? -1 : 0;
+        const struct fp_comply_rec *x = *(const struct fp_comply_rec *const *)a;
+        const struct fp_comply_rec *y = *(const struct fp_comply_rec *const *)b;
+        /* the earliest deadline is the longest breach; then by host for a stable order */
+        if (x->sla_min != y->sla_min)
+                return x->sla_min < y->sla_min ? -1 : 1;
+        return strcmp(x->host, y->host);
 }
 
-/* The hosts of rows whose SLA is breached, longest first, at most max. */
-static json_t *breaches(const json_t *rows, size_t max)
+/* The rows whose SLA is breached at `at`, longest first, at most max. */
+static json_t *breaches(const struct fp_comply_rec *rows, size_t nrows, int64_t at, size_t max)
 {
-        size_t n = 0, i;
-        const json_t *r;
-        const json_t **list = calloc(json_array_size(rows) + 1, sizeof(const json_t *));
-        if (!list)
-                return json_array();
-        json_array_foreach(rows, i, r)
-        {
-                const json_t *sla = json_object_get(r, "sla");
-                if (!strcmp(json_string_value(json_object_get(sla, "status")), "breached") &&
-                    strcmp(json_string_value(json_object_get(r, "state")), "provider"))
-                        list[n++] = r;
-        }
-        qsort(list, n, sizeof(const json_t *), breach_cmp);
+        const struct fp_comply_rec **list = calloc(nrows + 1, sizeof(const struct fp_comply_rec *));
         json_t *out = json_array();
-        for (i = 0; i < n && i < max; i++)
+        if (!list || !out) {
+                free(list);
+                return out;
+        }
+        size_t n = 0;
+        for (size_t i = 0; i < nrows; i++)
+                if (rows[i].sla_min && rows[i].sla_min < at && rows[i].state != FP_CS_PROVIDER)
+                        list[n++] = &rows[i];
+        qsort(list, n, sizeof(const struct fp_comply_rec *), breach_cmp);
+        for (size_t i = 0; i < n && i < max; i++)
                 json_array_append_new(
-                    out, json_pack("{s:O, s:O, s:O, s:O, s:O}", "host", json_object_get(list[i], "host"),
-                                   "hostname", json_object_get(list[i], "hostname"), "account",
-                                   json_object_get(list[i], "account"), "deadline",
-                                   json_object_get(json_object_get(list[i], "sla"), "deadline"),
-                                   "breached_for",
-                                   json_object_get(json_object_get(list[i], "sla"), "breached_for")));
+                    out, json_pack("{s:s, s:s, s:s, s:I, s:I}", "host", list[i]->host, "hostname",
+                                   list[i]->hostname, "account", list[i]->account, "deadline",
+                                   (json_int_t)list[i]->sla_min, "breached_for",
+                                   (json_int_t)(at - list[i]->sla_min)));
         free(list);
         return out;
 }
 
-json_t *fp_report_build(struct fp_tx *tx, const struct fp_comply_filter *f,
-                        const struct fp_report_range *range, int64_t now, const char *scope,
-                        struct fp_diag *diag, enum fp_err *err)
+enum fp_err fp_report_build(struct fp_tx *tx, const struct fp_comply_filter *f,
+                            const struct fp_report_range *range, int64_t now, const char *scope,
+                            struct fp_report *out, struct fp_diag *diag)
 {
+        memset(out, 0, sizeof(*out));
         /* the states at the end of the range: the current ones when it ends now */
         int64_t at = range->to >= now ? 0 : range->to;
-        struct summary_ctx c = {.at = at ? at : now,
-                                .dim = FP_DIM_ACCOUNT,
-                                .rows = json_array(),
-                                .rows_max = FP_REPORT_MAX_HOST_ROWS};
-        *err = collect(tx, f, at, &c, diag);
-        json_t *series = *err == FP_OK ? fp_comply_series(tx, f, range, diag, err) : NULL;
+        struct summary_ctx c = {.at = at ? at : now, .dim = FP_DIM_ACCOUNT, .keep_rows = true};
+        enum fp_err err = collect(tx, f, at, &c, diag);
+        json_t *series = err == FP_OK ? fp_comply_series(tx, f, range, diag, &err) : NULL;
         struct mttr_ctx m = {.by_account = json_object()};
-        if (*err == FP_OK)
-                *err = fp_store_comply_mttr(tx, f, range->from, range->to, mttr_cb, &m, diag);
-        if (*err != FP_OK) {
+        if (err == FP_OK)
+                err = fp_store_comply_mttr(tx, f, range->from, range->to, mttr_cb, &m, diag);
+        if (err != FP_OK) {
                 json_decref(series);
                 json_decref(m.by_account);
                 summary_release(&c);
-                return NULL;
+                return err;
         }
         json_t *total = agg_json(&c.total);
         char from[32], to[32], gen[32];
@@ -554,27 +535,30 @@ json_t *fp_report_build(struct fp_tx *tx, const struct fp_comply_filter *f,
         for (int i = 0; i < 6; i++)
                 json_object_set_new(exposure, sev_keys[i], json_integer(c.total.sev[i]));
         json_t *o = json_pack(
-            "{s:s, s:s, s:s, s:{s:s, s:s, s:I, s:I, s:I}, s:o, s:o, s:o, s:{s:I, s:I}, s:{s:I,"
-            " s:I, s:I, s:o}, s:o, s:o, s:I}",
-            "report", "compliance", "scope", scope, "generated", gen, "range", "from", from, "to",
-            to, "from_ts", (json_int_t)range->from, "to_ts", (json_int_t)range->to, "step",
-            (json_int_t)range->step, "summary", total, "by_account", groups_json(&c), "series",
-            series, "kev", "findings", (json_int_t)c.total.kev, "hosts",
-            (json_int_t)c.total.kev_hosts, "sla", "breached_hosts",
-            (json_int_t)c.total.sla_breached, "due_7d_hosts", (json_int_t)c.total.sla_due_7d,
-            "max_breached_for", (json_int_t)c.total.breach_max, "breaches",
-            breaches(c.rows, FP_REPORT_HTML_HOST_ROWS), "mttr", mttr_json(&m), "exposure",
-            exposure, "hosts_total", (json_int_t)c.rows_total);
-        if (o) {
-                json_object_set(o, "hosts", c.rows);
-                json_object_set_new(o, "hosts_truncated",
-                                    json_boolean(c.rows_total > json_array_size(c.rows)));
-        }
+            "{s:s, s:s, s:s, s:I, s:{s:s, s:s, s:I, s:I, s:I}, s:o, s:o, s:o, s:{s:I, s:I},"
+            " s:{s:I, s:I, s:I, s:o}, s:o, s:o, s:I, s:b}",
+            "report", "compliance", "scope", scope, "generated", gen, "at", (json_int_t)c.at,
+            "range", "from", from, "to", to, "from_ts", (json_int_t)range->from, "to_ts",
+            (json_int_t)range->to, "step", (json_int_t)range->step, "summary", total,
+            "by_account", groups_json(&c), "series", series, "kev", "findings",
+            (json_int_t)c.total.kev, "hosts", (json_int_t)c.total.kev_hosts, "sla",
+            "breached_hosts", (json_int_t)c.total.sla_breached, "due_7d_hosts",
+            (json_int_t)c.total.sla_due_7d, "max_breached_for", (json_int_t)c.total.breach_max,
+            "breaches", breaches(c.rows, c.nrows, c.at, FP_REPORT_HTML_HOST_ROWS), "mttr",
+            mttr_json(&m), "exposure", exposure, "hosts_total", (json_int_t)c.total.hosts,
+            "hosts_truncated", c.total.hosts > (int64_t)c.nrows);
         json_decref(m.by_account);
+        if (!o) {
+                summary_release(&c);
+                return FP_ENOMEM;
+        }
+        out->doc = o;
+        out->rows = c.rows; /* taken */
+        out->nrows = c.nrows;
+        out->at = c.at;
+        c.rows = NULL;
         summary_release(&c);
-        if (!o)
-                *err = FP_ENOMEM;
-        return o;
+        return FP_OK;
 }
 
 /* ---- scheduled reports ---- */
@@ -619,17 +603,18 @@ static enum fp_err run_schedule(struct fp_server *srv, const struct fp_report_sc
                                         .step = 86400};
         char scope[96];
         snprintf(scope, sizeof(scope), "account %s", s->account);
-        json_t *report = fp_report_build(tx, &f, &range, now, scope, diag, &err);
-        char *html = report ? fp_report_html(report) : NULL;
-        char *csv = report && !strcmp(s->format, "csv") ? fp_report_csv(report) : NULL;
-        if (report && (!html || (!strcmp(s->format, "csv") && !csv)))
+        struct fp_report rep;
+        err = fp_report_build(tx, &f, &range, now, scope, &rep, diag);
+        char *html = err == FP_OK ? fp_report_html(&rep) : NULL;
+        char *csv = err == FP_OK && !strcmp(s->format, "csv") ? fp_report_csv(&rep) : NULL;
+        /* the event carries the summary and the first host rows; every row stays in the
+         * report the API serves (an event has FP_MAX_NOTIFY_EVENT_DATA bytes) */
+        char *text = err == FP_OK ? fp_report_json(&rep, FP_REPORT_HTML_HOST_ROWS) : NULL;
+        json_t *report = text ? json_loads(text, 0, NULL) : NULL;
+        free(text);
+        if (err == FP_OK && (!html || !report || (!strcmp(s->format, "csv") && !csv)))
                 err = FP_ENOMEM;
-        if (report && err == FP_OK) {
-                /* the event carries the summary and the HTML; the host rows stay in the
-                 * report the API serves (an event has FP_MAX_NOTIFY_EVENT_DATA bytes) */
-                json_t *hosts = json_object_get(report, "hosts");
-                while (json_array_size(hosts) > FP_REPORT_HTML_HOST_ROWS)
-                        json_array_remove(hosts, json_array_size(hosts) - 1);
+        if (err == FP_OK) {
                 json_t *data = json_pack("{s:O, s:s, s:s, s:s}", "report", report, "html", html,
                                          "format", s->format, "schedule", s->name);
                 if (data && csv)
@@ -643,6 +628,7 @@ static enum fp_err run_schedule(struct fp_server *srv, const struct fp_report_sc
                            : FP_ENOMEM;
                 json_decref(data);
         }
+        fp_report_release(&rep);
         char why[300] = "";
         if (err != FP_OK)
                 snprintf(why, sizeof(why), "%s: %s", fp_errname(err),

@@ -36,6 +36,42 @@ static const char *const sev_keys[6] = {"unknown", "negligible", "low",
 static const char *const slot_keys[FP_COMPLY_LEVELS] = {
     "none", "unspecified", "informational", "low", "medium", "high", "critical"};
 
+const char *fp_comply_level_name(int level)
+{
+        if (level == FP_COMPLY_NO_BASELINE)
+                return "";
+        return level + 1 >= 0 && level + 1 < FP_COMPLY_LEVELS ? slot_keys[level + 1] : "";
+}
+
+bool fp_comply_level_parse(const char *s, int *level)
+{
+        if (!s)
+                return false;
+        if (!*s) {
+                *level = FP_COMPLY_NO_BASELINE;
+                return true;
+        }
+        for (int i = 1; i < FP_COMPLY_LEVELS; i++)
+                if (!strcmp(s, slot_keys[i])) {
+                        *level = i - 1;
+                        return true;
+                }
+        return false;
+}
+
+const char *fp_comply_sla_status(const struct fp_comply_rec *r, int64_t at, int64_t *by)
+{
+        *by = 0;
+        if (!r->sla_min)
+                return "none";
+        if (r->sla_min < at) {
+                *by = at - r->sla_min;
+                return "breached";
+        }
+        *by = r->sla_min - at;
+        return "due";
+}
+
 /* ---- times and ranges ---- */
 
 static bool all_digits(const char *s)
@@ -248,58 +284,202 @@ static void csv_int(struct obuf *b, json_int_t v, bool last)
         o_f(b, last ? "%lld\r\n" : "%lld,", (long long)v);
 }
 
-char *fp_report_csv(const json_t *report)
+/* One host as a CSV row (the server from its records, the CLI from the JSON it got: the same
+ * bytes). */
+static void csv_row(struct obuf *b, const struct fp_comply_rec *r, int64_t at)
+{
+        const char *texts[] = {r->host,    r->hostname, r->account,       r->region,
+                               r->os,      r->baseline, r->service,       r->service_model,
+                               r->version, fp_comply_state_name(r->state)};
+        for (size_t k = 0; k < sizeof(texts) / sizeof(texts[0]); k++)
+                csv_field(b, texts[k], false);
+        csv_int(b, r->since, false);
+        csv_field(b, fp_comply_level_name(r->level), false);
+        csv_int(b, r->gaps, false);
+        for (int k = 0; k < FP_COMPLY_LEVELS; k++)
+                csv_int(b, r->missing[k], false);
+        csv_int(b, r->excepted, false);
+        for (int k = 5; k >= 0; k--)
+                csv_int(b, r->sev[k], false);
+        csv_int(b, r->kev, false);
+        csv_int(b, r->overdue, false);
+        int64_t by;
+        csv_field(b, fp_comply_sla_status(r, at, &by), false);
+        csv_int(b, r->sla_min, false);
+        csv_int(b, by, false);
+        csv_field(b, r->catchup ? "true" : "false", false);
+        csv_field(b, r->reboot ? "true" : "false", true);
+}
+
+char *fp_report_csv(const struct fp_report *rep)
 {
         struct obuf b = {.err = FP_OK};
         fp_buf_init(&b.b, (size_t)FP_REPORT_MAX_HOST_ROWS * 1024);
         o_str(&b, "host,hostname,account,region,os,baseline,service,service_model,"
-                          "version,state,since,level,gaps");
+                  "version,state,since,level,gaps");
         for (int i = 0; i < FP_COMPLY_LEVELS; i++)
                 o_f(&b, ",missing_%s", slot_keys[i]);
         o_str(&b, ",excepted");
         for (int i = 5; i >= 0; i--)
                 o_f(&b, ",%s", sev_keys[i]);
         o_str(&b, ",kev,overdue,sla_status,sla_deadline,sla_seconds,catchup,reboot\r\n");
-        size_t i;
-        const json_t *r;
-        json_array_foreach(json_object_get(report, "hosts"), i, r)
-        {
-                static const char *const texts[] = {"host",    "hostname", "account",
-                                                    "region",  "os",       "baseline",
-                                                    "service", "service_model", "version",
-                                                    "state"};
-                for (size_t k = 0; k < sizeof(texts) / sizeof(texts[0]); k++)
-                        csv_field(&b, json_string_value(json_object_get(r, texts[k])), false);
-                csv_int(&b, json_integer_value(json_object_get(r, "since")), false);
-                csv_field(&b, json_string_value(json_object_get(r, "level")), false);
-                csv_int(&b, json_integer_value(json_object_get(r, "gaps")), false);
-                for (int k = 0; k < FP_COMPLY_LEVELS; k++)
-                        csv_int(&b,
-                                json_integer_value(
-                                    json_object_get(json_object_get(r, "missing"), slot_keys[k])),
-                                false);
-                csv_int(&b, json_integer_value(json_object_get(r, "excepted")), false);
-                for (int k = 5; k >= 0; k--)
-                        csv_int(&b,
-                                json_integer_value(
-                                    json_object_get(json_object_get(r, "findings"), sev_keys[k])),
-                                false);
-                csv_int(&b, json_integer_value(json_object_get(r, "kev")), false);
-                csv_int(&b, json_integer_value(json_object_get(r, "overdue")), false);
-                const json_t *sla = json_object_get(r, "sla");
-                const char *st = json_string_value(json_object_get(sla, "status"));
-                csv_field(&b, st, false);
-                csv_int(&b, json_integer_value(json_object_get(sla, "deadline")), false);
-                csv_int(&b,
-                        json_integer_value(json_object_get(
-                            sla, st && !strcmp(st, "breached") ? "breached_for" : "due_in")),
-                        false);
-                csv_field(&b, json_is_true(json_object_get(r, "catchup")) ? "true" : "false",
-                          false);
-                csv_field(&b, json_is_true(json_object_get(r, "reboot")) ? "true" : "false",
-                          true);
-        }
+        for (size_t i = 0; i < rep->nrows; i++)
+                csv_row(&b, &rep->rows[i], rep->at);
         return o_take(&b);
+}
+
+/* ---- JSON text of the report ---- */
+
+/* A JSON string: our own validated UTF-8 text, so only quotes, backslashes and control
+ * characters need escaping. */
+static void json_str(struct obuf *b, const char *s)
+{
+        o_str(b, "\"");
+        const char *run = s ? s : "";
+        for (const char *p = run; *p; p++) {
+                unsigned char c = (unsigned char)*p;
+                if (c >= 0x20 && c != '"' && c != '\\')
+                        continue;
+                if (p > run && b->err == FP_OK)
+                        b->err = fp_buf_add(&b->b, run, (size_t)(p - run));
+                if (c == '"' || c == '\\')
+                        o_f(b, "\\%c", c);
+                else
+                        o_f(b, "\\u%04x", c);
+                run = p + 1;
+        }
+        if (*run)
+                o_str(b, run);
+        o_str(b, "\"");
+}
+
+/* One host row, the members of fp_comply_rec_json without the tags. */
+static void json_row(struct obuf *b, const struct fp_comply_rec *r, int64_t at)
+{
+        static const char *const keys[] = {"host",     "hostname", "account", "region", "os",
+                                           "baseline", "service",  "service_model", "version"};
+        const char *vals[] = {r->host,     r->hostname, r->account, r->region,       r->os,
+                              r->baseline, r->service,  r->service_model, r->version};
+        for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+                o_f(b, k ? ",\"%s\":" : "{\"%s\":", keys[k]);
+                json_str(b, vals[k]);
+        }
+        o_f(b, ",\"state\":\"%s\",\"since\":%lld,\"level\":\"%s\",\"gaps\":%lld,\"missing\":{",
+            fp_comply_state_name(r->state), (long long)r->since, fp_comply_level_name(r->level),
+            (long long)r->gaps);
+        for (int k = 0; k < FP_COMPLY_LEVELS; k++)
+                o_f(b, "%s\"%s\":%lld", k ? "," : "", slot_keys[k], (long long)r->missing[k]);
+        o_f(b, "},\"excepted\":%lld,\"findings\":{", (long long)r->excepted);
+        for (int k = 0; k < 6; k++)
+                o_f(b, "%s\"%s\":%lld", k ? "," : "", sev_keys[k], (long long)r->sev[k]);
+        int64_t by;
+        const char *sla = fp_comply_sla_status(r, at, &by);
+        o_f(b,
+            "},\"kev\":%lld,\"overdue\":%lld,\"catchup\":%s,\"reboot\":%s,\"sla\":{\"status\":"
+            "\"%s\",\"deadline\":%lld,\"%s\":%lld}}",
+            (long long)r->kev, (long long)r->overdue, r->catchup ? "true" : "false",
+            r->reboot ? "true" : "false", sla, (long long)r->sla_min,
+            !strcmp(sla, "breached") ? "breached_for" : "due_in", (long long)by);
+}
+
+char *fp_report_json(const struct fp_report *rep, size_t max_rows)
+{
+        json_t *doc = json_copy(rep->doc); /* shallow: only "hosts" is left out */
+        if (!doc)
+                return NULL;
+        json_object_del(doc, "hosts");
+        char *head = json_dumps(doc, JSON_COMPACT);
+        json_decref(doc);
+        size_t hl = head ? strlen(head) : 0;
+        if (hl < 2) {
+                free(head);
+                return NULL;
+        }
+        struct obuf b = {.err = FP_OK};
+        fp_buf_init(&b.b, (size_t)FP_REPORT_MAX_HOST_ROWS * 2048);
+        if (fp_buf_add(&b.b, head, hl - 1) != FP_OK) /* without its closing brace */
+                b.err = FP_ENOMEM;
+        free(head);
+        o_str(&b, hl > 2 ? ",\"hosts\":[" : "\"hosts\":[");
+        for (size_t i = 0; i < rep->nrows && i < max_rows; i++) {
+                if (i)
+                        o_str(&b, ",");
+                json_row(&b, &rep->rows[i], rep->at);
+        }
+        o_str(&b, "]}");
+        return o_take(&b);
+}
+
+/* ---- a JSON report back into records (the CLI) ---- */
+
+void fp_report_release(struct fp_report *r)
+{
+        if (!r)
+                return;
+        json_decref(r->doc);
+        free(r->rows);
+        memset(r, 0, sizeof(*r));
+}
+
+
+static const char *jstr(const json_t *o, const char *k, struct fp_arena *a)
+{
+        const char *v = json_string_value(json_object_get(o, k));
+        return fp_arena_strdup(a, v ? v : "");
+}
+
+enum fp_err fp_report_from_json(json_t *report, struct fp_arena *a, struct fp_report *out)
+{
+        memset(out, 0, sizeof(*out));
+        const json_t *hosts = json_object_get(report, "hosts");
+        if (!json_is_object(report) || !json_is_array(hosts) ||
+            !json_is_integer(json_object_get(report, "at")))
+                return FP_EPARSE;
+        out->at = json_integer_value(json_object_get(report, "at"));
+        out->nrows = json_array_size(hosts);
+        out->rows = calloc(out->nrows + 1, sizeof(*out->rows));
+        if (!out->rows)
+                return FP_ENOMEM;
+        size_t i;
+        const json_t *h;
+        json_array_foreach(hosts, i, h)
+        {
+                struct fp_comply_rec *r = &out->rows[i];
+                r->host = jstr(h, "host", a);
+                r->hostname = jstr(h, "hostname", a);
+                r->account = jstr(h, "account", a);
+                r->region = jstr(h, "region", a);
+                r->os = jstr(h, "os", a);
+                r->baseline = jstr(h, "baseline", a);
+                r->service = jstr(h, "service", a);
+                r->service_model = jstr(h, "service_model", a);
+                r->version = jstr(h, "version", a);
+                r->tags_json = "{}";
+                int st = fp_comply_state_parse(json_string_value(json_object_get(h, "state")));
+                r->state = st < 0 ? FP_CS_UNKNOWN : (enum fp_comply_state)st;
+                r->since = json_integer_value(json_object_get(h, "since"));
+                if (!fp_comply_level_parse(json_string_value(json_object_get(h, "level")),
+                                           &r->level))
+                        r->level = FP_COMPLY_NO_BASELINE;
+                r->gaps = json_integer_value(json_object_get(h, "gaps"));
+                for (int k = 0; k < FP_COMPLY_LEVELS; k++)
+                        r->missing[k] = json_integer_value(
+                            json_object_get(json_object_get(h, "missing"), slot_keys[k]));
+                r->excepted = json_integer_value(json_object_get(h, "excepted"));
+                for (int k = 0; k < 6; k++)
+                        r->sev[k] = json_integer_value(
+                            json_object_get(json_object_get(h, "findings"), sev_keys[k]));
+                r->kev = json_integer_value(json_object_get(h, "kev"));
+                r->overdue = json_integer_value(json_object_get(h, "overdue"));
+                r->sla_min =
+                    json_integer_value(json_object_get(json_object_get(h, "sla"), "deadline"));
+                r->catchup = json_is_true(json_object_get(h, "catchup"));
+                r->reboot = json_is_true(json_object_get(h, "reboot"));
+                if (!r->host || !r->version)
+                        return FP_ENOMEM; /* the caller releases out */
+        }
+        out->doc = json_incref(report);
+        return FP_OK;
 }
 
 /* ---- HTML ---- */
@@ -483,8 +663,9 @@ static const char css[] =
     ".state-noncompliant{color:#c0392b}.state-compliant{color:#1f7a3f}"
     "@media print{body{margin:0}}";
 
-char *fp_report_html(const json_t *report)
+char *fp_report_html(const struct fp_report *rep)
 {
+        const json_t *report = rep->doc;
         struct obuf b = {.err = FP_OK};
         fp_buf_init(&b.b, 64 * 1024 * 1024);
         const json_t *sum = json_object_get(report, "summary");
@@ -602,40 +783,33 @@ char *fp_report_html(const json_t *report)
         }
         o_str(&b, "</table>");
 
-        const json_t *hosts = json_object_get(report, "hosts");
+        size_t shown = rep->nrows < FP_REPORT_HTML_HOST_ROWS ? rep->nrows : FP_REPORT_HTML_HOST_ROWS;
         o_f(&b, "<h2>Hosts</h2><p class=\"meta\" id=\"hosts-shown\" data-value=\"%zu\" "
-                        "data-total=\"%lld\">%zu of %lld hosts shown (the CSV and JSON reports "
-                        "list every one)</p>",
-                    json_array_size(hosts) < FP_REPORT_HTML_HOST_ROWS ? json_array_size(hosts)
-                                                                       : FP_REPORT_HTML_HOST_ROWS,
-                    (long long)jint(report, "hosts_total", NULL),
-                    json_array_size(hosts) < FP_REPORT_HTML_HOST_ROWS ? json_array_size(hosts)
-                                                                       : FP_REPORT_HTML_HOST_ROWS,
-                    (long long)jint(report, "hosts_total", NULL));
+                "data-total=\"%lld\">%zu of %lld hosts shown (the CSV and JSON reports list "
+                "every one)</p>",
+            shown, (long long)jint(report, "hosts_total", NULL), shown,
+            (long long)jint(report, "hosts_total", NULL));
         o_str(&b, "<table id=\"hosts-table\"><tr><th>host</th><th>account</th><th>state"
-                          "</th><th>baseline</th><th>gaps</th><th>critical</th><th>high</th>"
-                          "<th>KEV</th><th>SLA</th><th>version</th></tr>");
-        json_array_foreach(hosts, i, r)
-        {
-                if (i >= FP_REPORT_HTML_HOST_ROWS)
-                        break;
-                const char *state = json_string_value(json_object_get(r, "state"));
-                o_f(&b, "<tr data-host=\"%s\" data-state=\"%s\"><td>",
-                            json_string_value(json_object_get(r, "host")), state);
-                html_text(&b, json_string_value(json_object_get(r, "hostname")));
+                  "</th><th>baseline</th><th>gaps</th><th>critical</th><th>high</th>"
+                  "<th>KEV</th><th>SLA</th><th>version</th></tr>");
+        for (i = 0; i < shown; i++) {
+                const struct fp_comply_rec *h = &rep->rows[i];
+                const char *state = fp_comply_state_name(h->state);
+                int64_t by;
+                o_str(&b, "<tr data-host=\"");
+                html_text(&b, h->host);
+                o_f(&b, "\" data-state=\"%s\"><td>", state);
+                html_text(&b, h->hostname);
                 o_str(&b, "</td><td>");
-                html_text(&b, json_string_value(json_object_get(r, "account")));
+                html_text(&b, h->account);
                 o_f(&b, "</td><td class=\"state-%s\">%s</td><td>", state, state);
-                html_text(&b, json_string_value(json_object_get(r, "baseline")));
+                html_text(&b, h->baseline);
                 o_f(&b,
-                            "</td><td class=\"n\" data-k=\"gaps\">%lld</td><td class=\"n\">%lld"
-                            "</td><td class=\"n\">%lld</td><td class=\"n\">%lld</td><td>%s</td>"
-                            "<td>",
-                            (long long)jint(r, "gaps", NULL),
-                            (long long)jint(r, "findings", "critical"),
-                            (long long)jint(r, "findings", "high"), (long long)jint(r, "kev", NULL),
-                            json_string_value(json_object_get(json_object_get(r, "sla"), "status")));
-                html_text(&b, json_string_value(json_object_get(r, "version")));
+                    "</td><td class=\"n\" data-k=\"gaps\">%lld</td><td class=\"n\">%lld"
+                    "</td><td class=\"n\">%lld</td><td class=\"n\">%lld</td><td>%s</td><td>",
+                    (long long)h->gaps, (long long)h->sev[5], (long long)h->sev[4],
+                    (long long)h->kev, fp_comply_sla_status(h, rep->at, &by));
+                html_text(&b, h->version);
                 o_str(&b, "</td></tr>");
         }
         o_str(&b, "</table></body></html>\n");
