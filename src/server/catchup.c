@@ -9,6 +9,7 @@
 
 #include "fleetpatch/version.h"
 #include "fleetpatch/wire.h"
+#include "server/comply.h"
 #include "server/notify.h"
 #include "server/server.h"
 
@@ -95,6 +96,8 @@ enum fp_err fp_catchup_update(struct fp_tx *tx, const struct fp_host_rec *h, con
                 char *text = json_dumps(reasons, JSON_COMPACT);
                 err = text ? fp_store_host_set_catchup(tx, h->id, text, since, diag) : FP_ENOMEM;
                 free(text);
+                if (err == FP_OK) /* the compliance state follows the mark */
+                        err = fp_comply_catchup_changed(tx, h->id, now, diag);
                 if (err == FP_OK && nadd)
                         fp_metrics_count("catchup_marks_total", 1);
                 if (err == FP_OK && nadd && !had) /* newly marked: host.catchup */
