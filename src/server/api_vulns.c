@@ -65,7 +65,10 @@ static void add_unique(json_t *arr, const char *s)
         json_t *v;
         if (!s || !*s)
                 return;
-        json_array_foreach(arr, i, v) if (!strcmp(json_string_value(v), s)) return;
+        json_array_foreach(arr, i, v) {
+                if (!strcmp(json_string_value(v), s))
+                        return;
+        }
         if (json_array_size(arr) < MAX_LIST)
                 json_array_append_new(arr, json_string(s));
 }
@@ -191,7 +194,9 @@ static json_t *host_findings(struct fp_req *r, const struct vhost *v, struct fp_
         }
         size_t i;
         json_t *f;
-        json_array_foreach(list, i, f) json_object_set_new(f, "_host", json_string(v->id));
+        json_array_foreach(list, i, f) {
+                json_object_set_new(f, "_host", json_string(v->id));
+        }
         return list;
 }
 
@@ -248,7 +253,7 @@ void api_vulns_list(struct fp_req *r)
                 goto out;
         }
         size_t n = json_object_size(by_vuln), k = 0;
-        json_t **rows = calloc(n ? n : 1, sizeof(*rows));
+        json_t **rows = calloc(n ? n : 1, sizeof(json_t *));
         if (!rows) {
                 req_fail(r, FP_ENOMEM, NULL);
                 goto out;
@@ -264,7 +269,7 @@ void api_vulns_list(struct fp_req *r)
                         continue;
                 rows[k++] = a;
         }
-        qsort(rows, k, sizeof(*rows), by_risk);
+        qsort(rows, k, sizeof(json_t *), by_risk);
         arr = json_array();
         for (size_t i = 0; arr && i < k && i < limit; i++)
                 json_array_append(arr, rows[i]);

@@ -20,6 +20,10 @@ function ok(cond, what) {
 }
 function must(cond, what) { if (!ok(cond, what)) throw new Error('stopping: ' + what); }
 
+// Deadlock guards, never performance bounds: generous on purpose (a stuck wait fails with the
+// step's name instead of hanging until meson's timeout).
+const GUARD_MS = 120000;
+const ROLLOUT_GUARD_MS = 600000;
 const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
   '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'];
 
@@ -40,7 +44,7 @@ async function login(page, role) {
   await page.getByLabel('User').fill(user);
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForSelector('body[data-ready="overview"]', { timeout: 0 });
+  await page.waitForSelector('body[data-ready="overview"]');
 }
 
 async function shot(page, name) {
@@ -66,6 +70,7 @@ async function main() {
   // through this fresh profile's context only (no system trust store is touched).
   const browser = await chromium.launchPersistentContext(udd, { executablePath: '/usr/bin/chromium', headless: true, args: ARGS,
     ignoreHTTPSErrors: true, viewport: { width: 1366, height: 768 } });
+  browser.setDefaultTimeout(GUARD_MS);
   try {
     // ---- the page itself: headers, no inline script, sign-in ----
     const { page: op, resp } = await session(browser, null);
@@ -78,7 +83,7 @@ async function main() {
     await op.getByLabel('User').fill(USERS.author[0]);
     await op.getByLabel('Password').fill('wrong password');
     await op.getByRole('button', { name: 'Sign in' }).click();
-    await op.getByText('Wrong user or password.').waitFor({ timeout: 0 });
+    await op.getByText('Wrong user or password.').waitFor();
     ok(true, 'a wrong password is refused with a clear message');
     await shot(op, 'login');
     await login(op, 'author');
@@ -90,6 +95,9 @@ async function main() {
     ok(await op.getByText('hosts exposed to KEV').isVisible(), 'overview calls out KEV exposure');
     const kevHosts = (await op.locator('.card', { hasText: 'hosts exposed to KEV' }).locator('.card-value').textContent()).trim();
     ok(kevHosts === String(Object.keys(HOSTS).length), 'every host is exposed to the KEV finding of hello-fp 1.0 (' + kevHosts + ')');
+    await op.waitForSelector('.trend, #ov-trend ~ * .notice, #ov-trend + div .notice');
+    ok((await op.locator('.trend .bar').count()) >= 30, 'the overview charts 30 days of compliance history (GET /v1/compliance/history)');
+    await op.locator('.card', { hasText: 'pending a reboot' }).locator('.card-value').filter({ hasNotText: '…' }).waitFor();
     await shot(op, 'overview');
 
     // ---- hosts: filter, sort, open one ----
@@ -98,38 +106,38 @@ async function main() {
     ok((await rowsOf(op)).length === Object.keys(HOSTS).length, 'the hosts table lists every host');
     await op.getByLabel('Tag (key=value)').fill('ring=canary');
     await op.getByRole('button', { name: 'Apply filters' }).click();
-    await op.waitForFunction(() => /of 1$/.test((document.getElementById('host-count') || {}).textContent || ''), null, { timeout: 0 });
+    await op.waitForFunction(() => /of 1$/.test((document.getElementById('host-count') || {}).textContent || ''));
     ok(JSON.stringify(await rowsOf(op)) === JSON.stringify(['c1']), 'tag ring=canary filters to c1 on the server');
     await op.getByRole('button', { name: 'Clear' }).click();
-    await op.waitForFunction(() => !location.hash.includes('tag='), null, { timeout: 0 });
+    await op.waitForFunction(() => !location.hash.includes('tag='));
     await op.getByLabel('Host name').fill('p');
     await op.getByRole('button', { name: 'Apply filters' }).click();
-    await op.waitForFunction(() => location.hash.includes('q=p') && /of 2$/.test((document.getElementById('host-count') || {}).textContent || ''), null, { timeout: 0 });
+    await op.waitForFunction(() => location.hash.includes('q=p') && /of 2$/.test((document.getElementById('host-count') || {}).textContent || ''));
     ok(JSON.stringify(await rowsOf(op)) === JSON.stringify(['p1', 'p2']), 'host name search "p" finds p1 and p2, sorted by name');
     await op.getByRole('button', { name: /^Sort by Host/ }).click();
-    await op.waitForFunction(() => location.hash.includes('sort=-hostname') && document.querySelector('#host-count'), null, { timeout: 0 });
-    await op.waitForFunction(() => document.querySelector('#hosts-table tbody th a')?.textContent === 'p2', null, { timeout: 0 });
+    await op.waitForFunction(() => location.hash.includes('sort=-hostname') && document.querySelector('#host-count'));
+    await op.waitForFunction(() => document.querySelector('#hosts-table tbody th a')?.textContent === 'p2');
     ok(JSON.stringify(await rowsOf(op)) === JSON.stringify(['p2', 'p1']), 'sorting by host name descending (server-side) gives p2, p1');
     ok((await op.locator('th[aria-sort="descending"]').count()) === 1, 'the sorted column says aria-sort=descending');
     await op.getByRole('button', { name: 'Clear' }).click();
-    await op.waitForFunction(() => /of 3$/.test((document.getElementById('host-count') || {}).textContent || ''), null, { timeout: 0 });
+    await op.waitForFunction(() => /of 3$/.test((document.getElementById('host-count') || {}).textContent || ''));
     await shot(op, 'hosts');
     await op.getByRole('link', { name: 'c1', exact: true }).click();
-    await op.getByRole('heading', { name: 'c1', level: 1 }).waitFor({ timeout: 0 });
-    await op.locator('#h-upd').locator('xpath=..').locator('table').waitFor({ timeout: 0 });
+    await op.getByRole('heading', { name: 'c1', level: 1 }).waitFor();
+    await op.locator('#h-upd').locator('xpath=..').locator('table').waitFor();
     const upd = await op.locator('#h-upd').locator('xpath=..').textContent();
     ok(/hello-fp/.test(upd) && /2\.0/.test(upd), 'the host page lists the pending update hello-fp 2.0');
-    await op.locator('#h-vul').locator('xpath=..').locator('table').waitFor({ timeout: 0 });
+    await op.locator('#h-vul').locator('xpath=..').locator('table').waitFor();
     const vul = await op.locator('#h-vul').locator('xpath=..').textContent();
     ok(/CVE-2014-0160/.test(vul) && /KEV/.test(vul), 'the host page shows the KEV finding with its reasons');
-    await op.locator('#h-pkg').locator('xpath=..').locator('table').waitFor({ timeout: 0 });
+    await op.locator('#h-pkg').locator('xpath=..').locator('table').waitFor();
     ok(/hello-fp-conf/.test(await op.locator('#h-pkg').locator('xpath=..').textContent()), 'the host page lists installed packages');
     ok(/Job history/.test(await op.textContent('main')), 'the host page has a job history');
     await shot(op, 'host');
 
     // ---- vulnerabilities ----
     await op.getByRole('link', { name: 'Vulnerabilities' }).click();
-    await op.waitForSelector('main table', { timeout: 0 });
+    await op.waitForSelector('main table');
     const vrow = op.locator('main table tbody tr', { hasText: 'CVE-2014-0160' });
     ok((await vrow.count()) === 1, 'the fleet-wide list has CVE-2014-0160');
     const cells = await vrow.locator('td').allTextContents();
@@ -139,28 +147,29 @@ async function main() {
     // ---- windows in local and UTC time ----
     await op.getByRole('link', { name: 'Windows' }).click();
     await op.getByRole('button', { name: 'Show next openings' }).first().click();
-    await op.waitForSelector('main table', { timeout: 0 });
+    await op.waitForSelector('main table');
     const wt = await op.textContent('main table');
     ok(/UTC/.test(wt) && /Opens \(host local\)/.test(wt), 'window openings per host in local time and UTC');
+    ok(/\+05:45/.test(wt) && /America\/New_York/.test(wt), "p2's openings in Kathmandu time (+05:45), p1's in New York's");
     await shot(op, 'windows');
 
     // ---- a change request by the author ----
     await op.getByRole('link', { name: 'Change requests' }).click();
     await op.getByRole('link', { name: 'New change request' }).click();
     await op.getByLabel('Title').fill('hello 2.0 from the dashboard');
-    await op.waitForFunction(() => [...document.querySelectorAll('select[name=baseline] option')].some((o) => o.value === 'deb-all'), null, { timeout: 0 });
+    await op.waitForFunction(() => [...document.querySelectorAll('select[name=baseline] option')].some((o) => o.value === 'deb-all'));
     await op.getByLabel('Baseline').selectOption('deb-all');
     await op.getByLabel('Maintenance window').selectOption('all-day');
     await op.getByLabel('Rollout (JSON)').fill(JSON.stringify({ rings: [{ name: 'canary', tags: { ring: 'canary' } }, { name: 'production', tags: {} }], waves: ['1'], error_budget: '0', on_failure: 'rollback-host', host_time: 600 }));
     await op.getByRole('button', { name: 'Create draft' }).click();
-    await op.waitForFunction(() => document.body.dataset.crState === 'draft', null, { timeout: 0 });
+    await op.waitForFunction(() => document.body.dataset.crState === 'draft');
     const crId = (await op.evaluate(() => location.hash)).replace('#/changes/', '');
     ok(/^[0-9a-zA-Z_-]+$/.test(crId), 'created change request ' + crId);
-    await op.locator('#cr-plan').locator('xpath=..').locator('table').first().waitFor({ timeout: 0 });
+    await op.locator('#cr-plan').locator('xpath=..').locator('table').first().waitFor();
     const planText = await op.locator('#cr-plan').locator('xpath=..').textContent();
     ok(/3 hosts in \d+ waves/.test(planText) && /c1|canary/.test(planText), 'the plan before approval: ' + planText.slice(4, 60));
     await op.getByRole('button', { name: 'Submit for approval' }).click();
-    await op.waitForFunction(() => document.body.dataset.crState === 'submitted', null, { timeout: 0 });
+    await op.waitForFunction(() => document.body.dataset.crState === 'submitted');
     ok((await op.getByRole('button', { name: 'Approve' }).count()) === 0, 'the author (an approver) sees no Approve button on their own request');
     const [selfSt, selfCode] = await apiStatus(op, 'POST', `/v1/change-requests/${crId}/approve`);
     ok(selfSt === 403 && selfCode === 'self_approval', `the API refuses the author's approval (${selfSt} ${selfCode})`);
@@ -169,24 +178,24 @@ async function main() {
     // ---- a viewer: no buttons, and the API refuses ----
     const { page: vp } = await session(browser, 'viewer');
     await vp.goto(URL + '/#/changes/' + crId);
-    await vp.waitForFunction(() => document.body.dataset.crState === 'submitted', null, { timeout: 0 });
+    await vp.waitForFunction(() => document.body.dataset.crState === 'submitted');
     ok((await vp.locator('#cr-actions button').count()) === 0, 'the viewer sees no approve, reject or rollout buttons');
     const [vSt, vCode] = await apiStatus(vp, 'POST', `/v1/change-requests/${crId}/approve`);
     ok(vSt === 403 && vCode === 'forbidden', `the API refuses the viewer's approval (${vSt} ${vCode})`);
     await vp.goto(URL + '/#/changes');
-    await vp.waitForSelector('main table', { timeout: 0 });
+    await vp.waitForSelector('main table');
     ok((await vp.getByRole('link', { name: 'New change request' }).count()) === 0, 'the viewer is offered no "New change request"');
 
     // ---- another user approves; the rollout runs to the end ----
     const { page: ap } = await session(browser, 'approver');
     await ap.goto(URL + '/#/changes/' + crId);
     await ap.getByRole('button', { name: 'Approve' }).click();
-    await ap.waitForFunction(() => ['scheduled', 'running'].includes(document.body.dataset.crState) || document.body.dataset.crState === 'done', null, { timeout: 0 });
+    await ap.waitForFunction(() => ['scheduled', 'running'].includes(document.body.dataset.crState) || document.body.dataset.crState === 'done');
     ok(true, 'approved by a different user: ' + await ap.evaluate(() => document.body.dataset.crState));
-    await ap.waitForFunction(() => document.body.dataset.crState === 'running', null, { timeout: 0 }).catch(() => {});
-    await ap.waitForSelector('#ro-progress', { timeout: 0 });
+    await ap.waitForFunction(() => document.body.dataset.crState === 'running').catch(() => {});
+    await ap.waitForSelector('#ro-progress');
     await shot(ap, 'rollout-running');
-    await ap.waitForFunction(() => ['done', 'failed', 'rolled_back', 'cancelled'].includes(document.body.dataset.crState), null, { timeout: 0 });
+    await ap.waitForFunction(() => ['done', 'failed', 'rolled_back', 'cancelled'].includes(document.body.dataset.crState), null, { timeout: ROLLOUT_GUARD_MS });
     const final = await ap.evaluate(() => document.body.dataset.crState);
     ok(final === 'done', 'the rollout watched live ends done (' + final + ')');
     const status = await ap.textContent('#ro-status');
@@ -194,9 +203,22 @@ async function main() {
     await shot(ap, 'rollout-done');
     ok((await ap.locator('#cr-actions button').count()) === 0, 'a finished request offers no actions');
 
+    // ---- audit log, reports, tracking (issue 8's APIs) ----
+    await ap.getByRole('link', { name: 'Audit log' }).click();
+    await ap.waitForSelector('main table, main .empty');
+    const audited = await ap.locator('main table tbody tr').count();
+    ok(audited > 0 && /approver/.test(await ap.textContent('main table')), `the audit log lists the approval among ${audited} entries`);
+    await shot(ap, 'audit');
+    await ap.getByRole('link', { name: 'Reports' }).click();
+    await ap.waitForSelector('#rep-c, main .error, main .empty');
+    ok(await ap.getByRole('button', { name: 'Download HTML' }).isVisible(), 'the reports page offers the compliance report: ' + (await ap.textContent('main')).slice(0, 100));
+    await ap.getByRole('link', { name: 'Tracking' }).click();
+    await ap.waitForSelector('main table, main .empty');
+    ok(true, 'the tracking page renders: ' + (await ap.textContent('main')).slice(0, 60));
+
     // ---- accessibility basics ----
     await op.goto(URL + '/#/hosts');
-    await op.waitForSelector('#host-count', { timeout: 0 });
+    await op.waitForSelector('#host-count');
     const unlabeled = await op.$$eval('input, select, textarea, button', (els) => els.filter((e) => {
       if (e.type === 'hidden') return false;
       if (e.tagName === 'BUTTON') return !(e.textContent.trim() || e.getAttribute('aria-label'));
@@ -205,7 +227,7 @@ async function main() {
     ok(unlabeled.length === 0, 'every control on the hosts page has a label ' + JSON.stringify(unlabeled));
     ok((await op.$$eval('header, nav, main', (e) => e.length)) >= 3, 'banner, navigation and main landmarks');
     await op.reload(); // a fresh load: a hash change moves the focus to main on purpose
-    await op.waitForSelector('#host-count', { timeout: 0 });
+    await op.waitForSelector('#host-count');
     await op.keyboard.press('Tab');
     ok(await op.evaluate(() => document.activeElement && document.activeElement.classList.contains('skip')), 'the first Tab reaches "Skip to content"');
     for (const p of [op, vp, ap]) ok(!p.cspErrors.some((e) => /Content Security Policy|pageerror/.test(e)), 'no CSP violation or script error: ' + JSON.stringify(p.cspErrors.filter((e) => /Content Security Policy|pageerror/.test(e))));

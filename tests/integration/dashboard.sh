@@ -37,7 +37,12 @@ FLEETPATCH_DB="$T/srv/vuln.db" "$FLEETPATCH" feeds import "$FP_SHARED_DATA/kev/k
         "$T/hello-tracker.json" > "$T/import" 2>&1 || { cat "$T/import"; fail "feeds import"; }
 
 orch_fleet 1 2
-ok "3 sandbox hosts enrolled (c1 canary, p1 p2 production) with hello-fp 1.0 pending 2.0"
+# hosts in three time zones (the agent reads ROOT/etc/timezone): windows in local time and UTC
+echo America/New_York > "$T/p1.root/etc/timezone"
+echo Asia/Kathmandu > "$T/p2.root/etc/timezone"
+agent_once p1
+agent_once p2
+ok "3 sandbox hosts enrolled (c1 canary UTC, p1 New York, p2 Kathmandu) with hello-fp 1.0 pending 2.0"
 START=$(date -u -d '-1 hour' +%Y-%m-%dT%H:%M:00)
 api_ok POST /v1/accounts/default/windows "{\"name\":\"all-day\",\"mode\":\"absolute\",\"tz\":\"UTC\",\"rrule\":\"FREQ=DAILY\",\"start\":\"$START\",\"duration\":86400,\"cutoff\":3600}" > /dev/null
 api_ok POST /v1/accounts/default/baselines '{"name":"deb-all","family":"deb","selector":{},"rules":[{"classification":["security","bugfix","other"],"after_days":0}]}' > /dev/null
@@ -54,9 +59,9 @@ PW='correct horse battery'
 FP_URL=$URL FP_SHOTS=$SHOTS FP_HOSTS="{${HOSTS_JSON%,}}" \
 FP_USERS="{\"author\":[\"author\",\"$PW\"],\"approver\":[\"approver\",\"$PW\"],\"viewer\":[\"viewer\",\"$PW\"]}" \
 NODE_PATH="$FP_SOURCE_ROOT/tests/browser/node_modules" PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 \
-        node "$FP_SOURCE_ROOT/tests/browser/dashboard_test.js" > "$T/browser.log" 2>&1
-rc=$?
-cat "$T/browser.log"
+        sh -c 'node "$1"; echo $? > "$2"' sh "$FP_SOURCE_ROOT/tests/browser/dashboard_test.js" "$T/browser.rc" 2>&1 |
+        tee "$T/browser.log"
+rc=$(cat "$T/browser.rc")
 [ $rc -eq 0 ] || fail "the browser test failed (exit $rc)"
 ok "browser: $(tail -n 1 "$T/browser.log"); screenshots in $SHOTS"
 orch_agents_stop

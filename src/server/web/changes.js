@@ -100,7 +100,7 @@ function votesList(c) {
   return h('ul', { class: 'votes' }, c.votes.map((v) => h('li', {}, badge(v.decision), ' ', v.user, ' · ', fmtTime(v.at), v.comment ? ' — ' + v.comment : '')));
 }
 
-function planTable(p) {
+function planTable(p, m) {
   return [
     h('p', { class: 'count' }, `${p.hosts_total} hosts in ${p.waves.length} waves; window mode ${p.mode}` + (p.not_before_horizon ? `; ${p.not_before_horizon} hosts beyond the planning horizon` : '')),
     table('Waves', [
@@ -110,7 +110,7 @@ function planTable(p) {
       { label: 'First start (local time here)', render: (w) => fmtTime(w.first_start) },
       { label: 'Last start', render: (w) => fmtTime(w.last_start) }], p.waves, { captionHidden: true, class: 'compact' }),
     table('Hosts of the plan', [
-      { label: 'Host', render: (x) => h('a', { href: '#/hosts/' + x.host }, x.host), rowHeader: true },
+      { label: 'Host', render: (x) => hostLink(m, x.host), rowHeader: true },
       { label: 'Ring / wave', render: (x) => x.ring + ' / ' + x.wave },
       { label: 'Time zone', render: (x) => x.tz },
       { label: 'Planned (host local)', render: (x) => x.planned_local || '—' },
@@ -118,7 +118,7 @@ function planTable(p) {
   ];
 }
 
-function rolloutView(ro) {
+function rolloutView(ro, m) {
   const total = ro.hosts.length;
   const done = ro.hosts.filter((x) => ['succeeded', 'failed', 'rolled_back', 'skipped', 'cancelled'].includes(x.state)).length;
   const failed = ro.hosts.filter((x) => ['failed', 'rolled_back'].includes(x.state)).length;
@@ -134,7 +134,7 @@ function rolloutView(ro) {
       { label: 'Succeeded', render: (w) => String(w.succeeded), class: 'num' },
       { label: 'Failed', render: (w) => String(w.failed), class: 'num' }], ro.wave_list, { captionHidden: true, class: 'compact' }),
     table('Hosts of the rollout', [
-      { label: 'Host', render: (x) => h('a', { href: '#/hosts/' + x.host }, x.host), rowHeader: true },
+      { label: 'Host', render: (x) => hostLink(m, x.host), rowHeader: true },
       { label: 'Wave', render: (x) => String(x.wave) },
       { label: 'State', render: (x) => badge(x.state) },
       { label: 'Job', render: (x) => (x.job ? h('code', {}, x.job) : '—') },
@@ -142,6 +142,19 @@ function rolloutView(ro) {
       { label: 'Started (host local)', render: (x) => x.started_local || '—' }], ro.hosts.slice(0, 500), { captionHidden: true, class: 'compact', id: 'ro-hosts' }),
   ];
 }
+
+// Host id -> name for the tables (one page of the account's hosts; past it the id is shown).
+const names = new Map();
+async function loadNames(account) {
+  if (names.has(account)) return names.get(account);
+  const m = new Map();
+  try {
+    for (const x of (await get('/v1/hosts' + qs({ account, limit: 1000 }))).hosts) m.set(x.id, x.hostname);
+  } catch (e) { /* ids are shown instead */ }
+  names.set(account, m);
+  return m;
+}
+const hostLink = (m, id) => h('a', { href: '#/hosts/' + id }, m.get(id) || id);
 
 export async function renderOne(main, r, ctx) {
   const id = r.params[0];
@@ -211,7 +224,7 @@ export async function renderOne(main, r, ctx) {
     if (ros) {
       try {
         const ro = await get(`/v1/change-requests/${id}/rollout`);
-        put(live, ...rolloutView(ro));
+        put(live, ...rolloutView(ro, await loadNames(c.account)));
         document.body.dataset.rollout = ro.status;
       } catch (e) {
         put(live, errorBox(e));
@@ -230,7 +243,7 @@ export async function renderOne(main, r, ctx) {
   const c = await refresh();
   if (c && !FINAL.includes(c.state)) {
     try {
-      put(plan, ...planTable(await get(`/v1/change-requests/${id}/plan`)));
+      put(plan, ...planTable(await get(`/v1/change-requests/${id}/plan`), await loadNames(c.account)));
     } catch (e) {
       put(plan, errorBox(e));
     }

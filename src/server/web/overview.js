@@ -1,5 +1,6 @@
-// Overview: the fleet now (GET /v1/summary). There is no history API yet, so there are no
-// trends: the page says so rather than drawing a chart of one point.
+// Overview: the fleet now (GET /v1/summary; hosts pending a reboot from GET /v1/compliance)
+// and the last 30 days (GET /v1/compliance/history) when the server has those routes; the
+// page is interactive once the summary is on screen, the trends follow.
 import { get, qs } from './api.js';
 import { h, put, clear, errorBox, table } from './dom.js';
 
@@ -12,6 +13,7 @@ function card(label, value, detail, kind, href) {
 export async function render(main, r, ctx) {
   const account = r.query.get('account') || '';
   let s;
+  const compliance = get('/v1/compliance' + qs({ account })).catch(() => null);
   try {
     s = await get('/v1/summary' + qs({ account }));
   } catch (e) {
@@ -36,6 +38,8 @@ export async function render(main, r, ctx) {
     location.hash = '#/overview' + qs({ account: accountFilter.value });
   });
   const hostsLink = (q) => '#/hosts' + qs({ account, ...q });
+  const rebootCard = h('li', { class: 'card' }, h('span', {}, h('span', { class: 'card-value' }, '…'), h('span', { class: 'card-label' }, 'pending a reboot')));
+  const trend = h('div', { 'aria-live': 'polite' }, h('p', { class: 'loading' }, 'Loading the history…'));
   put(main, 
     h('div', { class: 'page-head' }, h('h1', {}, 'Overview'),
       h('div', { class: 'inline-field' }, h('label', { for: 'ov-account' }, 'Account'), accountFilter)),
@@ -49,7 +53,8 @@ export async function render(main, r, ctx) {
       card('hosts exposed to KEV', s.kev_hosts.toLocaleString(), s.kev_findings.toLocaleString() + ' findings in CISA KEV', s.kev_hosts ? 'bad' : 'good', '#/vulns?kev=true'),
       card('SLA breaches', s.overdue.toLocaleString(), 'findings past their fix-by date', s.overdue ? 'bad' : 'good', hostsLink({ sort: '-risk' })),
       card('need catch-up', (s.catchup || 0).toLocaleString(), 'offline, suspended, reverted or downgraded hosts', s.catchup ? 'warn' : 'good', hostsLink({ catchup: 'true' })),
-      card('security updates pending', s.security_updates.toLocaleString(), 'summed over hosts', s.security_updates ? 'warn' : 'good')),
+      card('security updates pending', s.security_updates.toLocaleString(), 'summed over hosts', s.security_updates ? 'warn' : 'good'),
+      rebootCard),
     h('section', { 'aria-labelledby': 'ov-sev' },
       h('h2', { id: 'ov-sev' }, 'Exposure by severity'),
       s.vulnerability_database ? null : h('p', { class: 'notice' }, 'No vulnerability database is loaded on the server (fleetpatch feeds import --db STATE/vuln.db …): finding counts are empty.'),
@@ -69,9 +74,40 @@ export async function render(main, r, ctx) {
         { label: 'High', render: (x) => x[1].high.toLocaleString(), class: 'num' },
         { label: 'KEV hosts', render: (x) => x[1].kev_hosts.toLocaleString(), class: 'num' }],
       Object.entries(s.by_account || {}), { captionHidden: true })),
-    h('section', { 'aria-labelledby': 'ov-trend' },
-      h('h2', { id: 'ov-trend' }, 'Trends'),
-      h('p', { class: 'notice' }, 'Current state only: the server keeps no compliance history yet, so there is nothing to chart over time. Reboots needed are shown per host (running kernel against the newest installed one).')));
+    h('section', { 'aria-labelledby': 'ov-trend' }, h('h2', { id: 'ov-trend' }, 'Trends, last 30 days'), trend));
   document.body.dataset.ready = 'overview';
   performance.mark('fp-overview-interactive');
+  compliance.then((c) => {
+    const n = c && c.total && c.total.states ? c.total.states.pending_reboot : null;
+    put(rebootCard, h('span', {}, h('span', { class: 'card-value' }, n === null ? '—' : n.toLocaleString()),
+      h('span', { class: 'card-label' }, 'pending a reboot'),
+      h('span', { class: 'card-detail' }, n === null ? 'not reported by this server' : 'newer kernel or libraries installed than running')));
+    rebootCard.className = 'card ' + (n ? 'warn' : n === 0 ? 'good' : '');
+  });
+  get('/v1/compliance/history' + qs({ account })).then((d) => renderTrend(trend, d.points || []), (e) => {
+    put(trend, e.status === 404 && /route/.test(e.message)
+      ? h('p', { class: 'notice' }, 'Current state only: this server keeps no compliance history.')
+      : errorBox(e));
+  });
+}
+
+// One bar per day: its height the compliance rate; a table carries the same numbers.
+function renderTrend(el, points) {
+  if (!points.length) { put(el, h('p', { class: 'empty' }, 'No history yet.')); return; }
+  const chart = h('div', { class: 'trend', role: 'img', 'aria-label': 'Compliance rate per day from ' + points[0].date + ' to ' + points[points.length - 1].date +
+    ': ' + points[0].compliance_rate + ' % to ' + points[points.length - 1].compliance_rate + ' %' },
+  points.map((p) => {
+    const bar = h('span', { class: 'bar' + (p.compliance_rate >= 95 ? ' good' : ' warn'), title: `${p.date}: ${p.compliance_rate} % compliant, ${p.kev_hosts} KEV hosts, ${p.overdue} overdue` });
+    bar.style.height = Math.max(2, p.compliance_rate) + '%';
+    return bar;
+  }));
+  const last = points.slice(-7);
+  put(el, chart, table('The last 7 days', [
+    { label: 'Day', render: (p) => p.date, rowHeader: true },
+    { label: 'Hosts', render: (p) => p.hosts.toLocaleString(), class: 'num' },
+    { label: 'Compliant', render: (p) => p.compliance_rate + ' %', class: 'num' },
+    { label: 'KEV hosts', render: (p) => p.kev_hosts.toLocaleString(), class: 'num' },
+    { label: 'Overdue findings', render: (p) => p.overdue.toLocaleString(), class: 'num' },
+    { label: 'Critical', render: (p) => p.findings.critical.toLocaleString(), class: 'num' },
+    { label: 'High', render: (p) => p.findings.high.toLocaleString(), class: 'num' }], last, { class: 'compact' }));
 }
