@@ -88,6 +88,9 @@ enum fp_err fp_store_comply_at(struct fp_tx *tx, const struct fp_comply_filter *
 typedef bool (*fp_comply_id_cb)(void *ctx, const char *host);
 enum fp_err fp_store_comply_stale(struct fp_tx *tx, int64_t before, size_t limit,
                                   fp_comply_id_cb cb, void *ctx, struct fp_diag *diag);
+/* Was a baseline of the account written at or after since? (a check-in re-judges its host) */
+enum fp_err fp_store_comply_baselines_since(struct fp_tx *tx, const char *account, int64_t since,
+                                            bool *out, struct fp_diag *diag);
 /* A host's state changes, oldest first. */
 enum fp_err fp_store_comply_history(struct fp_tx *tx, const char *host, fp_comply_cb cb,
                                     void *ctx, struct fp_diag *diag);

@@ -266,18 +266,6 @@ static enum fp_err full_inputs(struct fp_server *srv, struct fp_tx *tx,
         return err;
 }
 
-struct newer_ctx {
-        int64_t since;
-        bool newer;
-};
-
-static bool newer_cb(void *ctx, const struct fp_doc_rec *d)
-{
-        struct newer_ctx *c = ctx;
-        c->newer |= d->updated >= c->since || d->created >= c->since;
-        return !c->newer;
-}
-
 enum fp_err fp_comply_evaluate(struct fp_server *srv, struct fp_tx *tx, const char *host,
                                bool full, int64_t now, struct fp_diag *diag)
 {
@@ -298,11 +286,9 @@ enum fp_err fp_comply_evaluate(struct fp_server *srv, struct fp_tx *tx, const ch
         if (!have_old || old.state == FP_CS_REMOVED || now - meta.evaluated >= FP_COMPLY_REEVAL)
                 full = true;
         if (!full) { /* a baseline of the account written since: judge the host by it now */
-                struct newer_ctx nc = {.since = meta.evaluated, .newer = false};
-                err = fp_store_doc_list(tx, FP_DOC_BASELINE, h.account, newer_cb, &nc, diag);
+                err = fp_store_comply_baselines_since(tx, h.account, meta.evaluated, &full, diag);
                 if (err != FP_OK)
                         return err;
-                full = nc.newer;
         }
         /* A reboot pending from a job ends when the host comes back with another boot id. */
         bool rebooted = false;

@@ -14,6 +14,7 @@
         X(comply_list, (struct fp_tx * tx, const struct fp_comply_filter *f, fp_comply_cb cb, void *ctx, struct fp_diag *diag), (tx, f, cb, ctx, diag)) \
         X(comply_at, (struct fp_tx * tx, const struct fp_comply_filter *f, int64_t at, fp_comply_cb cb, void *ctx, struct fp_diag *diag), (tx, f, at, cb, ctx, diag)) \
         X(comply_stale, (struct fp_tx * tx, int64_t before, size_t limit, fp_comply_id_cb cb, void *ctx, struct fp_diag *diag), (tx, before, limit, cb, ctx, diag)) \
+        X(comply_baselines_since, (struct fp_tx * tx, const char *account, int64_t since, bool *out, struct fp_diag *diag), (tx, account, since, out, diag)) \
         X(comply_history, (struct fp_tx * tx, const char *host, fp_comply_cb cb, void *ctx, struct fp_diag *diag), (tx, host, cb, ctx, diag)) \
         X(comply_rollup_add, (struct fp_tx * tx, const char *account, int64_t day, int metric, int64_t delta, struct fp_diag *diag), (tx, account, day, metric, delta, diag)) \
         X(comply_sla_add, (struct fp_tx * tx, const char *account, int64_t day, int64_t due_day, int64_t delta, struct fp_diag *diag), (tx, account, day, due_day, delta, diag)) \

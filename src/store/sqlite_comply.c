@@ -276,6 +276,23 @@ enum fp_err sq_comply_comply_stale(struct fp_tx *tx, int64_t before, size_t limi
         return FP_OK;
 }
 
+enum fp_err sq_comply_comply_baselines_since(struct fp_tx *tx, const char *account, int64_t since,
+                                            bool *out, struct fp_diag *diag)
+{
+        /* kind 1: FP_DOC_BASELINE (store_orch.h); the primary key starts (kind, account) */
+        static const char sel[] = "SELECT 1 FROM documents WHERE kind = 1 AND account = ?"
+                                  " AND (updated >= ? OR created >= ?) LIMIT 1";
+        sqlite3_stmt *st = sq_stmt(tx, sel, true, "sii", account, since, since);
+        if (!st)
+                return sq_fail(tx, diag, "baselines");
+        int rc = sqlite3_step(st);
+        sq_done(tx, st);
+        if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+                return sq_fail(tx, diag, "baselines");
+        *out = rc == SQLITE_ROW;
+        return FP_OK;
+}
+
 enum fp_err sq_comply_comply_history(struct fp_tx *tx, const char *host, fp_comply_cb cb,
                                      void *ctx, struct fp_diag *diag)
 {

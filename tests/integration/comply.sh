@@ -168,6 +168,17 @@ api_ok GET /v1/accounts/default/report-schedules/weekly > "$T/s.json"
 jq -e '.last_error == "" and .next_run >= .last_run + 7 * 86400 - 5' "$T/s.json" > /dev/null ||
         { jq . "$T/s.json"; fail "the schedule's run"; }
 ok "report schedule weekly: run by the scheduler tick (report.ready queued), next run a week on"
+api POST /v1/accounts/default/report-schedules '{"name":"x","every_days":32}' > /dev/null; status_is 400 "every_days 32"
+api POST /v1/accounts/default/report-schedules '{"name":"x","range_days":401}' > /dev/null; status_is 400 "range_days 401"
+api POST /v1/accounts/default/report-schedules '{"name":"x","format":"pdf"}' > /dev/null; status_is 400 "format pdf"
+i=2; while [ $i -le 50 ]; do
+        api_ok POST /v1/accounts/default/report-schedules "{\"name\":\"s$i\",\"every_days\":31,\"range_days\":400}" > /dev/null
+        i=$((i + 1))
+done
+api POST /v1/accounts/default/report-schedules '{"name":"s51"}' > /dev/null; status_is 400 "the 51st schedule"
+jq -r .error.message "$T/http_body" | grep -q "FP_REPORT_MAX_SCHEDULES" || fail "the 51st schedule's message"
+as "$VIEWER" POST /v1/accounts/default/report-schedules '{"name":"v"}' > /dev/null; status_is 403 "a viewer's schedule"
+ok "schedules: every_days 31 and range_days 400 accepted, 32 and 401 refused; the 50th accepted, the 51st refused; a viewer may not create one"
 
 # ---- an agentless provider-managed asset (registered by the tracking part) ----
 api_ok POST /v1/accounts/default/assets '{"name":"orders-db","service_model":"paas","provider":"acme-cloud","product":"postgresql","version":"15.4"}' > "$T/asset.json"

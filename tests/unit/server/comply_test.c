@@ -112,6 +112,15 @@ static void ranges(void)
         CHECK(!fp_comply_parse_time("", true, &t));
         CHECK(!fp_comply_parse_time("-5", true, &t));
         CHECK(!fp_comply_parse_time("999999999999", true, &t));
+        /* FP_REPORT_MAX_PARAM: 64 bytes at most (a padded date is still refused as a date) */
+        char longv[FP_REPORT_MAX_PARAM + 2];
+        memset(longv, '0', sizeof(longv) - 1);
+        longv[sizeof(longv) - 1] = 0;
+        CHECK_INT_EQ(fp_report_range_parse(longv, NULL, NULL, now, &r, &d), FP_EPARSE);
+        CHECK_STR_EQ(d.field, "from");
+        longv[FP_REPORT_MAX_PARAM - 1] = 0;
+        CHECK_INT_EQ(strlen(longv), FP_REPORT_MAX_PARAM - 1);
+        CHECK(!fp_comply_parse_time(longv, true, &t)); /* 63 digits: too many for seconds */
         enum fp_comply_dim dim;
         const char *key;
         CHECK(fp_comply_dim_parse("tag:env", &dim, &key) && dim == FP_DIM_TAG && !strcmp(key, "env"));
