@@ -576,7 +576,9 @@ static bool verify_row(void *ctx, const struct fp_audit_rec *r)
                 v->anchor_match = !strcmp(r->hash, v->anchor.hash);
         }
         memcpy(v->prev, hash, sizeof(hash));
-        snprintf(v->prev_sig, sizeof(v->prev_sig), "%s", r->sig);
+        size_t sl = strnlen(r->sig, FP_AUDIT_SIG_B64_LEN);
+        memcpy(v->prev_sig, r->sig, sl);
+        v->prev_sig[sl] = 0;
         v->prev_bad = bad;
         v->expect = r->seq + 1;
         v->last_seq = r->seq;
