@@ -15,6 +15,7 @@ PKGS="
   libdpkg-dev librpm-dev
   time diffutils
   curl jq python3 gpg gpgv util-linux mount
+  python3-aiosmtpd
   cppcheck clang-tidy
   chromium
 "
