@@ -179,6 +179,21 @@ api POST /v1/accounts/default/report-schedules '{"name":"s51"}' > /dev/null; sta
 jq -r .error.message "$T/http_body" | grep -q "FP_REPORT_MAX_SCHEDULES" || fail "the 51st schedule's message"
 as "$VIEWER" POST /v1/accounts/default/report-schedules '{"name":"v"}' > /dev/null; status_is 403 "a viewer's schedule"
 ok "schedules: every_days 31 and range_days 400 accepted, 32 and 401 refused; the 50th accepted, the 51st refused; a viewer may not create one"
+CLI="--server $URL --token $ADM --cacert $CA"
+# shellcheck disable=SC2086
+"$FLEETPATCH" report schedules rm --account default s50 $CLI > /dev/null || fail "report schedules rm"
+# shellcheck disable=SC2086
+"$FLEETPATCH" report schedules create --account default monthly --format json --every 3 --range 10 --json $CLI > "$T/cs.json" ||
+        fail "report schedules create"
+jq -e '.name == "monthly" and .format == "json" and .every_days == 3 and .range_days == 10' "$T/cs.json" > /dev/null ||
+        { cat "$T/cs.json"; fail "the CLI's schedule"; }
+# shellcheck disable=SC2086
+"$FLEETPATCH" report schedules ls --account default $CLI > "$T/cls.txt" || fail "report schedules ls"
+grep -q '^monthly ' "$T/cls.txt" && ! grep -q '^s50 ' "$T/cls.txt" || { cat "$T/cls.txt"; fail "report schedules ls"; }
+# shellcheck disable=SC2086
+"$FLEETPATCH" report schedules create --account default x --every 0 $CLI > /dev/null 2>&1
+[ $? -eq 2 ] || fail "--every 0: want exit 2"
+ok "CLI: report schedules rm, create (--every 3 --range 10), ls; --every 0 is a usage error"
 
 # ---- an agentless provider-managed asset (registered by the tracking part) ----
 api_ok POST /v1/accounts/default/assets '{"name":"orders-db","service_model":"paas","provider":"acme-cloud","product":"postgresql","version":"15.4"}' > "$T/asset.json"
