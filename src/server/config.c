@@ -57,6 +57,8 @@ static const struct option_row options[] = {
     INT(notify_timeout, 20, 1, 600, "seconds one webhook POST or SMTP session may take"),
     INT(notify_window_lead, 3600, 0, 604800,
         "window.starting is sent this many seconds before a rollout's window opens"),
+    INT(notify_allow_private, 0, 0, 1,
+        "1 = webhooks may reach loopback, private and link-local addresses (refused by default)"),
     INT(threads, 4, 1, 256, "request threads"),
     INT(checkin_interval, 300, 5, 86400, "seconds between agent check-ins"),
     INT(catchup_after, 0, 0, 31536000,

@@ -117,6 +117,10 @@ void fp_notifier_kick(struct fp_notifier *n);
 void fp_notifier_stop(struct fp_notifier *n);
 
 /* ---- the delivery worker (notify_deliver.c) ---- */
+/* Is a numeric address one webhooks may not reach unless notify_allow_private is set:
+ * loopback, RFC 1918, CGNAT, link-local, unspecified, multicast, IPv6 ULA and their
+ * IPv4-mapped forms? (Anything unparsable counts as private.) */
+bool fp_notify_private_address(const char *ip);
 /* Check the smtp_* and notify_* options together (at start); false with a message. */
 bool fp_notify_config_check(const struct fp_srv_config *c, char *err, size_t errsz);
 /* One pass at now: claim the due deliveries (a short transaction), send each outside any

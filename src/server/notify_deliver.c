@@ -6,6 +6,7 @@
  * when an event is queued); claims are rows of the store, so the workers of several
  * fleetpatchd on one store never send a delivery twice while its claim holds.
  */
+#include <arpa/inet.h>
 #include <curl/curl.h>
 #include <pthread.h>
 #include <sodium.h>
@@ -151,6 +152,44 @@ static void vars_of(const struct job *j, const json_t *data, struct fp_notify_va
                                      .event = j->event, .data = data};
 }
 
+bool fp_notify_private_address(const char *ip)
+{
+        unsigned char a[16];
+        if (inet_pton(AF_INET, ip, a) == 1)
+                return a[0] == 0 || a[0] == 10 || a[0] == 127 || (a[0] == 169 && a[1] == 254) ||
+                       (a[0] == 172 && (a[1] & 0xF0) == 16) || (a[0] == 192 && a[1] == 168) ||
+                       (a[0] == 100 && (a[1] & 0xC0) == 64) || a[0] >= 224;
+        if (inet_pton(AF_INET6, ip, a) != 1)
+                return true; /* not an address we know: refused */
+        static const unsigned char zero[16];
+        if (!memcmp(a, zero, 15) && (a[15] == 0 || a[15] == 1)) /* :: and ::1 */
+                return true;
+        static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+        if (!memcmp(a, mapped, 12)) { /* ::ffff:a.b.c.d: the IPv4 rules */
+                char v4[16];
+                snprintf(v4, sizeof(v4), "%u.%u.%u.%u", a[12], a[13], a[14], a[15]);
+                return fp_notify_private_address(v4);
+        }
+        return (a[0] & 0xFE) == 0xFC || (a[0] == 0xFE && (a[1] & 0xC0) == 0x80) || a[0] == 0xFF;
+}
+
+/* Refuse the connection before the request is sent when it reached a private address (the
+ * address curl connected to, so a name that resolves elsewhere later changes nothing). */
+static int prereq_public_only(void *clientp, char *primary_ip, char *local_ip, int primary_port,
+                              int local_port)
+{
+        (void)local_ip;
+        (void)primary_port;
+        (void)local_port;
+        struct job *j = clientp;
+        if (!fp_notify_private_address(primary_ip))
+                return CURL_PREREQFUNC_OK;
+        snprintf(j->error, sizeof(j->error),
+                 "%.160s: %s is a private, loopback or link-local address (notify_allow_private)",
+                 j->url, primary_ip);
+        return CURL_PREREQFUNC_ABORT;
+}
+
 static void send_webhook(const struct fp_srv_config *cfg, struct job *j, const json_t *data,
                          int64_t now)
 {
@@ -206,9 +245,15 @@ static void send_webhook(const struct fp_srv_config *cfg, struct job *j, const j
         curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
         curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
         curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
+        if (!cfg->notify_allow_private) {
+                curl_easy_setopt(c, CURLOPT_PREREQFUNCTION, prereq_public_only);
+                curl_easy_setopt(c, CURLOPT_PREREQDATA, j);
+        }
         CURLcode rc = curl_easy_perform(c);
         curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &j->status);
-        if (rc != CURLE_OK)
+        if (rc == CURLE_ABORTED_BY_CALLBACK && j->error[0])
+                ; /* the reason is set */
+        else if (rc != CURLE_OK)
                 snprintf(j->error, sizeof(j->error), "%.160s: %s", j->url, curl_easy_strerror(rc));
         else if (j->status < 200 || j->status > 299)
                 snprintf(j->error, sizeof(j->error), "%.160s: HTTP %ld", j->url, j->status);

@@ -44,6 +44,7 @@ struct fp_srv_config {
         long notify_max_attempts;
         long notify_timeout;
         long notify_window_lead;
+        long notify_allow_private;
         long threads;
         long checkin_interval;
         long catchup_after; /* 0 = 3 x checkin_interval (fp_srv_catchup_after) */

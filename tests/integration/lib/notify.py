@@ -2,7 +2,7 @@
 
 A real SMTP server (aiosmtpd, STARTTLS required, a certificate the test made) and a real HTTP
 receiver on loopback, both in this process, started before a real fleetpatchd configured to
-use them. The receiver checks each webhook's HMAC-SHA256 signature with its own code.
+use them (notify_allow_private = 1: the receiver is on loopback). The receiver checks each webhook's HMAC-SHA256 signature with its own code.
 Events come from real actions: a KEV exposure at check-in (a vulnerability database with a
 KEV entry on the test package), a host marked for catch-up (a replayed check-in), a change
 request submitted (change.approval) and approved (maintenance.planned). An unreachable
@@ -183,7 +183,7 @@ with open(CONF, "w") as f:
     f.write("smtp_url = smtp://127.0.0.1:%d\nsmtp_from = fleetpatch@example.org\n"
             "smtp_ca_file = %s\nsmtp_starttls = required\nnotify_retry_base = 1\n"
             "notify_retry_max = 8\nnotify_max_attempts = 3\nnotify_timeout = 3\n"
-            "notify_window_lead = 90000\nscheduler_interval = 1\n" % (SMTP_PORT, os.path.join(CERTS, "ca.pem")))
+            "notify_window_lead = 90000\nnotify_allow_private = 1\nscheduler_interval = 1\n" % (SMTP_PORT, os.path.join(CERTS, "ca.pem")))
 LOG = open(os.path.join(WORK, "server.log"), "ab")
 proc = [None]
 

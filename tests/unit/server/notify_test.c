@@ -350,7 +350,54 @@ static void worker(void)
         CHECK_INT_EQ(fp_tx_commit(tx, NULL), FP_OK);
         CHECK_INT_EQ(fp_notify_deliver(&srv, 100000, &sent, &failed, &d), FP_OK);
         CHECK_INT_EQ(failed, 1);
+        /* A receiver on loopback that accepts: refused before anything is sent, since
+         * notify_allow_private is 0, with the reason. */
+        int lfd = socket(AF_INET, SOCK_STREAM, 0);
+        struct sockaddr_in la = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+        socklen_t llen = sizeof(la);
+        CHECK(lfd >= 0 && bind(lfd, (struct sockaddr *)&la, sizeof(la)) == 0 &&
+              listen(lfd, 4) == 0 && getsockname(lfd, (struct sockaddr *)&la, &llen) == 0);
+        snprintf(hook, sizeof(hook), "http://127.0.0.1:%d/hook", ntohs(la.sin_port));
+        tx = begin(srv.store, true);
+        s.id = "w2";
+        s.url = hook;
+        CHECK_INT_EQ(fp_store_notify_sub_create(tx, &s, NULL), FP_OK);
+        CHECK_INT_EQ(fp_notify_event(&srv, tx, 200000, "beta", "rollout.halted", "r:2", "halted",
+                                     NULL, &d),
+                     FP_OK);
+        CHECK_INT_EQ(fp_tx_commit(tx, NULL), FP_OK);
+        CHECK_INT_EQ(fp_notify_deliver(&srv, 200000, &sent, &failed, &d), FP_OK);
+        CHECK_INT_EQ(failed, 3); /* w1: the requeued one and the new event; w2: refused */
+        tx = begin(srv.store, false);
+        struct seen pend = {0};
+        CHECK_INT_EQ(fp_store_notify_delivery_list(tx, "beta", "pending", NULL, 10, seen_cb, &pend,
+                                                   NULL),
+                     FP_OK);
+        bool refused = false;
+        for (int i = 0; i < pend.n && i < 16; i++) {
+                CHECK_INT_EQ(fp_store_notify_delivery_get(tx, pend.ids[i], &one, NULL), FP_OK);
+                refused |= !strcmp(one.sub, "w2") && strstr(one.error, "127.0.0.1 is a private") &&
+                           strstr(one.error, "notify_allow_private");
+        }
+        CHECK_MSG(refused, "the loopback webhook was not refused as private");
+        fp_tx_rollback(tx);
+        if (lfd >= 0)
+                close(lfd);
         fp_store_close(srv.store);
+}
+
+static void private_addresses(void)
+{
+        const char *priv[] = {"127.0.0.1", "10.1.2.3", "172.16.0.1", "172.31.255.255",
+                              "192.168.1.1", "169.254.169.254", "100.64.0.1", "0.0.0.0",
+                              "224.0.0.1", "::1", "::", "fe80::1", "fd00::1", "::ffff:127.0.0.1",
+                              "::ffff:10.0.0.1", "ff02::1", "nonsense"};
+        const char *pub[] = {"8.8.8.8", "172.15.255.255", "172.32.0.1", "100.63.255.255",
+                             "100.128.0.1", "2001:db8::1", "2606:4700::1111", "::ffff:1.1.1.1"};
+        for (size_t i = 0; i < sizeof(priv) / sizeof(priv[0]); i++)
+                CHECK_MSG(fp_notify_private_address(priv[i]), "%s is private", priv[i]);
+        for (size_t i = 0; i < sizeof(pub) / sizeof(pub[0]); i++)
+                CHECK_MSG(!fp_notify_private_address(pub[i]), "%s is public", pub[i]);
 }
 
 /* Fan-out at scale: 2,000 events x 50 subscriptions = 100,000 deliveries queued in one
@@ -501,6 +548,7 @@ int main(void)
         snprintf(url, sizeof(url), "sqlite:%s/store.db", dir);
         outbox();
         worker();
+        private_addresses();
         fanout();
         rollout_events();
         templates();
