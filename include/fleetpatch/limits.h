@@ -164,7 +164,7 @@
 /* The dashboard (docs/dashboard.md): hosts whose findings one GET /v1/vulns evaluates (each is
  * an inventory parse and a match: narrow the filter for more), the offset of a sorted host
  * page, the bytes of a hostname search. */
-#define FP_MAX_VULNS_HOSTS 2000
+#define FP_MAX_VULNS_HOSTS 500
 #define FP_MAX_HOSTS_OFFSET 1000000
 #define FP_MAX_HOSTS_SEARCH 255
 
