@@ -448,7 +448,7 @@ static json_t *opening_json(const char *zone, const struct fp_window_occ *occ)
         fmt_utc(occ->close, cu);
         fmt_local(zone, occ->open, ol);
         fmt_local(zone, occ->close, cl);
-        return json_pack("{s:s, s:I, s:I, s:s, s:s, s:s, s:s}", "zone", zone, "opens",
+        return json_pack("{s:s?, s:I, s:I, s:s?, s:s?, s:s?, s:s?}", "zone", zone, "opens",
                          (json_int_t)occ->open, "closes", (json_int_t)occ->close, "opens_utc", ou,
                          "closes_utc", cu, "opens_local", ol, "closes_local", cl);
 }
@@ -486,7 +486,7 @@ enum fp_err fp_notify_cr_submitted(struct fp_server *srv, struct fp_tx *tx,
         char key[64];
         snprintf(key, sizeof(key), "cr:%s:submitted", c->id);
         return queue(srv, tx, now, c->account, "change.approval", key,
-                     json_pack("{s:s, s:s, s:s, s:s, s:s, s:b}", "change_request", c->id, "title",
+                     json_pack("{s:s?, s:s?, s:s?, s:s?, s:s?, s:b}", "change_request", c->id, "title",
                                c->title, "author", c->author, "baseline", c->baseline, "window",
                                c->window, "emergency", c->emergency),
                      diag, "Change request %s needs approval: %.200s", c->id, c->title);
@@ -522,7 +522,7 @@ enum fp_err fp_notify_cr_planned(struct fp_server *srv, struct fp_tx *tx,
                 fmt_utc(first > now ? first : now, when);
         if (err == FP_OK)
                 err = queue(srv, tx, now, c->account, "maintenance.planned", key,
-                            json_pack("{s:s, s:s, s:s, s:I, s:I, s:O}", "change_request", c->id,
+                            json_pack("{s:s?, s:s?, s:s?, s:I, s:I, s:O}", "change_request", c->id,
                                       "title", c->title, "window", c->window, "hosts",
                                       (json_int_t)o.ro.host_count, "opens", (json_int_t)first,
                                       "openings", openings),
@@ -543,7 +543,7 @@ enum fp_err fp_notify_rollout(struct fp_server *srv, struct fp_tx *tx,
         if (o->ro.status == FP_RO_HALTED && before != FP_RO_HALTED) {
                 snprintf(key, sizeof(key), "rollout:%s:halted:%lld", cr, (long long)now);
                 err = queue(srv, tx, now, o->account, "rollout.halted", key,
-                            json_pack("{s:s, s:I, s:I, s:I, s:s}", "change_request", cr,
+                            json_pack("{s:s?, s:I, s:I, s:I, s:s?}", "change_request", cr,
                                       "failures", (json_int_t)o->ro.failures, "wave",
                                       (json_int_t)o->ro.wave, "waves",
                                       (json_int_t)o->ro.wave_count, "status", "halted"),
@@ -567,7 +567,7 @@ enum fp_err fp_notify_rollout(struct fp_server *srv, struct fp_tx *tx,
                                  (long long)occ->open, zone);
                         char when[128];
                         fmt_local(zone, occ->open, when);
-                        json_t *data = json_pack("{s:s, s:o}", "change_request", cr, "opening",
+                        json_t *data = json_pack("{s:s?, s:o}", "change_request", cr, "opening",
                                                  opening_json(zone, occ));
                         err = queue(srv, tx, now, o->account, "window.starting", key, data, diag,
                                     "Maintenance window of %s opens %s", cr, when);
@@ -589,7 +589,7 @@ enum fp_err fp_notify_host_catchup(struct fp_tx *tx, const struct fp_host_rec *h
                          json_string_value(v));
         }
         return queue(NULL, tx, now, h->account, "host.catchup", key,
-                     json_pack("{s:s, s:s, s:O, s:I}", "host", h->id, "hostname", h->hostname,
+                     json_pack("{s:s?, s:s?, s:O, s:I}", "host", h->id, "hostname", h->hostname,
                                "reasons", reasons, "since", (json_int_t)now),
                      diag, "Host %.100s needs catch-up (%s)", h->hostname, list);
 }
@@ -616,7 +616,7 @@ enum fp_err fp_notify_host_counts(struct fp_server *srv, struct fp_tx *tx,
                 snprintf(key, sizeof(key), "host:%s:%s:%.70s", h->id, rises[i].type,
                          inventory_hash ? inventory_hash : "");
                 err = queue(srv, tx, now, h->account, rises[i].type, key,
-                            json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:I}", "host", h->id,
+                            json_pack("{s:s?, s:s?, s:I, s:I, s:I, s:I, s:I}", "host", h->id,
                                       "hostname", h->hostname, "before", (json_int_t)rises[i].before,
                                       "count", (json_int_t)rises[i].after, "kev",
                                       (json_int_t)now_c->kev, "critical",
