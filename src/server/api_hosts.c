@@ -296,7 +296,7 @@ void api_hosts_list(struct fp_req *r)
         f.after_id = req_query(r, "after");
         if (!host_sort(r, &f))
                 return;
-        int64_t total = -1;
+        int64_t total = 0; /* stays 0 when the filter names no visible account */
         const char *count = req_query(r, "count");
         if (count && (!strcmp(count, "true") || !strcmp(count, "1")))
                 f.count_out = &total;
@@ -375,6 +375,9 @@ void api_hosts_tags(struct fp_req *r)
         /* patched_by decides whether its exposures are gaps (docs/tracking.md) */
         if (err == FP_OK)
                 err = fp_track_host_changed(r->srv, r->tx, &h, r->now, &diag);
+        /* and its compliance state (patched_by, service, the dimensions) at once */
+        if (err == FP_OK)
+                err = fp_comply_evaluate(r->srv, r->tx, h.id, false, r->now, &diag);
         if (err != FP_OK) {
                 req_fail(r, err, &diag);
                 return;

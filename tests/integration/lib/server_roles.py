@@ -691,6 +691,10 @@ st2, own = s.expect("b-admin's hosts", "GET", "/v1/hosts?count=1", B, 200)
 s.ok(doc["hosts_matched"] == own["total"] and all(h["account"] == "b" for h in own["hosts"]),
      "b-admin's /v1/vulns matched %s hosts, its /v1/hosts total %s" % (doc["hosts_matched"],
                                                                        own["total"]))
+st, doc = s.expect("b-admin counts a's hosts", "GET", "/v1/hosts?account=a&count=1", B, 200)
+s.ok(doc["hosts"] == [] and doc["total"] == 0, "b-admin's count of a's hosts: " + json.dumps(doc))
+st, doc = s.expect("hosts sorted with an id cursor", "GET", "/v1/hosts?sort=hostname&after=x",
+                   ADMIN, 400, "invalid_request")
 st, _, body, hdrs = s.call("GET", "/")
 csp = hdrs.get("Content-Security-Policy", "")
 s.ok(st == 200 and hdrs.get("Content-Type", "").startswith("text/html") and
