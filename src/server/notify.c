@@ -377,7 +377,7 @@ char *fp_notify_email_build(const struct fp_notify_email *m)
                                   "Auto-Submitted: auto-generated\r\nX-Fleetpatch-Event: %s\r\n",
                                   m->message_id, m->event_type ? m->event_type : "");
         const char *text = m->text ? m->text : "";
-        if (err == FP_OK && !m->html) {
+        if (err == FP_OK && !m->html && !m->csv) {
                 err = fp_buf_addstr(&b, "Content-Type: text/plain; charset=utf-8\r\n"
                                         "Content-Transfer-Encoding: base64\r\n\r\n");
                 if (err == FP_OK)
@@ -391,14 +391,21 @@ char *fp_notify_email_build(const struct fp_notify_email *m)
                                   boundary, boundary);
                 if (err == FP_OK)
                         err = add_base64(&b, text, strlen(text));
-                if (err == FP_OK)
+                const struct {
+                        const char *data, *name, *type;
+                } att[] = {{m->html, m->html_name ? m->html_name : "report.html", "text/html"},
+                           {m->csv, m->csv_name ? m->csv_name : "report.csv", "text/csv"}};
+                for (size_t i = 0; err == FP_OK && i < 2; i++) {
+                        if (!att[i].data)
+                                continue;
                         err = fp_buf_addf(&b,
-                                          "\r\n--%s\r\nContent-Type: text/html; charset=utf-8\r\n"
+                                          "\r\n--%s\r\nContent-Type: %s; charset=utf-8\r\n"
                                           "Content-Disposition: attachment; filename=\"%s\"\r\n"
                                           "Content-Transfer-Encoding: base64\r\n\r\n",
-                                          boundary, m->html_name ? m->html_name : "report.html");
-                if (err == FP_OK)
-                        err = add_base64(&b, m->html, strlen(m->html));
+                                          boundary, att[i].type, att[i].name);
+                        if (err == FP_OK)
+                                err = add_base64(&b, att[i].data, strlen(att[i].data));
+                }
                 if (err == FP_OK)
                         err = fp_buf_addf(&b, "\r\n--%s--\r\n", boundary);
         }

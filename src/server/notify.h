@@ -71,12 +71,14 @@ struct fp_notify_email {
         const char *text;    /* the text/plain part */
         const char *html;    /* NULL or an HTML attachment */
         const char *html_name; /* its file name ("report.html") */
+        const char *csv;     /* NULL or a CSV attachment (text/csv) */
+        const char *csv_name;
         int64_t date;        /* the Date header */
         const char *message_id; /* "<...@...>" */
         const char *event_type; /* X-Fleetpatch-Event */
 };
-/* The RFC 5322 message with CRLF line ends (MIME multipart/mixed when html is set); malloc'd;
- * NULL on out of memory. */
+/* The RFC 5322 message with CRLF line ends (MIME multipart/mixed with the attachments when
+ * html or csv is set); malloc'd; NULL on out of memory. */
 char *fp_notify_email_build(const struct fp_notify_email *m);
 /* Is it a plausible mailbox (local@domain, printable ASCII without spaces, <>, quotes)? */
 bool fp_notify_address_valid(const char *s);

@@ -299,7 +299,8 @@ static size_t addresses(const json_t *arr, const char **to, size_t max)
 static char *default_text(const struct job *j, const json_t *data)
 {
         json_t *shown = json_deep_copy(data);
-        json_object_del(shown, "html");
+        json_object_del(shown, "html"); /* attached */
+        json_object_del(shown, "csv");
         char *facts = shown ? json_dumps(shown, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
         json_decref(shown);
         char created[32];
@@ -350,18 +351,25 @@ static void send_email(const struct fp_srv_config *cfg, struct job *j, const jso
         char *subject = j->subject_tpl[0] ? fp_notify_tpl_render(j->subject_tpl, &v) : NULL;
         char *text = j->body_tpl[0] ? fp_notify_tpl_render(j->body_tpl, &v) : default_text(j, data);
         const char *html = json_string_value(json_object_get(data, "html"));
-        char html_name[80] = "report.html";
-        const char *report = json_string_value(json_object_get(data, "report"));
-        if (report && *report) {
+        const char *csv = json_string_value(json_object_get(data, "csv"));
+        /* The attachments are named after the report (data.report when it is a name, else
+         * data.schedule), in [A-Za-z0-9._-]. */
+        char base[72] = "report", html_name[80], csv_name[80];
+        const char *named = json_string_value(json_object_get(data, "report"));
+        if (!named)
+                named = json_string_value(json_object_get(data, "schedule"));
+        if (named && *named) {
                 size_t k = 0;
-                for (const char *p = report; *p && k < 64; p++)
-                        html_name[k++] = (strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                                                 "0123456789._-",
-                                                 *p))
-                                             ? *p
-                                             : '_';
-                snprintf(html_name + k, sizeof(html_name) - k, ".html");
+                for (const char *p = named; *p && k < 64; p++)
+                        base[k++] = (strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                            "0123456789._-",
+                                            *p))
+                                        ? *p
+                                        : '_';
+                base[k] = 0;
         }
+        snprintf(html_name, sizeof(html_name), "%s.html", base);
+        snprintf(csv_name, sizeof(csv_name), "%s.csv", base);
         const char *at = strchr(cfg->smtp_from, '@');
         char msgid[160], from[340];
         snprintf(msgid, sizeof(msgid), "<fp.%lld.%lld.%lld@%.100s>", (long long)j->event,
@@ -369,7 +377,8 @@ static void send_email(const struct fp_srv_config *cfg, struct job *j, const jso
         snprintf(from, sizeof(from), "<%s>", cfg->smtp_from);
         struct fp_notify_email m = {.from = cfg->smtp_from, .to = to, .n_to = n_to,
                                     .subject = subject ? subject : j->subject, .text = text,
-                                    .html = html, .html_name = html_name, .date = now,
+                                    .html = html, .html_name = html_name, .csv = csv,
+                                    .csv_name = csv_name, .date = now,
                                     .message_id = msgid, .event_type = j->type};
         char *msg = NULL;
         CURL *c = NULL;

@@ -451,6 +451,27 @@ try:
        "the test send to the group's address: %s" % (t and t[0][1]))
     print("ok: a test send of the group's subscription reaches the group's address", flush=True)
 
+    # ---- a scheduled report (docs/compliance.md) arrives with its HTML and CSV attached ----
+    sub("reports", {"events": ["report.ready"], "channel": "email", "to": ["reports@example.org"]})
+    s.must("report schedule", "POST", A + "/report-schedules", ADMIN, body={
+        "name": "weekly", "format": "csv", "every_days": 7, "range_days": 30,
+        "start": str(int(time.time()))})
+    got = wait_for("the report email", lambda: mail_for("reports@example.org"))
+    if got:
+        m, meta = got[0]
+        parts = {p.get_filename(): p for p in m.iter_attachments()}
+        html, csv = parts.get("weekly.html"), parts.get("weekly.csv")
+        ok(meta["tls"] and m.get_content_type() == "multipart/mixed" and
+           m["X-Fleetpatch-Event"] == "report.ready", "the report email: %s" % dict(m.items()))
+        ok(html is not None and html.get_content_type() == "text/html" and
+           "<html" in html.get_content().lower(), "the HTML attachment: %s" % list(parts))
+        ok(csv is not None and csv.get_content_type() == "text/csv" and
+           "web-1" in csv.get_content(), "the CSV attachment: %s" % list(parts))
+        body = m.get_body(("plain",)).get_content()
+        ok("Compliance report" in body and "<html" not in body.lower(),
+           "the report email's text: %s" % body[:300])
+    print("ok: report.ready by email with the report's HTML and CSV attached", flush=True)
+
     # ---- a delivery in flight when fleetpatchd stops is sent after the restart ----
     w_hang = sub("webhook hang", {"events": ["host.catchup"], "channel": "webhook",
                                   "url": HOOK + "hang", "secret": SECRET})

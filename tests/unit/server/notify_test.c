@@ -241,7 +241,20 @@ static void email(void)
         CHECK(msg && strstr(msg, "multipart/mixed; boundary="));
         CHECK(msg && strstr(msg, "Content-Disposition: attachment; filename=\"report.html\""));
         CHECK(msg && strstr(msg, "--=_fleetpatch_part_boundary--\r\n"));
+        CHECK(msg && !strstr(msg, "text/csv"));
         free(msg);
+        m.csv = "host,state\r\nweb-1,compliant\r\n";
+        m.csv_name = "weekly.csv";
+        msg = fp_notify_email_build(&m);
+        CHECK(msg && strstr(msg, "Content-Type: text/csv; charset=utf-8\r\n"
+                                 "Content-Disposition: attachment; filename=\"weekly.csv\""));
+        CHECK(msg && strstr(msg, "filename=\"report.html\"")); /* both attached */
+        free(msg);
+        m.html = NULL; /* a CSV alone is still a multipart message */
+        msg = fp_notify_email_build(&m);
+        CHECK(msg && strstr(msg, "multipart/mixed") && !strstr(msg, "text/html"));
+        free(msg);
+        m.csv = NULL;
         /* Not UTF-8 (stray continuation bytes) and a long subject cut inside a character:
          * encoded words of whole characters, nothing past the header block. */
         char odd[200];
