@@ -184,5 +184,6 @@ void fp_score_findings(struct fp_host_findings *hf, const struct fp_score_policy
 {
         for (size_t i = 0; i < hf->count; i++)
                 score_one(&hf->items[i], p, &hf->arena);
-        qsort(hf->items, hf->count, sizeof(*hf->items), by_score);
+        if (hf->count > 1) /* a host without findings has no items array (UBSan: qsort(NULL)) */
+                qsort(hf->items, hf->count, sizeof(*hf->items), by_score);
 }
