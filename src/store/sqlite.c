@@ -1308,6 +1308,9 @@ static enum fp_err host_count(struct fp_tx *tx, const char *sql, const char *con
         return err;
 }
 
+/* Compliance as lists show it: a compliant host marked for catch-up counts as noncompliant. */
+#define HOST_COMPL_SQL "(CASE WHEN h.compliance = 1 AND h.catchup != '[]' THEN 2 ELSE h.compliance END)"
+
 /* ORDER BY of the host list: the chosen column, then the id (a total order for paging). */
 static enum fp_err host_order(struct fp_buf *q, const struct fp_host_filter *f)
 {
@@ -1316,8 +1319,7 @@ static enum fp_err host_order(struct fp_buf *q, const struct fp_host_filter *f)
             [FP_HOST_SORT_ACCOUNT] = "h.account", [FP_HOST_SORT_REGION] = "h.region",
             [FP_HOST_SORT_ZONE] = HOST_ZONE_SQL, [FP_HOST_SORT_OS] = "h.os_id || ':' || h.os_release",
             [FP_HOST_SORT_LAST_SEEN] = "h.last_seen",
-            [FP_HOST_SORT_COMPLIANCE] = "(CASE WHEN h.compliance = 1 AND h.catchup != '[]' THEN 2"
-                                        " ELSE h.compliance END)",
+            [FP_HOST_SORT_COMPLIANCE] = HOST_COMPL_SQL,
             [FP_HOST_SORT_RISK] = "(h.kev * 1000000 + h.overdue * 10000 + h.sev5 * 100 + h.sev4)"};
         unsigned s = (unsigned)f->sort < sizeof(cols) / sizeof(cols[0]) ? (unsigned)f->sort : 0;
         const char *dir = f->desc ? " DESC" : "";
