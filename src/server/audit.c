@@ -276,12 +276,17 @@ enum fp_err fp_audit_request(struct fp_req *r, const char *pattern, struct fp_di
                 o += (size_t)n;
         }
         const char *host_id = json_string_value(json_object_get(r->answer, "host_id"));
-        if (!target[0] && json_is_object(r->answer)) { /* a creation: what it made */
+        if (!strcmp(r->method, "POST") && json_is_object(r->answer)) {
+                /* a creation: what it made ("HOST/JOB", "acme/web", "ACCOUNT"), unless the
+                 * answer is the path's own object (".../{id}/approve") */
                 const json_t *id = json_object_get(r->answer, "id");
                 if (!json_is_string(id))
                         id = json_object_get(r->answer, "name");
-                if (json_is_string(id))
-                        snprintf(target, sizeof(target), "%s", json_string_value(id));
+                const char *made = json_string_value(id);
+                const char *last = r->nparams ? r->params[r->nparams - 1] : NULL;
+                size_t o = strlen(target);
+                if (made && (!last || strcmp(made, last)))
+                        snprintf(target + o, sizeof(target) - o, "%s%s", o ? "/" : "", made);
         }
         switch (kind) {
         case FP_PRINCIPAL_USER:

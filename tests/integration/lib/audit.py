@@ -103,6 +103,9 @@ def live():
     s.ok(len(tg) == 1 and tg[0]["before"] == {"tags": {}} and
          tg[0]["after"] == {"tags": {"tier": "web"}} and tg[0]["account"] == "acme",
          "host.tags before/after: " + json.dumps(tg))
+    jc = find(es, action="job.create", target=host + "/" + job)
+    s.ok(len(jc) == 1 and jc[0]["actor"] == "user:admin" and jc[0]["account"] == "acme" and
+         jc[0]["after"].get("type") == "scan", "job.create names host/job: " + json.dumps(jc))
     jf = find(es, action="job.finish", target=job)
     s.ok(len(jf) == 1 and jf[0]["actor"] == "agent:" + host and
          jf[0]["after"]["status"] == "succeeded" and jf[0]["account"] == "acme",
