@@ -399,6 +399,37 @@ static void worker(void)
         fp_store_close(srv.store);
 }
 
+/* The smtp_* and notify_* options together, as fleetpatchd checks them at start. */
+static void config_check(void)
+{
+        static struct fp_srv_config c;
+        char err[512];
+        char *argv[] = {"notify_test", NULL};
+        CHECK(fp_srv_config_load(&c, 1, argv, err, sizeof(err)));
+        CHECK(fp_notify_config_check(&c, err, sizeof(err))); /* the defaults: no email */
+        struct {
+                const char *name, *value, *msg;
+        } bad[] = {
+            {"smtp_starttls", "maybe", "'smtp_starttls': 'maybe' is not required, optional or none"},
+            {"smtp_url", "http://127.0.0.1:25", "is not smtp://HOST:PORT"},
+            {"smtp_url", "smtp://127.0.0.1:25", "'smtp_from'"},
+            {"smtp_user", "fp", "needs smtp_password_file"},
+            {"notify_retry_max", "30", "shorter than notify_retry_base"},
+        };
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+                CHECK(fp_srv_config_load(&c, 1, argv, err, sizeof(err)));
+                CHECK(fp_srv_config_set(&c, bad[i].name, bad[i].value, err, sizeof(err)));
+                err[0] = 0;
+                CHECK_MSG(!fp_notify_config_check(&c, err, sizeof(err)) && strstr(err, bad[i].msg),
+                          "%s = %s: '%s'", bad[i].name, bad[i].value, err);
+        }
+        CHECK(fp_srv_config_load(&c, 1, argv, err, sizeof(err)));
+        CHECK(fp_srv_config_set(&c, "smtp_url", "smtps://mail.example.org:465", err, sizeof(err)));
+        CHECK(fp_srv_config_set(&c, "smtp_from", "fp@example.org", err, sizeof(err)));
+        CHECK(fp_srv_config_set(&c, "smtp_starttls", "optional", err, sizeof(err)));
+        CHECK(fp_notify_config_check(&c, err, sizeof(err)));
+}
+
 static void private_addresses(void)
 {
         const char *priv[] = {"127.0.0.1", "10.1.2.3", "172.16.0.1", "172.31.255.255",
@@ -562,6 +593,7 @@ int main(void)
         outbox();
         worker();
         private_addresses();
+        config_check();
         fanout();
         rollout_events();
         templates();
