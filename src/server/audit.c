@@ -463,8 +463,14 @@ void fp_audit_anchor(struct fp_server *srv)
         pthread_mutex_lock(&anchor_mu);
         struct anchor old;
         bool missing;
+        /* what this process wrote last (the file is read only when that is not known) */
+        static char written_path[sizeof(path)];
+        static int64_t written_seq = -1;
+        bool known = !strcmp(written_path, path) && written_seq >= 0;
+        if (err == FP_OK && known && h.seq <= written_seq)
+                err = FP_EEXIST; /* nothing new */
         /* forward only: a store rewound below the anchor keeps the evidence of it */
-        if (err == FP_OK && (!anchor_read(path, &old, &missing) || old.seq < h.seq)) {
+        if (err == FP_OK && (known || !anchor_read(path, &old, &missing) || old.seq < h.seq)) {
                 json_t *o = json_pack("{s:I, s:I, s:s, s:s, s:s}", "seq", (json_int_t)h.seq, "time",
                                       (json_int_t)h.time, "hash", h.hash, "sig", h.sig, "key_id",
                                       h.key_id);
@@ -478,6 +484,10 @@ void fp_audit_anchor(struct fp_server *srv)
                         fprintf(stderr, "fleetpatchd: audit: cannot write %s: %s\n", path,
                                 strerror(errno));
                         unlink(tmp);
+                        written_seq = -1;
+                } else {
+                        snprintf(written_path, sizeof(written_path), "%s", path);
+                        written_seq = h.seq;
                 }
                 free(text);
         }
