@@ -619,9 +619,12 @@ enum fp_err fp_notify_host_counts(struct fp_server *srv, struct fp_tx *tx,
         for (size_t i = 0; err == FP_OK && i < sizeof(rises) / sizeof(rises[0]); i++) {
                 if (rises[i].after <= rises[i].before)
                         continue;
-                char key[160];
-                snprintf(key, sizeof(key), "host:%s:%s:%.70s", h->id, rises[i].type,
-                         inventory_hash ? inventory_hash : "");
+                /* One per accepted check-in (a replay is refused before this): the inventory
+                 * and the time, so a host exposed again with an inventory it had before is
+                 * told again. */
+                char key[192];
+                snprintf(key, sizeof(key), "host:%s:%s:%.70s:%lld", h->id, rises[i].type,
+                         inventory_hash ? inventory_hash : "", (long long)now);
                 err = queue(srv, tx, now, h->account, rises[i].type, key,
                             json_pack("{s:s?, s:s?, s:I, s:I, s:I, s:I, s:I}", "host", h->id,
                                       "hostname", h->hostname, "before", (json_int_t)rises[i].before,

@@ -105,7 +105,7 @@ enum fp_err fp_notify_rollout(struct fp_server *srv, struct fp_tx *tx,
 enum fp_err fp_notify_host_catchup(struct fp_tx *tx, const struct fp_host_rec *h,
                                    const json_t *reasons, int64_t now, struct fp_diag *diag);
 /* exposure.kev, exposure.critical, sla.breach: the host's count rose over h->counts (the
- * counts before this inventory); keyed by the inventory so a retried check-in queues once. */
+ * counts before this inventory); keyed by the inventory and the check-in's time. */
 enum fp_err fp_notify_host_counts(struct fp_server *srv, struct fp_tx *tx,
                                   const struct fp_host_rec *h, const struct fp_host_counts *now_c,
                                   const char *inventory_hash, int64_t now, struct fp_diag *diag);
