@@ -50,12 +50,14 @@ typedef bool (*fp_audit_cb)(void *ctx, const struct fp_audit_rec *r);
  * once however many entries the transaction appended. Engine-independent (store.c). */
 typedef enum fp_err (*fp_tx_hook)(struct fp_tx *tx, void *ctx, struct fp_diag *diag);
 void fp_tx_before_commit(struct fp_tx *tx, fp_tx_hook hook, void *ctx);
+/* The context given with hook, when hook is the transaction's (NULL otherwise). */
+void *fp_tx_before_commit_ctx(struct fp_tx *tx, fp_tx_hook hook);
 
 /* FP_ENOTFOUND when the log is empty. Strings live in the transaction's arena. */
 enum fp_err fp_store_audit_head_get(struct fp_tx *tx, struct fp_audit_head *out,
                                     struct fp_diag *diag);
-/* Insert r (r->seq = head seq + 1, the caller's job under the write lock) and make head the
- * new head. */
+/* Insert r (r->seq = head seq + 1, the caller's job under the write lock); head, when not
+ * NULL, becomes the new head (fp_store_audit_head_put). */
 enum fp_err fp_store_audit_append(struct fp_tx *tx, const struct fp_audit_rec *r,
                                   const struct fp_audit_head *head, struct fp_diag *diag);
 enum fp_err fp_store_audit_list(struct fp_tx *tx, const struct fp_audit_filter *f,
@@ -63,8 +65,9 @@ enum fp_err fp_store_audit_list(struct fp_tx *tx, const struct fp_audit_filter *
 /* Every row by seq from seq_min, with a statement made for it (the verifier's scan). */
 enum fp_err fp_store_audit_scan(struct fp_tx *tx, int64_t seq_min, fp_audit_cb cb, void *ctx,
                                 struct fp_diag *diag);
-/* The head's signature (written by the before-commit hook; the append leaves it ""). */
-enum fp_err fp_store_audit_head_sign(struct fp_tx *tx, const char *sig, struct fp_diag *diag);
+/* Write the head row (fleetpatchd does it once per transaction, signed, before the commit). */
+enum fp_err fp_store_audit_head_put(struct fp_tx *tx, const struct fp_audit_head *head,
+                                    struct fp_diag *diag);
 /* One row (strings in the arena); FP_ENOTFOUND when there is none. */
 enum fp_err fp_store_audit_get(struct fp_tx *tx, int64_t seq, struct fp_audit_rec *out,
                                struct fp_diag *diag);

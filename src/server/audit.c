@@ -61,24 +61,26 @@ static const char *clean(const char *s, char *buf, size_t bufsz)
         return buf;
 }
 
-/* Before the commit of a transaction that appended: sign the head it leaves (one signature
- * per transaction, however many entries). */
+/* The head a transaction leaves, kept in its arena (gone with it on a rollback) until the
+ * commit signs and writes it: one signature and one head write per transaction, and the
+ * appends after the first read the chain's tail from here instead of the store. */
+struct pending_head {
+        const struct fp_signkey *k;
+        int64_t seq, time;
+        unsigned char hash[FP_AUDIT_HASH_BYTES];
+};
+
 static enum fp_err sign_head(struct fp_tx *tx, void *ctx, struct fp_diag *diag)
 {
-        const struct fp_signkey *k = ctx;
-        struct fp_audit_head h;
-        enum fp_err err = fp_store_audit_head_get(tx, &h, diag);
-        unsigned char hash[FP_AUDIT_HASH_BYTES], msg[FP_AUDIT_MSG_MAX], sig[crypto_sign_BYTES];
-        char b64[FP_AUDIT_SIG_B64_LEN + 1];
-        if (err != FP_OK)
-                return err;
-        if (!fp_audit_unhex(h.hash, strlen(h.hash), hash, sizeof(hash))) {
-                fp_diag_set(diag, NULL, 0, NULL, "the audit log's head is damaged");
-                return FP_ECORRUPT;
-        }
-        fp_signkey_sign(k, msg, fp_audit_head_msg(h.seq, hash, h.time, msg), sig);
+        const struct pending_head *p = ctx;
+        unsigned char msg[FP_AUDIT_MSG_MAX], sig[crypto_sign_BYTES];
+        char b64[FP_AUDIT_SIG_B64_LEN + 1], hex[FP_AUDIT_HEX_LEN + 1];
+        fp_signkey_sign(p->k, msg, fp_audit_head_msg(p->seq, p->hash, p->time, msg), sig);
         sodium_bin2base64(b64, sizeof(b64), sig, sizeof(sig), sodium_base64_VARIANT_ORIGINAL);
-        return fp_store_audit_head_sign(tx, b64, diag);
+        fp_audit_hex(p->hash, sizeof(p->hash), hex);
+        struct fp_audit_head h = {
+            .seq = p->seq, .time = p->time, .hash = hex, .sig = b64, .key_id = p->k->key_id};
+        return fp_store_audit_head_put(tx, &h, diag);
 }
 
 enum fp_err fp_audit_append_fields(struct fp_server *srv, struct fp_tx *tx,
@@ -89,8 +91,13 @@ enum fp_err fp_audit_append_fields(struct fp_server *srv, struct fp_tx *tx,
                 return FP_OK;
         struct fp_audit_head head = {0};
         unsigned char prev[FP_AUDIT_HASH_BYTES] = {0};
-        enum fp_err err = fp_store_audit_head_get(tx, &head, diag);
-        if (err == FP_ENOTFOUND) {
+        struct pending_head *pend = fp_tx_before_commit_ctx(tx, sign_head);
+        enum fp_err err = FP_OK;
+        if (pend) { /* not the transaction's first entry */
+                head.seq = pend->seq;
+                head.time = pend->time;
+                memcpy(prev, pend->hash, sizeof(prev));
+        } else if ((err = fp_store_audit_head_get(tx, &head, diag)) == FP_ENOTFOUND) {
                 fp_diag_clear(diag);
                 head.seq = 0;
                 head.time = 0;
@@ -100,6 +107,12 @@ enum fp_err fp_audit_append_fields(struct fp_server *srv, struct fp_tx *tx,
                 fp_diag_set(diag, NULL, 0, NULL, "the audit log's head is damaged (seq %lld); "
                             "run fleetpatch audit verify", (long long)head.seq);
                 return FP_ECORRUPT;
+        }
+        if (!pend) {
+                pend = fp_arena_alloc(fp_tx_arena(tx), sizeof(*pend));
+                if (!pend)
+                        return FP_ENOMEM;
+                pend->k = k;
         }
         struct fp_audit_fields g = *f;
         /* the columns and the text agree even on bytes that are not UTF-8 (shown as '?') */
@@ -142,13 +155,14 @@ enum fp_err fp_audit_append_fields(struct fp_server *srv, struct fp_tx *tx,
                                    .hash = hash_hex,
                                    .sig = sig_b64,
                                    .key_id = k->key_id};
-        /* the head is signed once, when the transaction commits (sign_head) */
-        struct fp_audit_head nh = {
-            .seq = seq, .time = g.time, .hash = hash_hex, .sig = "", .key_id = k->key_id};
-        err = fp_store_audit_append(tx, &rec, &nh, diag);
+        err = fp_store_audit_append(tx, &rec, NULL, diag);
         free(text);
-        if (err == FP_OK)
-                fp_tx_before_commit(tx, sign_head, (void *)k);
+        if (err == FP_OK) { /* the head: signed and written once, when the transaction commits */
+                pend->seq = seq;
+                pend->time = g.time;
+                memcpy(pend->hash, hash, sizeof(hash));
+                fp_tx_before_commit(tx, sign_head, pend);
+        }
         return err;
 }
 

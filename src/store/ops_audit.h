@@ -13,7 +13,7 @@
         X(audit_append, (struct fp_tx * tx, const struct fp_audit_rec *r, const struct fp_audit_head *head, struct fp_diag *diag), (tx, r, head, diag)) \
         X(audit_list, (struct fp_tx * tx, const struct fp_audit_filter *f, fp_audit_cb cb, void *ctx, struct fp_diag *diag), (tx, f, cb, ctx, diag)) \
         X(audit_scan, (struct fp_tx * tx, int64_t seq_min, fp_audit_cb cb, void *ctx, struct fp_diag *diag), (tx, seq_min, cb, ctx, diag)) \
-        X(audit_head_sign, (struct fp_tx * tx, const char *sig, struct fp_diag *diag), (tx, sig, diag)) \
+        X(audit_head_put, (struct fp_tx * tx, const struct fp_audit_head *head, struct fp_diag *diag), (tx, head, diag)) \
         X(audit_get, (struct fp_tx * tx, int64_t seq, struct fp_audit_rec *out, struct fp_diag *diag), (tx, seq, out, diag)) \
         X(audit_range, (struct fp_tx * tx, int64_t from, int64_t to, int64_t *first, int64_t *last, struct fp_diag *diag), (tx, from, to, first, last, diag))
 

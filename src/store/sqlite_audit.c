@@ -57,10 +57,6 @@ enum fp_err sq_audit_audit_append(struct fp_tx *tx, const struct fp_audit_rec *r
                             const struct fp_audit_head *head, struct fp_diag *diag)
 {
         static const char ins[] = "INSERT INTO audit_log (" AUDIT_COLS ") VALUES (?,?,?,?,?,?,?,?,?,?)";
-        static const char up[] =
-                "INSERT INTO audit_head (id, seq, time, hash, sig, key_id) VALUES (1,?,?,?,?,?)"
-                " ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, time = excluded.time,"
-                " hash = excluded.hash, sig = excluded.sig, key_id = excluded.key_id";
         sqlite3_stmt *st = sq_stmt(tx, ins, true, "iissssssss", r->seq, r->time, r->account,
                                    r->actor, r->action, r->target, r->entry, r->hash, r->sig,
                                    r->key_id);
@@ -75,15 +71,19 @@ enum fp_err sq_audit_audit_append(struct fp_tx *tx, const struct fp_audit_rec *r
         }
         if (rc != SQLITE_DONE)
                 return sq_fail(tx, diag, "audit insert");
+        return head ? sq_audit_audit_head_put(tx, head, diag) : FP_OK;
+}
+
+enum fp_err sq_audit_audit_head_put(struct fp_tx *tx, const struct fp_audit_head *head,
+                                    struct fp_diag *diag)
+{
+        static const char up[] =
+                "INSERT INTO audit_head (id, seq, time, hash, sig, key_id) VALUES (1,?,?,?,?,?)"
+                " ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, time = excluded.time,"
+                " hash = excluded.hash, sig = excluded.sig, key_id = excluded.key_id";
         return sq_run(tx, sq_stmt(tx, up, true, "iisss", head->seq, head->time, head->hash,
                                   head->sig, head->key_id),
                       NULL, diag, "audit head");
-}
-
-enum fp_err sq_audit_audit_head_sign(struct fp_tx *tx, const char *sig, struct fp_diag *diag)
-{
-        static const char up[] = "UPDATE audit_head SET sig = ? WHERE id = 1";
-        return sq_run(tx, sq_stmt(tx, up, true, "s", sig), NULL, diag, "audit head signature");
 }
 
 static enum fp_err each(struct fp_tx *tx, sqlite3_stmt *st, fp_audit_cb cb, void *ctx,

@@ -78,6 +78,11 @@ void fp_tx_before_commit(struct fp_tx *tx, fp_tx_hook hook, void *ctx)
         tx_base(tx)->before_commit_ctx = ctx;
 }
 
+void *fp_tx_before_commit_ctx(struct fp_tx *tx, fp_tx_hook hook)
+{
+        return tx_base(tx)->before_commit == hook ? tx_base(tx)->before_commit_ctx : NULL;
+}
+
 void fp_tx_rollback(struct fp_tx *tx)
 {
         if (tx)
