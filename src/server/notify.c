@@ -426,11 +426,10 @@ static void fmt_utc(int64_t t, char out[40])
                 snprintf(out, 40, "%lld", (long long)t);
 }
 
-/* "2026-12-07 02:00 +0100 (Europe/Berlin)"; the UTC form when the zone cannot be loaded. */
-static void fmt_local(const char *zone, int64_t t, char out[128])
+/* "2026-12-07 02:00 +0100 (Europe/Berlin)"; the UTC form without the zone (z NULL). */
+static void fmt_local(const struct fp_tz *z, const char *zone, int64_t t, char out[128])
 {
-        struct fp_tz *z = NULL;
-        if (fp_tz_load(zone, &z, NULL) != FP_OK) {
+        if (!z) {
                 char u[40];
                 fmt_utc(t, u);
                 snprintf(out, 128, "%s", u);
@@ -445,17 +444,25 @@ static void fmt_local(const char *zone, int64_t t, char out[128])
         int32_t a = off < 0 ? -off : off;
         snprintf(out, 128, "%s %c%02d%02d (%.64s)", base, off < 0 ? '-' : '+', (int)(a / 3600),
                  (int)(a % 3600 / 60), zone);
-        fp_tz_free(z);
 }
 
-static json_t *opening_json(const char *zone, const struct fp_window_occ *occ)
+/* An opening in UTC and in its zone's time; *local_open (may be NULL) gets the local opening
+ * for a subject line. The zone is read once. */
+static json_t *opening_json(const char *zone, const struct fp_window_occ *occ,
+                            char local_open[128])
 {
+        struct fp_tz *z = NULL;
+        if (fp_tz_load(zone, &z, NULL) != FP_OK)
+                z = NULL;
         char ou[40], cu[40], ol[128], cl[128];
         fmt_utc(occ->open, ou);
         fmt_utc(occ->close, cu);
-        fmt_local(zone, occ->open, ol);
-        fmt_local(zone, occ->close, cl);
-        return json_pack("{s:s?, s:I, s:I, s:s?, s:s?, s:s?, s:s?}", "zone", zone, "opens",
+        fmt_local(z, zone, occ->open, ol);
+        fmt_local(z, zone, occ->close, cl);
+        fp_tz_free(z);
+        if (local_open)
+                snprintf(local_open, 128, "%s", ol);
+        return json_pack("{s:s, s:I, s:I, s:s, s:s, s:s, s:s}", "zone", zone, "opens",
                          (json_int_t)occ->open, "closes", (json_int_t)occ->close, "opens_utc", ou,
                          "closes_utc", cu, "opens_local", ol, "closes_local", cl);
 }
@@ -517,7 +524,8 @@ enum fp_err fp_notify_cr_planned(struct fp_server *srv, struct fp_tx *tx,
                 for (size_t k = 0; k < w->count; k++) {
                         if (w->occ[k].close <= now)
                                 continue;
-                        json_array_append_new(openings, opening_json(zone_of(&o, z), &w->occ[k]));
+                        json_array_append_new(openings,
+                                              opening_json(zone_of(&o, z), &w->occ[k], NULL));
                         if (!first || w->occ[k].open < first)
                                 first = w->occ[k].open;
                         break;
@@ -572,10 +580,9 @@ enum fp_err fp_notify_rollout(struct fp_server *srv, struct fp_tx *tx,
                         const char *zone = zone_of(o, z);
                         snprintf(key, sizeof(key), "window:%s:%lld:%.64s", cr,
                                  (long long)occ->open, zone);
-                        char when[128];
-                        fmt_local(zone, occ->open, when);
+                        char when[128] = "";
                         json_t *data = json_pack("{s:s?, s:o}", "change_request", cr, "opening",
-                                                 opening_json(zone, occ));
+                                                 opening_json(zone, occ, when));
                         err = queue(srv, tx, now, o->account, "window.starting", key, data, diag,
                                     "Maintenance window of %s opens %s", cr, when);
                 }
