@@ -11,6 +11,12 @@ function cell(v) {
   return String(v);
 }
 
+const SHOWN = ['seq', 'time', 'at', 'actor', 'action', 'account', 'object', 'target', 'hash', 'prev', 'sig', 'key_id'];
+function details(x) {
+  const rest = Object.entries(x).filter(([k]) => !SHOWN.includes(k));
+  return rest.length ? rest.map(([k, v]) => k + ': ' + cell(v)).join('; ').slice(0, 240) : '—';
+}
+
 async function audit(main, r) {
   const before = r.query.get('before') || '';
   let d;
@@ -29,7 +35,7 @@ async function audit(main, r) {
       { label: 'Action', render: (x) => cell(x.action) },
       { label: 'Account', render: (x) => cell(x.account) },
       { label: 'Object', render: (x) => cell(x.object || x.target) },
-      { label: 'Outcome', render: (x) => cell(x.outcome || x.status) }], rows, { captionHidden: true, class: 'compact' })
+      { label: 'Details', render: (x) => details(x), class: 'reasons' }], rows, { captionHidden: true, class: 'compact' })
       : empty('Nothing recorded yet.'),
     d.next_before ? h('nav', { class: 'pager', 'aria-label': 'Older entries' }, h('a', { class: 'button', href: '#/audit' + qs({ before: d.next_before }) }, 'Older →')) : null);
 }
