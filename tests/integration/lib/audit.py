@@ -191,10 +191,18 @@ def live():
     s.ok(rc == 0, "bob exports acme: %s" % err)
     rc, out = offline(exp, full=True)
     s.ok(rc == 0 and "account acme" in out, "offline verify of acme's export: " + out)
-    # the period limit, named
-    st, doc = s.expect("a period too long", "GET", "/v1/audit/export?from=0&to=%d" % (400 * 86400),
-                       A, 400, "invalid_request")
+    # the period limit (FP_AUDIT_EXPORT_MAX_DAYS) at and one second past it, named; the page
+    # limit (FP_AUDIT_LIST_MAX) at and past it
+    s.expect("a period of 366 days", "GET", "/v1/audit/export?from=%d&to=%d"
+             % (now - 366 * 86400, now), A, 200)
+    st, doc = s.expect("a period too long", "GET", "/v1/audit/export?from=%d&to=%d"
+                       % (now - 366 * 86400 - 1, now), A, 400, "invalid_request")
     s.ok("FP_AUDIT_EXPORT_MAX_DAYS" in json.dumps(doc), "the limit is named: " + json.dumps(doc))
+    s.expect("a page of 1000", "GET", "/v1/audit?limit=1000", A, 200)
+    s.expect("a page of 1001", "GET", "/v1/audit?limit=1001", A, 400, "invalid_request")
+    s.expect("export without to", "GET", "/v1/audit/export?from=0", A, 400, "invalid_request")
+    s.expect("export to before from", "GET", "/v1/audit/export?from=10&to=5", A, 400,
+             "invalid_request")
     key = s.must("key", "GET", "/v1/audit/key", bob)
     with open(os.path.join(STATE, "keys", "signing.pub")) as f:
         s.ok(key["public_key"] == f.read().strip(), "GET /v1/audit/key is signing.pub")

@@ -122,6 +122,38 @@ static void append_n(int n, const char *account, bool commit)
         }
 }
 
+/* FP_AUDIT_MAX_VALUE: an after of exactly that many bytes is kept, one byte more is recorded
+ * as its size and hash. */
+static void value_limit(void)
+{
+        struct fp_tx *tx;
+        struct fp_diag d;
+        fp_diag_clear(&d);
+        /* {"v":"xxx..."} is 8 bytes around the string */
+        char *big = malloc(FP_AUDIT_MAX_VALUE);
+        memset(big, 'x', FP_AUDIT_MAX_VALUE - 8);
+        big[FP_AUDIT_MAX_VALUE - 8] = 0;
+        json_t *at = json_pack("{s:s}", "v", big);
+        big[FP_AUDIT_MAX_VALUE - 8] = 'x';
+        big[FP_AUDIT_MAX_VALUE - 7] = 0;
+        json_t *past = json_pack("{s:s}", "v", big);
+        free(big);
+        CHECK(fp_store_begin(srv.store, true, &tx, &d) == FP_OK);
+        CHECK(fp_audit_append(&srv, tx, 1796000100, "user:alice", "", "x.at", "acme", "t", NULL,
+                              at, &d) == FP_OK);
+        CHECK(fp_audit_append(&srv, tx, 1796000100, "user:alice", "", "x.past", "acme", "t", NULL,
+                              past, &d) == FP_OK);
+        /* the log is empty before: they are seq 1 and 2 */
+        struct fp_audit_rec r1, r2;
+        CHECK(fp_store_audit_get(tx, 1, &r1, &d) == FP_OK);
+        CHECK(fp_store_audit_get(tx, 2, &r2, &d) == FP_OK);
+        CHECK(strstr(r1.entry, "\"omitted_bytes\"") == NULL && strlen(r1.entry) > 65536);
+        CHECK(strstr(r2.entry, "\"omitted_bytes\":65537") != NULL && strlen(r2.entry) < 1024);
+        fp_tx_rollback(tx);
+        json_decref(at);
+        json_decref(past);
+}
+
 static json_t *verify(void)
 {
         json_t *rep = NULL;
@@ -163,6 +195,7 @@ static void store_and_export(void)
                 exit(1);
         }
         srv.signkey = &key;
+        value_limit(); /* rolled back: the log starts empty below */
         append_n(10, "acme", true);
         append_n(5, "other", false); /* rolled back: nothing */
         append_n(5, "", true);
