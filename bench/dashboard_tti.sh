@@ -83,4 +83,4 @@ for p in '/v1/vulns?limit=100' '/v1/vulns?limit=100&account=acme' "/v1/hosts/$RE
 done
 curl -sS --cacert "$T/s/tls/ca.pem" -H "Authorization: Bearer $TOK" "$URL/v1/vulns?limit=1" |
         jq -c '{total, hosts_matched, hosts_evaluated, hosts_without_findings, partial}'
-FP_URL=$URL FP_RUNS=$R NODE_PATH="$SRC/tests/browser/node_modules" node "$SRC/tests/browser/dashboard_tti.js"
+FP_SHOTS=${FP_SHOTS:-} FP_URL=$URL FP_RUNS=$R NODE_PATH="$SRC/tests/browser/node_modules" node "$SRC/tests/browser/dashboard_tti.js"
