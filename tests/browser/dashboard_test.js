@@ -230,6 +230,12 @@ async function main() {
     await op.waitForSelector('#host-count');
     await op.keyboard.press('Tab');
     ok(await op.evaluate(() => document.activeElement && document.activeElement.classList.contains('skip')), 'the first Tab reaches "Skip to content"');
+    // signing out revokes the token on the server
+    const old = await op.evaluate(() => sessionStorage.getItem('fleetpatch.token'));
+    await op.getByRole('button', { name: 'Sign out' }).click();
+    await op.getByText('Signed out.').waitFor();
+    const after = await op.evaluate(async (t) => (await fetch('/v1/whoami', { headers: { Authorization: 'Bearer ' + t } })).status, old);
+    ok(after === 401 && await op.evaluate(() => !sessionStorage.getItem('fleetpatch.token')), `after signing out the old token is refused (${after}) and gone from the tab`);
     for (const p of [op, vp, ap]) ok(!p.cspErrors.some((e) => /Content Security Policy|pageerror/.test(e)), 'no CSP violation or script error: ' + JSON.stringify(p.cspErrors.filter((e) => /Content Security Policy|pageerror/.test(e))));
   } finally {
     await browser.close();

@@ -114,7 +114,12 @@ function renderLogin(message) {
   user.focus();
 }
 
-document.getElementById('logout').addEventListener('click', () => {
+// Signing out revokes the session's token on the server (DELETE /v1/tokens/{id}, the id is the
+// token's public part), so a copy of it stops working too.
+document.getElementById('logout').addEventListener('click', async () => {
+  const t = token();
+  const id = t ? t.split('_')[1] : '';
+  if (id && /^[0-9a-f]{16}$/.test(id)) await api('DELETE', '/v1/tokens/' + id).catch(() => null);
   setToken(null);
   ctx.me = null;
   renderLogin('Signed out.');
