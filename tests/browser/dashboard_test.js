@@ -187,7 +187,28 @@ async function main() {
     ok((await vp.getByRole('link', { name: 'New change request' }).count()) === 0, 'the viewer is offered no "New change request"');
 
     // ---- another user approves; the rollout runs to the end ----
+    await vp.goto(URL + '/#/tracking');
+    await vp.waitForSelector('main table');
+    ok((await vp.getByRole('button', { name: 'Accept risk' }).count()) === 0 && (await vp.getByRole('button', { name: 'Assign' }).count()) === 0,
+      'the viewer is offered no assign or accept-risk on tracking records');
     const { page: ap } = await session(browser, 'approver');
+    // an exception with owner, reason and expiry: the tracking record's accept-risk
+    await ap.goto(URL + '/#/tracking');
+    const trow = ap.locator('main table tbody tr', { hasText: 'CVE-2014-0160' });
+    await trow.waitFor();
+    await trow.getByLabel('Owner (user)').fill('approver');
+    await trow.getByRole('button', { name: 'Assign' }).click();
+    await ap.getByText('Assigned: done.').waitFor();
+    await ap.waitForFunction(() => /\/ approver/.test(document.querySelector('main table tbody tr')?.textContent || ''));
+    const until = new Date(Date.now() + 30 * 86400000).toISOString().slice(0, 10);
+    const trow2 = ap.locator('main table tbody tr', { hasText: 'CVE-2014-0160' });
+    await trow2.getByLabel('Reason').fill('patched by the change request of today');
+    await trow2.getByLabel('Accepted until').fill(until);
+    await trow2.getByRole('button', { name: 'Accept risk' }).click();
+    await ap.getByText('Risk accepted: done.').waitFor();
+    await ap.waitForFunction(() => /risk_accepted/.test(document.querySelector('main table tbody tr')?.textContent || ''));
+    ok(true, 'the approver assigned the KEV record to an owner and accepted its risk until ' + until);
+    await shot(ap, 'tracking');
     await ap.goto(URL + '/#/changes/' + crId);
     await ap.getByRole('button', { name: 'Approve' }).click();
     await ap.waitForFunction(() => ['scheduled', 'running'].includes(document.body.dataset.crState) || document.body.dataset.crState === 'done');
@@ -213,8 +234,8 @@ async function main() {
     await ap.waitForSelector('#rep-c, main .error, main .empty');
     ok(await ap.getByRole('button', { name: 'Download HTML' }).isVisible(), 'the reports page offers the compliance report: ' + (await ap.textContent('main')).slice(0, 100));
     await ap.getByRole('link', { name: 'Tracking' }).click();
-    await ap.waitForSelector('main table, main .empty');
-    ok(true, 'the tracking page renders: ' + (await ap.textContent('main')).slice(0, 60));
+    await ap.waitForSelector('main table');
+    ok(/closed/.test(await ap.textContent('main table tbody tr')), 'the fixed everywhere record closed after the rollout: ' + (await ap.textContent('main table tbody tr')).slice(0, 80));
 
     // ---- accessibility basics ----
     await op.goto(URL + '/#/hosts');

@@ -84,7 +84,10 @@ async function reports(main, r, ctx) {
       h('div', { class: 'actions' }, download('html', 'html'), download('json', 'json')), status));
 }
 
-async function tracking(main, r) {
+// Tracking records (GET /v1/tracking): the work on each vulnerability. An operator assigns a
+// record (group, owner); an approver accepts its risk with a reason and an expiry, which is
+// the server's exception with owner, reason and expiry (POST /v1/tracking/{id}/accept-risk).
+async function tracking(main, r, ctx) {
   let d;
   try {
     d = await get('/v1/tracking' + qs({ limit: 100 }));
@@ -93,16 +96,58 @@ async function tracking(main, r) {
     return;
   }
   const rows = d.tracking || [];
-  const keys = rows.length ? Object.keys(rows[0]).filter((k) => typeof rows[0][k] !== 'object').slice(0, 8) : [];
-  put(main, h('h1', {}, 'Tracking'), rows.length ? table('Tracking records', keys.map((k, i) => ({
-    label: k, rowHeader: i === 0,
-    render: (x) => (k === 'state' || k === 'status' ? badge(cell(x[k])) : /^(at|time|created|updated|opened|due)$/.test(k) && typeof x[k] === 'number' ? fmtTime(x[k]) : cell(x[k])),
-  })), rows, { captionHidden: true, class: 'compact' }) : empty('No tracking records: they open when a host is exposed to a finding that needs work.'));
+  const manage = (x) => {
+    const out = h('div', { class: 'manage' });
+    const status = h('div', { 'aria-live': 'polite' });
+    const send = async (path, body, what) => {
+      try {
+        await api('POST', `/v1/tracking/${x.id}/${path}`, body);
+        put(status, h('p', {}, what + ': done.'));
+        setTimeout(() => { location.hash = '#/tracking?t=' + Date.now(); }, 600);
+      } catch (e) {
+        put(status, errorBox(e));
+      }
+    };
+    if (ctx.can(x.account, 'operator')) {
+      const group = h('input', { name: 'group', value: x.group || '', required: true, maxlength: 64 });
+      const owner = h('input', { name: 'assignee', value: x.assignee || '', maxlength: 63 });
+      const f = h('form', { class: 'inline-form', 'aria-label': 'Assign ' + x.vuln },
+        field('Group', group), field('Owner (user)', owner), h('button', { type: 'submit' }, 'Assign'));
+      f.addEventListener('submit', (ev) => { ev.preventDefault(); send('assign', owner.value.trim() ? { group: group.value.trim(), assignee: owner.value.trim() } : { group: group.value.trim() }, 'Assigned'); });
+      out.append(f);
+    }
+    if (ctx.can(x.account, 'approver') && !['closed', 'risk_accepted'].includes(x.state)) {
+      const reason = h('input', { name: 'reason', required: true, maxlength: 4096 });
+      const until = h('input', { name: 'expires', type: 'date', required: true,
+        min: new Date(Date.now() + 86400000).toISOString().slice(0, 10), max: new Date(Date.now() + 366 * 86400000).toISOString().slice(0, 10) });
+      const f = h('form', { class: 'inline-form', 'aria-label': 'Accept the risk of ' + x.vuln },
+        field('Reason', reason), field('Accepted until', until), h('button', { type: 'submit', class: 'danger' }, 'Accept risk'));
+      f.addEventListener('submit', (ev) => {
+        ev.preventDefault();
+        const t = Math.floor(Date.parse(until.value + 'T23:59:59Z') / 1000);
+        send('accept-risk', { reason: reason.value.trim(), expires: t }, 'Risk accepted');
+      });
+      out.append(f);
+    }
+    out.append(status);
+    return out;
+  };
+  put(main, h('div', { class: 'page-head' }, h('h1', {}, 'Tracking')),
+    rows.length ? table('Tracking records', [
+      { label: 'Vulnerability', render: (x) => [x.vuln, x.kev ? badge('KEV', 'kev') : null], rowHeader: true },
+      { label: 'Account', render: (x) => x.account },
+      { label: 'Severity', render: (x) => badge(x.severity) },
+      { label: 'State', render: (x) => [badge(x.state), x.risk_until ? h('span', { class: 'sub' }, 'until ' + fmtTime(x.risk_until)) : null] },
+      { label: 'Group / owner', render: (x) => (x.group || '—') + (x.assignee ? ' / ' + x.assignee : '') },
+      { label: 'Fix by', render: (x) => fmtTime(x.sla_due) },
+      { label: 'Opened', render: (x) => fmtTime(x.opened) },
+      { label: 'Actions', render: (x) => manage(x) }], rows, { captionHidden: true, class: 'compact' })
+      : empty('No tracking records: they open when a host is exposed to a finding that needs work.'));
 }
 
 export async function render(main, r, ctx) {
   const page = r.params[0];
   if (page === 'audit') return audit(main, r);
   if (page === 'reports') return reports(main, r, ctx);
-  return tracking(main, r);
+  return tracking(main, r, ctx);
 }

@@ -24,8 +24,9 @@ export async function render(main, r, ctx) {
   const out = h('div', { 'aria-busy': 'true' }, h('p', { class: 'loading', role: 'status' }, 'Evaluating findings…'));
   put(main, h('div', { class: 'page-head' }, h('h1', {}, 'Vulnerabilities')), form, out,
     h('section', { 'aria-labelledby': 'v-exc', class: 'panel' }, h('h2', { id: 'v-exc' }, 'Exceptions'),
-      h('p', {}, 'Accepted and dismissed findings are counted apart (column “excepted”). The server has no exceptions API yet, so exceptions are created where the vulnerability database is: ',
-        h('code', {}, 'fleetpatch exceptions add --db STATE/vuln.db …'), ' with owner, reason and expiry (docs/vulns.md). The dashboard shows their effect here and on each host.')));
+      h('p', {}, 'Accepted and dismissed findings are counted apart (column “excepted”). Accepting the risk of a vulnerability with an owner, a reason and an expiry is done on its ',
+        h('a', { href: '#/tracking' }, 'tracking record'), ' (approver). Per-host exceptions of the vulnerability database are made with ',
+        h('code', {}, 'fleetpatch exceptions add --db STATE/vuln.db …'), ' (docs/vulns.md); their effect shows here and on each host.')));
   let d;
   try {
     d = await get('/v1/vulns' + qs({ ...st, limit: 200 }));
