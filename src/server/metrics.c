@@ -11,7 +11,7 @@
 #include "fleetpatch/util.h"
 #include "server/server.h"
 
-#define MAX_ROUTES 64
+#define MAX_ROUTES FP_METRICS_MAX_ROUTES
 #define MAX_COUNTERS 32
 static const double buckets[] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10};
 #define NBUCKETS (sizeof(buckets) / sizeof(buckets[0]))

@@ -79,6 +79,8 @@ bool fp_srv_tls_prepare(const struct fp_srv_config *c, char **cert_pem, char **k
                         char *err, size_t errsz);
 
 /* ---- metrics (metrics.c) ---- */
+/* Routes with their own series; router_test checks that fp_routes[] fits. */
+#define FP_METRICS_MAX_ROUTES 256
 void fp_metrics_observe(int route, int status, double seconds);
 void fp_metrics_count(const char *name, long long delta);
 /* Prometheus text exposition; caller frees. */
@@ -206,6 +208,9 @@ bool req_int(struct fp_req *r, const json_t *obj, const char *key, bool required
              int64_t max, int64_t *out);
 /* An identifier: [a-z0-9._-], 1..FP_MAX_IDENT, not starting with '.' or '-'. */
 bool fp_valid_ident(const char *s);
+/* The account of the path (params[0], routes /v1/accounts/{account}/...) when it is an
+ * identifier and the caller has role on it; else answers 404/403 and returns NULL. */
+const char *req_path_account(struct fp_req *r, enum fp_role role);
 /* A tags object {"k":"v"} within the limits → compact JSON text (in *out, malloc'd). */
 bool req_tags(struct fp_req *r, const json_t *tags, const char *field, char **out);
 /* Parse a JSON body with limits; answers 400 invalid_json on error. */

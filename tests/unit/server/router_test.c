@@ -92,6 +92,14 @@ static int match(const char *method, const char *path, const char **params, size
         return fp_route_match(method, path, params, n, scratch, sizeof(scratch), known);
 }
 
+/* Every route has its own metrics series (metrics.c counts routes past the table as unmatched). */
+static void metrics_fit_routes(void)
+{
+        CHECK_MSG(fp_route_count <= FP_METRICS_MAX_ROUTES,
+                  "%zu routes, metrics.c keeps series for %d: raise FP_METRICS_MAX_ROUTES",
+                  fp_route_count, FP_METRICS_MAX_ROUTES);
+}
+
 static void matching(void)
 {
         const char *params[FP_MAX_PATH_PARAMS];
@@ -139,5 +147,6 @@ int main(void)
 {
         openapi_matches_routes();
         matching();
+        metrics_fit_routes();
         return fp_test_finish();
 }
