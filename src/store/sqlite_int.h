@@ -1,6 +1,7 @@
 /*
  * Internals shared by the SQLite engine's files (sqlite.c: connections, transactions and the
- * core tables; sqlite_orch.c: orchestration). Not part of the store's interface.
+ * core tables; sqlite_orch.c: orchestration; sqlite_<area>.c: the later areas). Not part of
+ * the store's interface.
  */
 #ifndef FP_STORE_SQLITE_INT_H
 #define FP_STORE_SQLITE_INT_H
@@ -51,6 +52,47 @@ enum fp_err sq_fail(struct fp_tx *tx, struct fp_diag *diag, const char *what);
 /* Column text copied into the transaction's arena (NULL for NULL; sq_col_str0: ""). */
 const char *sq_col_str(struct fp_tx *tx, sqlite3_stmt *st, int i);
 const char *sq_col_str0(struct fp_tx *tx, sqlite3_stmt *st, int i);
+
+/* Fills the record at out from the statement's current row. */
+typedef void (*sq_fill_fn)(struct fp_tx *tx, sqlite3_stmt *st, void *out);
+
+/* One row of st (NULL: preparing failed) into *out via fill; FP_ENOTFOUND when there is none.
+ * Ends st (sq_done). */
+static inline enum fp_err sq_one_row(struct fp_tx *tx, sqlite3_stmt *st, sq_fill_fn fill, void *out,
+                                     struct fp_diag *diag, const char *what)
+{
+        if (!st)
+                return sq_fail(tx, diag, what);
+        int rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW)
+                fill(tx, st, out);
+        enum fp_err err = rc == SQLITE_ROW    ? FP_OK
+                          : rc == SQLITE_DONE ? FP_ENOTFOUND
+                                              : sq_fail(tx, diag, what);
+        sq_done(tx, st);
+        return err;
+}
+
+/* An insert whose primary key may be taken: FP_EEXIST then, with "<what> exists already". */
+static inline enum fp_err sq_insert_new(struct fp_tx *tx, sqlite3_stmt *st, struct fp_diag *diag,
+                                        const char *what)
+{
+        if (!st)
+                return sq_fail(tx, diag, what);
+        int rc = sqlite3_step(st);
+        sq_done(tx, st);
+        if (rc == SQLITE_CONSTRAINT) {
+                fp_diag_set(diag, NULL, 0, NULL, "%s exists already", what);
+                return FP_EEXIST;
+        }
+        return rc == SQLITE_DONE ? FP_OK : sq_fail(tx, diag, what);
+}
+
+/* An update or delete of one named row: FP_ENOTFOUND when it changed none. */
+static inline enum fp_err sq_changed_one(enum fp_err err, int n)
+{
+        return err == FP_OK && n == 0 ? FP_ENOTFOUND : err;
+}
 
 /* The orchestration operations (sqlite_orch.c), named sq_orch_<op>. */
 #define FP_SQ_ORCH_DECL(name, params, args) enum fp_err sq_orch_##name params;

@@ -8,10 +8,9 @@
 #include "store/sqlite_int.h"
 
 /* Step st to the end, fill(tx, st, rec) then cb(ctx, rec) per row; finalizes st. */
-typedef void (*fill_fn)(struct fp_tx *tx, sqlite3_stmt *st, void *out);
 typedef bool (*call_fn)(void *cb, void *ctx, const void *rec);
 
-static enum fp_err each_row(struct fp_tx *tx, sqlite3_stmt *st, fill_fn fill, void *rec,
+static enum fp_err each_row(struct fp_tx *tx, sqlite3_stmt *st, sq_fill_fn fill, void *rec,
                             call_fn call, void *cb, void *ctx, struct fp_diag *diag,
                             const char *what)
 {
@@ -28,40 +27,6 @@ static enum fp_err each_row(struct fp_tx *tx, sqlite3_stmt *st, fill_fn fill, vo
         enum fp_err err = rc == SQLITE_DONE ? FP_OK : sq_fail(tx, diag, what);
         sq_done(tx, st);
         return err;
-}
-
-static enum fp_err one_row(struct fp_tx *tx, sqlite3_stmt *st, fill_fn fill, void *out,
-                           struct fp_diag *diag, const char *what)
-{
-        if (!st)
-                return sq_fail(tx, diag, what);
-        int rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW)
-                fill(tx, st, out);
-        enum fp_err err = rc == SQLITE_ROW    ? FP_OK
-                          : rc == SQLITE_DONE ? FP_ENOTFOUND
-                                              : sq_fail(tx, diag, what);
-        sq_done(tx, st);
-        return err;
-}
-
-static enum fp_err insert_new(struct fp_tx *tx, sqlite3_stmt *st, struct fp_diag *diag,
-                              const char *what)
-{
-        if (!st)
-                return sq_fail(tx, diag, what);
-        int rc = sqlite3_step(st);
-        sq_done(tx, st);
-        if (rc == SQLITE_CONSTRAINT) {
-                fp_diag_set(diag, NULL, 0, NULL, "%s exists already", what);
-                return FP_EEXIST;
-        }
-        return rc == SQLITE_DONE ? FP_OK : sq_fail(tx, diag, what);
-}
-
-static enum fp_err changed_one(enum fp_err err, int n)
-{
-        return err == FP_OK && n == 0 ? FP_ENOTFOUND : err;
 }
 
 /* ---- groups ---- */
@@ -91,16 +56,16 @@ enum fp_err sq_notify_notify_group_put(struct fp_tx *tx, const struct fp_notify_
         static const char up[] = "UPDATE notify_groups SET members = ?, emails = ?, updated = ?"
                                  " WHERE account = ? AND name = ?";
         if (create)
-                return insert_new(tx,
-                                  sq_stmt(tx, ins, true, "ssssii", g->account, g->name, g->members,
-                                          g->emails, g->created, g->updated),
-                                  diag, "group");
+                return sq_insert_new(tx,
+                                     sq_stmt(tx, ins, true, "ssssii", g->account, g->name,
+                                             g->members, g->emails, g->created, g->updated),
+                                     diag, "group");
         int n = 0;
         enum fp_err err = sq_run(tx,
                                  sq_stmt(tx, up, true, "ssiss", g->members, g->emails, g->updated,
                                          g->account, g->name),
                                  &n, diag, "group");
-        return changed_one(err, n);
+        return sq_changed_one(err, n);
 }
 
 enum fp_err sq_notify_notify_group_get(struct fp_tx *tx, const char *account, const char *name,
@@ -108,8 +73,8 @@ enum fp_err sq_notify_notify_group_get(struct fp_tx *tx, const char *account, co
 {
         static const char sel[] =
             "SELECT " GROUP_COLS " FROM notify_groups WHERE account = ? AND name = ?";
-        return one_row(tx, sq_stmt(tx, sel, true, "ss", account, name), group_fill, out, diag,
-                       "group");
+        return sq_one_row(tx, sq_stmt(tx, sel, true, "ss", account, name), group_fill, out, diag,
+                          "group");
 }
 
 enum fp_err sq_notify_notify_group_list(struct fp_tx *tx, const char *account,
@@ -133,7 +98,7 @@ enum fp_err sq_notify_notify_group_delete(struct fp_tx *tx, const char *account,
                 return err;
         int n = 0;
         err = sq_run(tx, sq_stmt(tx, del, true, "ss", account, name), &n, diag, "group");
-        return changed_one(err, n);
+        return sq_changed_one(err, n);
 }
 
 /* ---- subscriptions ---- */
@@ -179,20 +144,20 @@ enum fp_err sq_notify_notify_sub_create(struct fp_tx *tx, const struct fp_notify
 {
         static const char ins[] =
             "INSERT INTO notify_subs (" SUB_COLS ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)";
-        return insert_new(tx,
-                          sq_stmt(tx, ins, true, "ssssssssssssi", s->id, s->account,
-                                  or_empty(s->owner_user), or_empty(s->owner_group), s->events,
-                                  s->channel, or_empty(s->url), or_empty(s->secret),
-                                  s->to ? s->to : "[]", or_empty(s->subject_tpl),
-                                  or_empty(s->body_tpl), or_empty(s->created_by), s->created),
-                          diag, "subscription");
+        return sq_insert_new(tx,
+                             sq_stmt(tx, ins, true, "ssssssssssssi", s->id, s->account,
+                                     or_empty(s->owner_user), or_empty(s->owner_group), s->events,
+                                     s->channel, or_empty(s->url), or_empty(s->secret),
+                                     s->to ? s->to : "[]", or_empty(s->subject_tpl),
+                                     or_empty(s->body_tpl), or_empty(s->created_by), s->created),
+                             diag, "subscription");
 }
 
 enum fp_err sq_notify_notify_sub_get(struct fp_tx *tx, const char *id,
                                      struct fp_notify_sub_rec *out, struct fp_diag *diag)
 {
         static const char sel[] = "SELECT " SUB_COLS " FROM notify_subs WHERE id = ?";
-        return one_row(tx, sq_stmt(tx, sel, true, "s", id), sub_fill, out, diag, "subscription");
+        return sq_one_row(tx, sq_stmt(tx, sel, true, "s", id), sub_fill, out, diag, "subscription");
 }
 
 enum fp_err sq_notify_notify_sub_list(struct fp_tx *tx, const char *account,
@@ -211,7 +176,7 @@ enum fp_err sq_notify_notify_sub_delete(struct fp_tx *tx, const char *id, struct
         static const char del[] = "DELETE FROM notify_subs WHERE id = ?";
         int n = 0;
         enum fp_err err = sq_run(tx, sq_stmt(tx, del, true, "s", id), &n, diag, "subscription");
-        return changed_one(err, n);
+        return sq_changed_one(err, n);
 }
 
 enum fp_err sq_notify_notify_sub_count(struct fp_tx *tx, const char *account, int64_t *n,
@@ -362,7 +327,7 @@ enum fp_err sq_notify_notify_delivery_finish(struct fp_tx *tx, int64_t id, const
                                  sq_stmt(tx, up, true, "sisiii", state, status, or_empty(error),
                                          next_at, now, id),
                                  &n, diag, "delivery");
-        return changed_one(err, n);
+        return sq_changed_one(err, n);
 }
 
 enum fp_err sq_notify_notify_delivery_list(struct fp_tx *tx, const char *account,
@@ -383,7 +348,8 @@ enum fp_err sq_notify_notify_delivery_get(struct fp_tx *tx, int64_t id,
                                           struct fp_notify_delivery_rec *out, struct fp_diag *diag)
 {
         static const char sel[] = "SELECT " DELIVERY_COLS DELIVERY_FROM " WHERE d.id = ?";
-        return one_row(tx, sq_stmt(tx, sel, true, "i", id), delivery_fill, out, diag, "delivery");
+        return sq_one_row(tx, sq_stmt(tx, sel, true, "i", id), delivery_fill, out, diag,
+                          "delivery");
 }
 
 enum fp_err sq_notify_notify_delivery_requeue(struct fp_tx *tx, int64_t id, int64_t now,
@@ -393,5 +359,5 @@ enum fp_err sq_notify_notify_delivery_requeue(struct fp_tx *tx, int64_t id, int6
                                  " next_at = ?1, updated = ?1 WHERE id = ?2 AND state = 'dead'";
         int n = 0;
         enum fp_err err = sq_run(tx, sq_stmt(tx, up, true, "ii", now, id), &n, diag, "delivery");
-        return changed_one(err, n);
+        return sq_changed_one(err, n);
 }

@@ -26,44 +26,6 @@ static enum fp_err each_row(struct fp_tx *tx, sqlite3_stmt *st, row_fn row, void
         return err;
 }
 
-/* One row into *out via row; FP_ENOTFOUND when there is none. */
-typedef void (*fill_fn)(struct fp_tx *tx, sqlite3_stmt *st, void *out);
-
-static enum fp_err one_row(struct fp_tx *tx, sqlite3_stmt *st, fill_fn fill, void *out,
-                           struct fp_diag *diag, const char *what)
-{
-        if (!st)
-                return sq_fail(tx, diag, what);
-        int rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW)
-                fill(tx, st, out);
-        enum fp_err err = rc == SQLITE_ROW    ? FP_OK
-                          : rc == SQLITE_DONE ? FP_ENOTFOUND
-                                              : sq_fail(tx, diag, what);
-        sq_done(tx, st);
-        return err;
-}
-
-/* An insert whose primary key may be taken: FP_EEXIST then, with a message. */
-static enum fp_err insert_new(struct fp_tx *tx, sqlite3_stmt *st, struct fp_diag *diag,
-                              const char *what)
-{
-        if (!st)
-                return sq_fail(tx, diag, what);
-        int rc = sqlite3_step(st);
-        sq_done(tx, st);
-        if (rc == SQLITE_CONSTRAINT) {
-                fp_diag_set(diag, NULL, 0, NULL, "%s exists already", what);
-                return FP_EEXIST;
-        }
-        return rc == SQLITE_DONE ? FP_OK : sq_fail(tx, diag, what);
-}
-
-static enum fp_err changed_one(enum fp_err err, int n)
-{
-        return err == FP_OK && n == 0 ? FP_ENOTFOUND : err;
-}
-
 /* ---- named documents ---- */
 
 #define DOC_COLS "kind, account, name, document, created_by, created, updated"
@@ -99,7 +61,8 @@ enum fp_err sq_orch_doc_put(struct fp_tx *tx, const struct fp_doc_rec *d, bool c
                                    d->account, d->name, d->document,
                                    d->created_by ? d->created_by : "", d->created, d->updated);
         if (create)
-                return insert_new(tx, st, diag, d->kind == FP_DOC_WINDOW ? "window" : "baseline");
+                return sq_insert_new(tx, st, diag,
+                                     d->kind == FP_DOC_WINDOW ? "window" : "baseline");
         return sq_run(tx, st, NULL, diag, "document");
 }
 
@@ -108,8 +71,8 @@ enum fp_err sq_orch_doc_get(struct fp_tx *tx, enum fp_doc_kind kind, const char 
 {
         static const char sel[] = "SELECT " DOC_COLS " FROM documents"
                                   " WHERE kind = ? AND account = ? AND name = ?";
-        return one_row(tx, sq_stmt(tx, sel, true, "iss", (int64_t)kind, account, name), doc_fill,
-                       out, diag, "document");
+        return sq_one_row(tx, sq_stmt(tx, sel, true, "iss", (int64_t)kind, account, name), doc_fill,
+                          out, diag, "document");
 }
 
 enum fp_err sq_orch_doc_list(struct fp_tx *tx, enum fp_doc_kind kind, const char *account,
@@ -129,7 +92,7 @@ enum fp_err sq_orch_doc_delete(struct fp_tx *tx, enum fp_doc_kind kind, const ch
         int n = 0;
         enum fp_err err = sq_run(tx, sq_stmt(tx, del, true, "iss", (int64_t)kind, account, name),
                                  &n, diag, "document");
-        return changed_one(err, n);
+        return sq_changed_one(err, n);
 }
 
 /* ---- change requests ---- */
@@ -167,19 +130,20 @@ enum fp_err sq_orch_cr_create(struct fp_tx *tx, const struct fp_cr_rec *c, struc
 {
         static const char ins[] = "INSERT INTO change_requests (" CR_COLS ")"
                                   " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)";
-        return insert_new(tx,
-                          sq_stmt(tx, ins, true, "ssssssssiisii", c->id, c->account, c->title,
-                                  c->author, c->state, c->baseline, c->window, c->document,
-                                  (int64_t)c->emergency, (int64_t)c->review_pending,
-                                  c->reviewed_by ? c->reviewed_by : "", c->created, c->updated),
-                          diag, "change request");
+        return sq_insert_new(tx,
+                             sq_stmt(tx, ins, true, "ssssssssiisii", c->id, c->account, c->title,
+                                     c->author, c->state, c->baseline, c->window, c->document,
+                                     (int64_t)c->emergency, (int64_t)c->review_pending,
+                                     c->reviewed_by ? c->reviewed_by : "", c->created, c->updated),
+                             diag, "change request");
 }
 
 enum fp_err sq_orch_cr_get(struct fp_tx *tx, const char *id, struct fp_cr_rec *out,
                            struct fp_diag *diag)
 {
         static const char sel[] = "SELECT " CR_COLS " FROM change_requests WHERE id = ?";
-        return one_row(tx, sq_stmt(tx, sel, true, "s", id), cr_fill, out, diag, "change request");
+        return sq_one_row(tx, sq_stmt(tx, sel, true, "s", id), cr_fill, out, diag,
+                          "change request");
 }
 
 enum fp_err sq_orch_cr_list(struct fp_tx *tx, const char *account, const char *state,
@@ -203,7 +167,7 @@ enum fp_err sq_orch_cr_set_state(struct fp_tx *tx, const char *id, const char *s
                                  sq_stmt(tx, up, true, "sisis", state, (int64_t)review_pending,
                                          reviewed_by, now, id),
                                  &n, diag, "change request");
-        return changed_one(err, n);
+        return sq_changed_one(err, n);
 }
 
 static void vote_fill(struct fp_tx *tx, sqlite3_stmt *st, void *out)
@@ -228,10 +192,10 @@ enum fp_err sq_orch_cr_vote_add(struct fp_tx *tx, const struct fp_cr_vote *v,
 {
         static const char ins[] = "INSERT INTO cr_votes (cr, user, decision, comment, at)"
                                   " VALUES (?,?,?,?,?)";
-        return insert_new(tx,
-                          sq_stmt(tx, ins, true, "ssssi", v->cr, v->user, v->decision,
-                                  v->comment ? v->comment : "", v->at),
-                          diag, "vote");
+        return sq_insert_new(tx,
+                             sq_stmt(tx, ins, true, "ssssi", v->cr, v->user, v->decision,
+                                     v->comment ? v->comment : "", v->at),
+                             diag, "vote");
 }
 
 enum fp_err sq_orch_cr_vote_list(struct fp_tx *tx, const char *cr, fp_cr_vote_cb cb, void *ctx,
@@ -328,7 +292,7 @@ enum fp_err sq_orch_rollout_get(struct fp_tx *tx, const char *cr, struct fp_roll
                                 struct fp_diag *diag)
 {
         static const char sel[] = "SELECT " RO_COLS " FROM rollouts WHERE cr = ?";
-        return one_row(tx, sq_stmt(tx, sel, true, "s", cr), rollout_fill, out, diag, "rollout");
+        return sq_one_row(tx, sq_stmt(tx, sel, true, "s", cr), rollout_fill, out, diag, "rollout");
 }
 
 enum fp_err sq_orch_rollout_list(struct fp_tx *tx, bool active, fp_rollout_cb cb, void *ctx,
@@ -451,8 +415,8 @@ enum fp_err sq_orch_first_seen(struct fp_tx *tx, const char *family, const char 
         if (err != FP_OK)
                 return err;
         *first = now;
-        err = one_row(tx, sq_stmt(tx, sel, true, "ssss", family, name, arch, version), int_fill,
-                      first, diag, "first seen");
+        err = sq_one_row(tx, sq_stmt(tx, sel, true, "ssss", family, name, arch, version), int_fill,
+                         first, diag, "first seen");
         return err == FP_ENOTFOUND ? FP_OK : err;
 }
 
@@ -468,7 +432,7 @@ enum fp_err sq_orch_job_withdraw(struct fp_tx *tx, const char *id, const char *d
                                  sq_stmt(tx, up, true, "isisi", (int64_t)FP_JOB_FAILED, detail, now,
                                          id, (int64_t)FP_JOB_QUEUED),
                                  &n, diag, "job");
-        return changed_one(err, n);
+        return sq_changed_one(err, n);
 }
 
 /* ---- catch-up runs ---- */
@@ -510,8 +474,8 @@ enum fp_err sq_orch_catchup_get(struct fp_tx *tx, const char *host, struct fp_ca
                                 struct fp_diag *diag)
 {
         static const char sel[] = "SELECT " CU_COLS " FROM catchup_runs WHERE host = ?";
-        return one_row(tx, sq_stmt(tx, sel, true, "s", host), catchup_fill, out, diag,
-                       "catch-up run");
+        return sq_one_row(tx, sq_stmt(tx, sel, true, "s", host), catchup_fill, out, diag,
+                          "catch-up run");
 }
 
 enum fp_err sq_orch_catchup_list(struct fp_tx *tx, fp_catchup_cb cb, void *ctx,
