@@ -12,17 +12,6 @@
 #define MAX_NEXT_HOSTS 1000
 #define MAX_NEXT_COUNT 52
 
-/* The account of the path, with role; answers otherwise. */
-static const char *path_account(struct fp_req *r, enum fp_role role)
-{
-        const char *account = r->params[0];
-        if (!fp_valid_ident(account)) {
-                req_error(r, 404, "not_found", NULL, "no such account");
-                return NULL;
-        }
-        return req_allow(r, account, role) ? account : NULL;
-}
-
 static json_t *doc_json(const struct fp_doc_rec *d)
 {
         json_t *o = fp_json_stored(d->document);
@@ -45,7 +34,7 @@ static bool doc_list_cb(void *ctx, const struct fp_doc_rec *d)
 
 static void list_docs(struct fp_req *r, enum fp_doc_kind kind, const char *member)
 {
-        const char *account = path_account(r, FP_ROLE_VIEWER);
+        const char *account = req_path_account(r, FP_ROLE_VIEWER);
         struct fp_tx *tx = account ? req_tx(r, false) : NULL;
         if (!tx)
                 return;
@@ -63,7 +52,7 @@ static void list_docs(struct fp_req *r, enum fp_doc_kind kind, const char *membe
 
 static void get_doc(struct fp_req *r, enum fp_doc_kind kind)
 {
-        const char *account = path_account(r, FP_ROLE_VIEWER);
+        const char *account = req_path_account(r, FP_ROLE_VIEWER);
         struct fp_tx *tx = account ? req_tx(r, false) : NULL;
         if (!tx)
                 return;
@@ -85,7 +74,7 @@ static void get_doc(struct fp_req *r, enum fp_doc_kind kind)
 
 static void delete_doc(struct fp_req *r, enum fp_doc_kind kind)
 {
-        const char *account = path_account(r, FP_ROLE_APPROVER);
+        const char *account = req_path_account(r, FP_ROLE_APPROVER);
         struct fp_tx *tx = account ? req_tx(r, true) : NULL;
         if (!tx)
                 return;
@@ -142,7 +131,7 @@ static bool body_ids(struct fp_req *r, const char *account, const char *path_nam
 
 static void put_doc(struct fp_req *r, enum fp_doc_kind kind, bool create)
 {
-        const char *account = path_account(r, FP_ROLE_APPROVER);
+        const char *account = req_path_account(r, FP_ROLE_APPROVER);
         const char *name = NULL;
         if (!account || !body_ids(r, account, create ? NULL : r->params[1], &name))
                 return;
@@ -366,7 +355,7 @@ static bool next_cb(void *ctx, const struct fp_host_rec *h)
 
 void api_windows_next(struct fp_req *r)
 {
-        const char *account = path_account(r, FP_ROLE_VIEWER);
+        const char *account = req_path_account(r, FP_ROLE_VIEWER);
         struct fp_tx *tx = account ? req_tx(r, false) : NULL;
         if (!tx)
                 return;

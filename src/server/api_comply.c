@@ -253,16 +253,6 @@ void api_reports_compliance(struct fp_req *r)
 
 /* ---- report schedules ---- */
 
-static const char *path_account(struct fp_req *r, enum fp_role role)
-{
-        const char *account = r->params[0];
-        if (!fp_valid_ident(account)) {
-                req_error(r, 404, "not_found", NULL, "no such account");
-                return NULL;
-        }
-        return req_allow(r, account, role) ? account : NULL;
-}
-
 static json_t *schedule_json(const struct fp_report_schedule *s)
 {
         return json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:s, s:s, s:I, s:I}", "account",
@@ -282,7 +272,7 @@ static bool sched_list_cb(void *ctx, const struct fp_report_schedule *s)
 
 void api_report_schedules_list(struct fp_req *r)
 {
-        const char *account = path_account(r, FP_ROLE_VIEWER);
+        const char *account = req_path_account(r, FP_ROLE_VIEWER);
         struct fp_tx *tx = account ? req_tx(r, false) : NULL;
         if (!tx)
                 return;
@@ -310,7 +300,7 @@ static void schedule_put(struct fp_req *r, bool create)
 {
         static const char *const allowed[] = {"name",       "report", "format", "every_days",
                                               "range_days", "start",  NULL};
-        const char *account = path_account(r, FP_ROLE_OPERATOR);
+        const char *account = req_path_account(r, FP_ROLE_OPERATOR);
         if (!account)
                 return;
         const char *name = create ? NULL : r->params[1];
@@ -413,7 +403,7 @@ void api_report_schedules_put(struct fp_req *r)
 
 void api_report_schedules_get(struct fp_req *r)
 {
-        const char *account = path_account(r, FP_ROLE_VIEWER);
+        const char *account = req_path_account(r, FP_ROLE_VIEWER);
         struct fp_tx *tx = account ? req_tx(r, false) : NULL;
         if (!tx)
                 return;
@@ -430,7 +420,7 @@ void api_report_schedules_get(struct fp_req *r)
 
 void api_report_schedules_delete(struct fp_req *r)
 {
-        const char *account = path_account(r, FP_ROLE_OPERATOR);
+        const char *account = req_path_account(r, FP_ROLE_OPERATOR);
         struct fp_tx *tx = account ? req_tx(r, true) : NULL;
         if (!tx)
                 return;

@@ -12,16 +12,6 @@
 #include "server/orch.h"
 #include "server/server.h"
 
-static const char *path_account(struct fp_req *r, enum fp_role role)
-{
-        const char *account = r->params[0];
-        if (!fp_valid_ident(account)) {
-                req_error(r, 404, "not_found", NULL, "no such account");
-                return NULL;
-        }
-        return req_allow(r, account, role) ? account : NULL;
-}
-
 static bool is_admin(struct fp_req *r, const char *account)
 {
         return fp_principal_role(&r->who, account) >= FP_ROLE_ADMIN;
@@ -173,7 +163,7 @@ void api_notify_subs_create(struct fp_req *r)
 {
         static const char *const allowed[] = {"user", "group", "events", "channel", "url",
                                               "secret", "to", "subject", "body", NULL};
-        const char *account = path_account(r, FP_ROLE_VIEWER);
+        const char *account = req_path_account(r, FP_ROLE_VIEWER);
         if (!account || !req_members(r, r->json, NULL, allowed))
                 return;
         const char *user = NULL, *group = NULL, *channel = NULL, *url = NULL, *secret = NULL;
@@ -290,7 +280,7 @@ static bool sub_list_cb(void *ctx, const struct fp_notify_sub_rec *s)
 
 void api_notify_subs_list(struct fp_req *r)
 {
-        const char *account = path_account(r, FP_ROLE_VIEWER);
+        const char *account = req_path_account(r, FP_ROLE_VIEWER);
         struct fp_tx *tx = account ? req_tx(r, false) : NULL;
         if (!tx)
                 return;
@@ -310,7 +300,7 @@ void api_notify_subs_list(struct fp_req *r)
 /* The path's subscription if the caller may see it (its owner or an admin); answers 404. */
 static bool path_sub(struct fp_req *r, bool write, struct fp_notify_sub_rec *s)
 {
-        const char *account = path_account(r, FP_ROLE_VIEWER);
+        const char *account = req_path_account(r, FP_ROLE_VIEWER);
         struct fp_tx *tx = account ? req_tx(r, write) : NULL;
         if (!tx)
                 return false;
@@ -398,7 +388,7 @@ static bool group_list_cb(void *ctx, const struct fp_notify_group_rec *g)
 
 void api_notify_groups_list(struct fp_req *r)
 {
-        const char *account = path_account(r, FP_ROLE_VIEWER);
+        const char *account = req_path_account(r, FP_ROLE_VIEWER);
         struct fp_tx *tx = account ? req_tx(r, false) : NULL;
         if (!tx)
                 return;
@@ -427,7 +417,7 @@ static bool group_count_cb(void *ctx, const struct fp_notify_group_rec *g)
 static void group_put(struct fp_req *r, bool create)
 {
         static const char *const allowed[] = {"name", "members", "emails", NULL};
-        const char *account = path_account(r, FP_ROLE_ADMIN);
+        const char *account = req_path_account(r, FP_ROLE_ADMIN);
         if (!account || !req_members(r, r->json, NULL, allowed))
                 return;
         const char *name = create ? NULL : r->params[1];
@@ -520,7 +510,7 @@ void api_notify_groups_put(struct fp_req *r)
 
 void api_notify_groups_delete(struct fp_req *r)
 {
-        const char *account = path_account(r, FP_ROLE_ADMIN);
+        const char *account = req_path_account(r, FP_ROLE_ADMIN);
         struct fp_tx *tx = account ? req_tx(r, true) : NULL;
         if (!tx)
                 return;
@@ -559,7 +549,7 @@ static bool delivery_list_cb(void *ctx, const struct fp_notify_delivery_rec *d)
 
 void api_notify_deliveries_list(struct fp_req *r)
 {
-        const char *account = path_account(r, FP_ROLE_VIEWER);
+        const char *account = req_path_account(r, FP_ROLE_VIEWER);
         if (!account)
                 return;
         const char *state = req_query(r, "state");
@@ -594,7 +584,7 @@ void api_notify_deliveries_list(struct fp_req *r)
 
 void api_notify_deliveries_retry(struct fp_req *r)
 {
-        const char *account = path_account(r, FP_ROLE_VIEWER);
+        const char *account = req_path_account(r, FP_ROLE_VIEWER);
         if (!account)
                 return;
         char *end;

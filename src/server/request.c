@@ -103,6 +103,16 @@ bool fp_valid_ident(const char *s)
         return true;
 }
 
+const char *req_path_account(struct fp_req *r, enum fp_role role)
+{
+        const char *account = r->params[0];
+        if (!fp_valid_ident(account)) {
+                req_error(r, 404, "not_found", NULL, "no such account");
+                return NULL;
+        }
+        return req_allow(r, account, role) ? account : NULL;
+}
+
 static bool valid_tag_text(const char *s, size_t max, bool key)
 {
         size_t n = strlen(s);
