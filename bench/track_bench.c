@@ -4,7 +4,8 @@
  * the same findings again (a merge that writes nothing), one finding fixed, and every finding
  * fixed — against the reference every accepted inventory already pays in the same run: the
  * store's host_set_inventory of an inventory with N packages. Prints milliseconds and ratios.
- * usage: track_bench [N] [ROUNDS]
+ * Then a fleet of H hosts (default 1000) sharing 20 records (fleet()).
+ * usage: track_bench [N] [ROUNDS] [H]
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,13 +47,13 @@ static void fill(struct fp_expo_set *s, int n, int skip_first)
         }
 }
 
-static double sync_once(struct fp_server *srv, int n, int skip, int64_t at)
+static double sync_host(struct fp_server *srv, const char *host, int n, int skip, int64_t at)
 {
         struct fp_tx *tx = NULL;
         if (fp_store_begin(srv->store, true, &tx, NULL) != FP_OK)
                 die("begin");
         struct fp_host_rec h;
-        if (fp_store_host_get(tx, "bench-host", &h, NULL) != FP_OK)
+        if (fp_store_host_get(tx, host, &h, NULL) != FP_OK)
                 die("host");
         struct fp_expo_set s;
         fill(&s, n, skip);
@@ -66,6 +67,68 @@ static double sync_once(struct fp_server *srv, int n, int skip, int64_t at)
         double t = now_ms() - t0;
         fp_expo_set_release(&s);
         return t;
+}
+
+static double sync_once(struct fp_server *srv, int n, int skip, int64_t at)
+{
+        return sync_host(srv, "bench-host", n, skip, at);
+}
+
+/* A fleet sharing its records: H hosts with the same F findings report one after the other,
+ * then are fixed one after the other; the mean per host of the first and the last tenth shows
+ * whether a check-in's cost grows with the hosts already in a record's scope. */
+static void fleet(int hosts, int f)
+{
+        char dir[] = "/tmp/track_bench.XXXXXX", url[64];
+        if (!mkdtemp(dir))
+                die("mkdtemp");
+        snprintf(url, sizeof(url), "sqlite:%s/s.db", dir);
+        struct fp_server srv;
+        memset(&srv, 0, sizeof(srv));
+        if (fp_store_open(url, &srv.store, NULL) != FP_OK)
+                die("open");
+        struct fp_tx *tx = NULL;
+        fp_store_begin(srv.store, true, &tx, NULL);
+        fp_store_account_create(tx, &(struct fp_account_rec){.name = "acme"}, NULL);
+        char id[32];
+        for (int i = 0; i < hosts; i++) {
+                snprintf(id, sizeof(id), "h%06d", i);
+                struct fp_host_rec h = {.id = id, .account = "acme", .hostname = id,
+                                        .region = "", .agent_tags_json = "{}", .created = 1,
+                                        .last_seen = 1};
+                if (fp_store_host_create(tx, &h, NULL) != FP_OK)
+                        die("host");
+        }
+        if (fp_tx_commit(tx, NULL) != FP_OK)
+                die("setup");
+        int tenth = hosts / 10 ? hosts / 10 : 1;
+        double open_first = 0, open_last = 0, fix_first = 0, fix_last = 0;
+        for (int i = 0; i < hosts; i++) {
+                snprintf(id, sizeof(id), "h%06d", i);
+                double t = sync_host(&srv, id, f, 0, 100 + i);
+                open_first += i < tenth ? t : 0;
+                open_last += i >= hosts - tenth ? t : 0;
+        }
+        double closing = 0;
+        for (int i = 0; i < hosts; i++) {
+                snprintf(id, sizeof(id), "h%06d", i);
+                double t = sync_host(&srv, id, 0, 0, 100000 + i);
+                fix_first += i < tenth ? t : 0;
+                fix_last += i >= hosts - 1 - tenth && i < hosts - 1 ? t : 0;
+                closing = i == hosts - 1 ? t : closing;
+        }
+        printf("fleet: %d hosts sharing %d records, ms per host check-in (first / last tenth):\n",
+               hosts, f);
+        printf("  findings reported  %8.2f / %8.2f\n", open_first / tenth, open_last / tenth);
+        printf("  findings fixed     %8.2f / %8.2f\n", fix_first / tenth, fix_last / tenth);
+        printf("  the last host's fix, which closes the %d records (reads every host in scope once)"
+               " %8.2f ms\n",
+               f, closing);
+        fp_store_close(srv.store);
+        char cmd[128];
+        snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+        if (system(cmd) != 0)
+                die("cleanup");
 }
 
 int main(int argc, char **argv)
@@ -131,5 +194,6 @@ int main(int argc, char **argv)
                one / rounds / ref);
         printf("  every finding fixed                         %8.2f ms  %6.2fx\n", all / rounds,
                all / rounds / ref);
+        fleet(argc > 3 ? atoi(argv[3]) : 1000, 20);
         return 0;
 }

@@ -58,6 +58,11 @@ enum fp_err fp_store_exposure_fix(struct fp_tx *tx, const char *host, const char
 enum fp_err fp_store_exposure_of_track(struct fp_tx *tx, const char *track, int64_t since,
                                        fp_exposure_cb cb, void *ctx, struct fp_diag *diag);
 
+/* Only the open ones, by host (an index of open rows: the first few are cheap to find however
+ * many of the record's exposures were fixed). */
+enum fp_err fp_store_exposure_open_of_track(struct fp_tx *tx, const char *track,
+                                            fp_exposure_cb cb, void *ctx, struct fp_diag *diag);
+
 /* ---- tracking records ---- */
 /* state: open | in_progress | resolved | closed | risk_accepted (docs/tracking.md). */
 struct fp_track_rec {

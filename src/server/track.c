@@ -5,6 +5,7 @@
  * the record's cycle is fixed and verified, excepted, or the provider's to patch.
  */
 #include <fnmatch.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -877,12 +878,74 @@ static enum fp_err verified_job(struct fp_tx *tx, const char *host, const char *
         return FP_OK;
 }
 
+/* The first open exposure of a record that is a customer's gap (not excepted, its host not
+ * patched by its provider): the rows stream in order and the walk stops there. */
+struct gap_ctx {
+        struct fp_tx *tx;
+        bool found;
+        enum fp_err err;
+        struct fp_diag *diag;
+};
+
+static bool gap_cb(void *ctx, const struct fp_exposure_rec *e)
+{
+        struct gap_ctx *g = ctx;
+        if (e->exception)
+                return true;
+        struct fp_host_rec h;
+        g->err = fp_store_host_get(g->tx, e->host, &h, g->diag);
+        if (g->err != FP_OK)
+                return false;
+        json_t *tags = fp_json_tags(&h);
+        const char *pb = json_string_value(json_object_get(tags, "patched_by"));
+        g->found = !(pb && !strcmp(pb, "provider"));
+        json_decref(tags);
+        return !g->found;
+}
+
+/* With a customer's gap open, an open or in-progress record stays what it is unless its live
+ * links changed: decided without reading every exposure of the record (a fleet's check-ins
+ * would otherwise each read the whole scope). *same true then. */
+static enum fp_err still_open(struct fp_tx *tx, const struct fp_track_rec *t, bool *same,
+                              struct fp_diag *diag)
+{
+        *same = false;
+        if (strcmp(t->state, "open") && strcmp(t->state, "in_progress"))
+                return FP_OK;
+        struct gap_ctx g = {tx, false, FP_OK, diag};
+        enum fp_err err = fp_store_exposure_open_of_track(tx, t->id, gap_cb, &g, diag);
+        if (err == FP_OK)
+                err = g.err;
+        if (err != FP_OK || !g.found)
+                return err;
+        struct link_list links = {.since = t->cycle};
+        err = fp_store_track_link_list(tx, t->id, NULL, link_collect, &links, diag);
+        if (err == FP_OK && links.oom)
+                err = FP_ENOMEM;
+        size_t live = 0;
+        for (size_t i = 0; err == FP_OK && i < links.n; i++) {
+                struct fp_cr_rec c;
+                err = fp_store_cr_get(tx, links.cr[i], &c, diag);
+                if (err == FP_ENOTFOUND)
+                        err = FP_OK;
+                else if (err == FP_OK)
+                        live += cr_live(c.state);
+        }
+        free(links.cr);
+        *same = err == FP_OK && !strcmp(t->state, live ? "in_progress" : "open");
+        return err;
+}
+
 enum fp_err fp_track_eval(struct fp_server *srv, struct fp_tx *tx, const char *id, int64_t now,
                           struct fp_diag *diag)
 {
         struct fp_track_rec t;
         enum fp_err err = fp_store_track_get(tx, id, &t, diag);
         if (err != FP_OK || !strcmp(t.state, "closed"))
+                return err;
+        bool same = false;
+        err = still_open(tx, &t, &same, diag);
+        if (err != FP_OK || same)
                 return err;
         struct expo_list m = {0};
         struct link_list links = {.since = t.cycle};

@@ -233,6 +233,7 @@ static const char *const migrations[] = {
     "  WHERE fixed_at = 0;"
     "CREATE INDEX exposures_by_account ON exposures (account, first_seen);"
     "CREATE INDEX exposures_by_track ON exposures (track, host);"
+    "CREATE INDEX exposures_open_by_track ON exposures (track, host) WHERE fixed_at = 0;"
     "CREATE TABLE track_records ("
     "  id TEXT PRIMARY KEY, account TEXT NOT NULL, vuln TEXT NOT NULL, scope TEXT NOT NULL,"
     "  grp TEXT NOT NULL, assignee TEXT NOT NULL, state TEXT NOT NULL,"

@@ -186,6 +186,15 @@ enum fp_err sq_track_exposure_of_track(struct fp_tx *tx, const char *track, int6
                         ctx, diag, "exposures");
 }
 
+enum fp_err sq_track_exposure_open_of_track(struct fp_tx *tx, const char *track,
+                                            fp_exposure_cb cb, void *ctx, struct fp_diag *diag)
+{
+        static const char sel[] = "SELECT " EXPO_COLS " FROM exposures"
+                                  " WHERE track = ? AND fixed_at = 0 ORDER BY host";
+        return each_row(tx, sq_stmt(tx, sel, true, "s", track), expo_row, (void *)cb, ctx, diag,
+                        "exposures");
+}
+
 /* ---- tracking records ---- */
 
 #define TRACK_COLS                                                                                 \
