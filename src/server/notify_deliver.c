@@ -36,6 +36,14 @@ bool fp_notify_config_check(const struct fp_srv_config *c, char *err, size_t err
                                  "or smtps://HOST:PORT", c->smtp_url);
                         return false;
                 }
+                /* The URL goes into delivery errors that the account's users read: a password
+                 * in it would leak to every tenant. */
+                const char *host = c->smtp_url + strcspn(c->smtp_url, ":") + 3;
+                if (memchr(host, '@', strcspn(host, "/?#"))) {
+                        snprintf(err, errsz, "option 'smtp_url': no user or password in the URL "
+                                 "(use smtp_user and smtp_password_file)");
+                        return false;
+                }
                 if (!fp_notify_address_valid(c->smtp_from)) {
                         snprintf(err, errsz, "option 'smtp_from': '%.200s' is not an email address "
                                  "(needed with smtp_url)", c->smtp_from);
@@ -404,8 +412,9 @@ static void send_email(const struct fp_srv_config *cfg, struct job *j, const jso
         }
         if (cfg->smtp_user[0]) {
                 if (!read_secret_file(cfg->smtp_password_file, password, sizeof(password))) {
-                        snprintf(j->error, sizeof(j->error), "smtp_password_file %.200s: cannot read",
-                                 cfg->smtp_password_file);
+                        /* the path is the server's business, not the account's */
+                        snprintf(j->error, sizeof(j->error),
+                                 "the server cannot read its SMTP password (smtp_password_file)");
                         goto out;
                 }
                 curl_easy_setopt(c, CURLOPT_USERNAME, cfg->smtp_user);

@@ -413,6 +413,7 @@ static void config_check(void)
             {"smtp_starttls", "maybe", "'smtp_starttls': 'maybe' is not required, optional or none"},
             {"smtp_url", "http://127.0.0.1:25", "is not smtp://HOST:PORT"},
             {"smtp_url", "smtp://127.0.0.1:25", "'smtp_from'"},
+            {"smtp_url", "smtp://fp:hunter2@127.0.0.1:25", "no user or password in the URL"},
             {"smtp_user", "fp", "needs smtp_password_file"},
             {"notify_retry_max", "30", "shorter than notify_retry_base"},
         };
