@@ -101,6 +101,12 @@ void api_audit_list(struct fp_req *r)
                         return;
         } else if (!fp_principal_org(&r->who, FP_ROLE_ADMIN)) {
                 accounts = visible_accounts(&r->who);
+                /* NULL reads every account: only for a viewer of '*', never after a failed
+                 * allocation */
+                if (!accounts && !fp_principal_org(&r->who, FP_ROLE_VIEWER)) {
+                        req_error(r, 500, "internal", NULL, "out of memory");
+                        return;
+                }
                 f.accounts_json = accounts;
                 f.no_org = true; /* org-wide entries are for org admins */
         }
