@@ -560,8 +560,9 @@ void api_notify_deliveries_list(struct fp_req *r)
                 return;
         }
         const char *lim = req_query(r, "limit");
-        long limit = lim ? strtol(lim, NULL, 10) : 100;
-        if (limit < 1 || limit > FP_MAX_PAGE) {
+        char *end = NULL;
+        long limit = lim ? strtol(lim, &end, 10) : 100;
+        if (limit < 1 || limit > FP_MAX_PAGE || (lim && (end == lim || *end))) {
                 req_error(r, 400, "invalid_request", "limit", "limit: 1..%d", FP_MAX_PAGE);
                 return;
         }

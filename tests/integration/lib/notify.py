@@ -494,6 +494,10 @@ try:
     st, doc, _, _ = s.call("GET", A + "/deliveries?limit=1000", ADMIN)
     states = [d["state"] for d in doc["deliveries"]]
     ok(st == 200 and "dead" in states and "sent" in states, "deliveries after the restart")
+    for bad in ("5x", "", "0", "1001"):
+        st, doc, _, _ = s.call("GET", A + "/deliveries?limit=" + bad, ADMIN)
+        ok(st == 400 and (doc or {}).get("error", {}).get("field") == "limit",
+           "deliveries?limit=%s: %s %s" % (bad, st, doc))
     print("ok: the outbox survives a restart (attempt 2 of the same delivery, signed)", flush=True)
 finally:
     if proc[0] and proc[0].poll() is None:
