@@ -8,7 +8,6 @@
  */
 #include <arpa/inet.h>
 #include <curl/curl.h>
-#include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +18,7 @@
 #include "server/notify.h"
 #include "server/orch.h"
 #include "server/server.h"
+#include "server/worker.h"
 
 #define ERROR_MAX 300
 
@@ -587,34 +587,16 @@ enum fp_err fp_notify_tick(struct fp_server *srv, int64_t now, struct fp_diag *d
 
 struct fp_notifier {
         struct fp_server *srv;
-        pthread_t thread;
-        pthread_mutex_t mu;
-        pthread_cond_t cv;
-        bool stop, kicked;
-        long interval;
+        struct fp_worker *w;
 };
 
-static void *notifier_main(void *arg)
+static void notifier_tick(void *arg)
 {
         struct fp_notifier *n = arg;
-        pthread_mutex_lock(&n->mu);
-        while (!n->stop) {
-                n->kicked = false;
-                pthread_mutex_unlock(&n->mu);
-                struct fp_diag diag;
-                fp_diag_clear(&diag);
-                if (fp_notify_tick(n->srv, (int64_t)time(NULL), &diag) != FP_OK)
-                        fprintf(stderr, "fleetpatchd: notifications: %s\n", diag.msg);
-                pthread_mutex_lock(&n->mu);
-                struct timespec until;
-                clock_gettime(CLOCK_REALTIME, &until);
-                until.tv_sec += n->interval;
-                while (!n->stop && !n->kicked &&
-                       pthread_cond_timedwait(&n->cv, &n->mu, &until) == 0)
-                        ;
-        }
-        pthread_mutex_unlock(&n->mu);
-        return NULL;
+        struct fp_diag diag;
+        fp_diag_clear(&diag);
+        if (fp_notify_tick(n->srv, (int64_t)time(NULL), &diag) != FP_OK)
+                fprintf(stderr, "fleetpatchd: notifications: %s\n", diag.msg);
 }
 
 struct fp_notifier *fp_notifier_start(struct fp_server *srv, long interval)
@@ -623,12 +605,8 @@ struct fp_notifier *fp_notifier_start(struct fp_server *srv, long interval)
         if (!n)
                 return NULL;
         n->srv = srv;
-        n->interval = interval > 0 ? interval : 5;
-        pthread_mutex_init(&n->mu, NULL);
-        pthread_cond_init(&n->cv, NULL);
-        if (pthread_create(&n->thread, NULL, notifier_main, n)) {
-                pthread_mutex_destroy(&n->mu);
-                pthread_cond_destroy(&n->cv);
+        n->w = fp_worker_start(interval, notifier_tick, n);
+        if (!n->w) {
                 free(n);
                 return NULL;
         }
@@ -637,24 +615,14 @@ struct fp_notifier *fp_notifier_start(struct fp_server *srv, long interval)
 
 void fp_notifier_kick(struct fp_notifier *n)
 {
-        if (!n)
-                return;
-        pthread_mutex_lock(&n->mu);
-        n->kicked = true;
-        pthread_cond_signal(&n->cv);
-        pthread_mutex_unlock(&n->mu);
+        if (n)
+                fp_worker_kick(n->w);
 }
 
 void fp_notifier_stop(struct fp_notifier *n)
 {
         if (!n)
                 return;
-        pthread_mutex_lock(&n->mu);
-        n->stop = true;
-        pthread_cond_signal(&n->cv);
-        pthread_mutex_unlock(&n->mu);
-        pthread_join(n->thread, NULL); /* a send in flight ends within notify_timeout */
-        pthread_mutex_destroy(&n->mu);
-        pthread_cond_destroy(&n->cv);
+        fp_worker_stop(n->w); /* a send in flight ends within notify_timeout */
         free(n);
 }

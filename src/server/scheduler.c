@@ -6,7 +6,6 @@
  * changed, together, so a crash between two ticks neither forgets a host nor starts one twice.
  * Health checks over HTTP run between transactions (never while holding the writer).
  */
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +16,7 @@
 #include "server/comply.h"
 #include "server/notify.h"
 #include "server/orch.h"
+#include "server/worker.h"
 
 #define TICK_ACTIONS 1024    /* actions taken from one fp_ro_tick call */
 #define TICK_ROUNDS 64       /* fp_ro_tick calls per rollout and tick */
@@ -656,35 +656,17 @@ enum fp_err fp_scheduler_tick(struct fp_server *srv, const char *holder, int64_t
 
 struct fp_scheduler {
         struct fp_server *srv;
-        pthread_t thread;
-        pthread_mutex_t mu;
-        pthread_cond_t cv;
-        bool stop, kicked;
-        long interval;
+        struct fp_worker *w;
         char holder[48];
 };
 
-static void *scheduler_main(void *arg)
+static void scheduler_tick(void *arg)
 {
         struct fp_scheduler *s = arg;
-        pthread_mutex_lock(&s->mu);
-        while (!s->stop) {
-                pthread_mutex_unlock(&s->mu);
-                struct fp_diag diag;
-                fp_diag_clear(&diag);
-                if (fp_scheduler_tick(s->srv, s->holder, (int64_t)time(NULL), &diag) != FP_OK)
-                        fprintf(stderr, "fleetpatchd: scheduler: %s\n", diag.msg);
-                pthread_mutex_lock(&s->mu);
-                struct timespec until;
-                clock_gettime(CLOCK_REALTIME, &until);
-                until.tv_sec += s->interval;
-                while (!s->stop && !s->kicked &&
-                       pthread_cond_timedwait(&s->cv, &s->mu, &until) == 0)
-                        ;
-                s->kicked = false;
-        }
-        pthread_mutex_unlock(&s->mu);
-        return NULL;
+        struct fp_diag diag;
+        fp_diag_clear(&diag);
+        if (fp_scheduler_tick(s->srv, s->holder, (int64_t)time(NULL), &diag) != FP_OK)
+                fprintf(stderr, "fleetpatchd: scheduler: %s\n", diag.msg);
 }
 
 struct fp_scheduler *fp_scheduler_start(struct fp_server *srv, long interval)
@@ -693,7 +675,6 @@ struct fp_scheduler *fp_scheduler_start(struct fp_server *srv, long interval)
         if (!s)
                 return NULL;
         s->srv = srv;
-        s->interval = interval > 0 ? interval : 5;
         /* The lease holder is this state directory's scheduler id (kept in STATE/scheduler.id):
          * a fleetpatchd restarted after a crash takes its own lease back at once instead of
          * waiting for it to expire; another replica has another state directory and id. */
@@ -712,11 +693,8 @@ struct fp_scheduler *fp_scheduler_start(struct fp_server *srv, long interval)
         if (f)
                 fclose(f);
         snprintf(s->holder, sizeof(s->holder), "%.20s-%s", host, id);
-        pthread_mutex_init(&s->mu, NULL);
-        pthread_cond_init(&s->cv, NULL);
-        if (pthread_create(&s->thread, NULL, scheduler_main, s)) {
-                pthread_mutex_destroy(&s->mu);
-                pthread_cond_destroy(&s->cv);
+        s->w = fp_worker_start(interval, scheduler_tick, s);
+        if (!s->w) {
                 free(s);
                 return NULL;
         }
@@ -725,25 +703,15 @@ struct fp_scheduler *fp_scheduler_start(struct fp_server *srv, long interval)
 
 void fp_scheduler_kick(struct fp_scheduler *s)
 {
-        if (!s)
-                return;
-        pthread_mutex_lock(&s->mu);
-        s->kicked = true;
-        pthread_cond_signal(&s->cv);
-        pthread_mutex_unlock(&s->mu);
+        if (s)
+                fp_worker_kick(s->w);
 }
 
 void fp_scheduler_stop(struct fp_scheduler *s)
 {
         if (!s)
                 return;
-        pthread_mutex_lock(&s->mu);
-        s->stop = true;
-        pthread_cond_signal(&s->cv);
-        pthread_mutex_unlock(&s->mu);
-        pthread_join(s->thread, NULL);
+        fp_worker_stop(s->w);
         fp_scheduler_forget(s->srv);
-        pthread_mutex_destroy(&s->mu);
-        pthread_cond_destroy(&s->cv);
         free(s);
 }
