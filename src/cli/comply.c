@@ -32,6 +32,22 @@ static void usage(FILE *f)
                 FP_REPORT_MAX_DAYS);
 }
 
+/* GET base with the query parameters of q that have a value (q[i][1] != NULL). */
+static int get_query(const struct cli_remote *r, const char *base, const char *const (*q)[2],
+                     size_t nq, json_t **answer)
+{
+        struct fp_buf path;
+        fp_buf_init(&path, CLI_MAX_REQUEST_PATH);
+        enum fp_err err = fp_buf_addstr(&path, base);
+        for (size_t i = 0; err == FP_OK && i < nq; i++)
+                if (q[i][1])
+                        err = cli_query_add(&path, q[i][0], q[i][1]);
+        int rc =
+            err == FP_OK ? cli_request(r, "GET", fp_buf_str(&path), NULL, answer) : FP_EXIT_USAGE;
+        fp_buf_release(&path);
+        return rc;
+}
+
 static int compliance(int argc, char **argv)
 {
         static const struct cli_col cols[] = {
@@ -71,19 +87,9 @@ static int compliance(int argc, char **argv)
                         by);
                 return FP_EXIT_USAGE;
         }
-        struct fp_buf path;
-        fp_buf_init(&path, CLI_MAX_REQUEST_PATH);
-        enum fp_err err = fp_buf_addstr(&path, "/v1/compliance");
-        if (err == FP_OK && at)
-                err = cli_query_add(&path, "at", at);
-        if (err == FP_OK && by)
-                err = cli_query_add(&path, "by", by);
-        if (err == FP_OK && account)
-                err = cli_query_add(&path, "account", account);
+        const char *const q[][2] = {{"at", at}, {"by", by}, {"account", account}};
         json_t *answer = NULL;
-        rc = err == FP_OK ? cli_request(&r, "GET", fp_buf_str(&path), NULL, &answer)
-                          : FP_EXIT_USAGE;
-        fp_buf_release(&path);
+        rc = get_query(&r, "/v1/compliance", q, sizeof(q) / sizeof(q[0]), &answer);
         if (rc != FP_EXIT_OK)
                 return rc;
         if (r.json)
@@ -126,21 +132,11 @@ static int report_compliance(int argc, char **argv)
                         format);
                 return FP_EXIT_USAGE;
         }
-        struct fp_buf path;
-        fp_buf_init(&path, CLI_MAX_REQUEST_PATH);
-        enum fp_err err = fp_buf_addstr(&path, "/v1/reports/compliance?format=json");
-        if (err == FP_OK && from)
-                err = cli_query_add(&path, "from", from);
-        if (err == FP_OK && to)
-                err = cli_query_add(&path, "to", to);
-        if (err == FP_OK && step)
-                err = cli_query_add(&path, "step", step);
-        if (err == FP_OK && account)
-                err = cli_query_add(&path, "account", account);
+        const char *const q[][2] = {
+            {"from", from}, {"to", to}, {"step", step}, {"account", account}};
         json_t *answer = NULL;
-        rc = err == FP_OK ? cli_request(&r, "GET", fp_buf_str(&path), NULL, &answer)
-                          : FP_EXIT_USAGE;
-        fp_buf_release(&path);
+        rc = get_query(&r, "/v1/reports/compliance?format=json", q, sizeof(q) / sizeof(q[0]),
+                       &answer);
         if (rc != FP_EXIT_OK)
                 return rc;
         char *text = NULL;
