@@ -237,14 +237,16 @@ static int schedules(int argc, char **argv)
         if (start)
                 json_object_set_new(body, "start", json_string(start));
         const char *nums[2][2] = {{"every_days", every}, {"range_days", range}};
+        /* the server's bounds (api_comply.c), so the CLI refuses what it would refuse */
+        const long long max[2] = {FP_REPORT_MAX_EVERY_DAYS, FP_REPORT_MAX_DAYS};
         for (int i = 0; i < 2; i++) {
                 long long v;
                 if (!nums[i][1])
                         continue;
-                if (!cli_parse_int(nums[i][1], 1, FP_REPORT_MAX_DAYS, &v)) {
+                if (!cli_parse_int(nums[i][1], 1, max[i], &v)) {
                         fprintf(stderr, "fleetpatch: report schedules: --%s '%s': expected a "
-                                        "number of days\n",
-                                i ? "range" : "every", nums[i][1]);
+                                        "number of days, 1..%lld\n",
+                                i ? "range" : "every", nums[i][1], max[i]);
                         json_decref(body);
                         return FP_EXIT_USAGE;
                 }

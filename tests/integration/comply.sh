@@ -193,7 +193,10 @@ grep -q '^monthly ' "$T/cls.txt" && ! grep -q '^s50 ' "$T/cls.txt" || { cat "$T/
 # shellcheck disable=SC2086
 "$FLEETPATCH" report schedules create --account default x --every 0 $CLI > /dev/null 2>&1
 [ $? -eq 2 ] || fail "--every 0: want exit 2"
-ok "CLI: report schedules rm, create (--every 3 --range 10), ls; --every 0 is a usage error"
+# shellcheck disable=SC2086
+"$FLEETPATCH" report schedules create --account default x --every 32 $CLI > /dev/null 2> "$T/e32.txt"
+[ $? -eq 2 ] && grep -q '1\.\.31' "$T/e32.txt" || { cat "$T/e32.txt"; fail "--every 32: want exit 2 naming 1..31"; }
+ok "CLI: report schedules rm, create (--every 3 --range 10), ls; --every 0 and 32 are usage errors"
 
 # ---- an agentless provider-managed asset (registered by the tracking part) ----
 api_ok POST /v1/accounts/default/assets '{"name":"orders-db","service_model":"paas","provider":"acme-cloud","product":"postgresql","version":"15.4"}' > "$T/asset.json"
