@@ -58,10 +58,18 @@ static bool query_at(struct fp_req *r, int64_t *at)
         return true;
 }
 
-static void range_fail(struct fp_req *r, enum fp_err err, const struct fp_diag *diag)
+/* ?from, ?to and ?step as a report range; false (answered 400) when bad or too large. */
+static bool query_range(struct fp_req *r, struct fp_report_range *range)
 {
+        struct fp_diag diag;
+        fp_diag_clear(&diag);
+        enum fp_err err = fp_report_range_parse(req_query(r, "from"), req_query(r, "to"),
+                                                req_query(r, "step"), r->now, range, &diag);
+        if (err == FP_OK)
+                return true;
         req_error(r, 400, err == FP_ELIMIT ? "range_too_large" : "invalid_request",
-                  diag->field[0] ? diag->field : NULL, "%s", diag->msg);
+                  diag.field[0] ? diag.field : NULL, "%s", diag.msg);
+        return false;
 }
 
 void api_comply_summary(struct fp_req *r)
@@ -173,17 +181,14 @@ void api_comply_history(struct fp_req *r)
         if (!query_accounts(r, &f, acct))
                 return;
         struct fp_report_range range;
-        struct fp_diag diag;
-        fp_diag_clear(&diag);
-        enum fp_err err = fp_report_range_parse(req_query(r, "from"), req_query(r, "to"),
-                                                req_query(r, "step"), r->now, &range, &diag);
-        if (err != FP_OK) {
-                range_fail(r, err, &diag);
+        if (!query_range(r, &range))
                 return;
-        }
         struct fp_tx *tx = req_tx(r, false);
         if (!tx)
                 return;
+        struct fp_diag diag;
+        fp_diag_clear(&diag);
+        enum fp_err err = FP_OK;
         json_t *points = fp_comply_series(tx, &f, &range, &diag, &err);
         if (!points) {
                 req_fail(r, err, &diag);
@@ -215,22 +220,18 @@ void api_reports_compliance(struct fp_req *r)
         if (!query_accounts(r, &f, acct))
                 return;
         struct fp_report_range range;
-        struct fp_diag diag;
-        fp_diag_clear(&diag);
-        enum fp_err err = fp_report_range_parse(req_query(r, "from"), req_query(r, "to"),
-                                                req_query(r, "step"), r->now, &range, &diag);
-        if (err != FP_OK) {
-                range_fail(r, err, &diag);
+        if (!query_range(r, &range))
                 return;
-        }
         struct fp_tx *tx = req_tx(r, false);
         if (!tx)
                 return;
+        struct fp_diag diag;
+        fp_diag_clear(&diag);
         char scope[96];
         snprintf(scope, sizeof(scope), account ? "account %s" : "organisation",
                  account ? account : "");
         struct fp_report rep;
-        err = fp_report_build(tx, &f, &range, r->now, scope, &rep, &diag);
+        enum fp_err err = fp_report_build(tx, &f, &range, r->now, scope, &rep, &diag);
         if (err != FP_OK) {
                 req_fail(r, err, &diag);
                 return;
