@@ -66,8 +66,9 @@ bool fp_notify_config_check(const struct fp_srv_config *c, char *err, size_t err
 struct job {
         int64_t id, attempts, event, created;
         char *type, *account, *key, *subject, *data, *channel, *url, *secret, *to, *subject_tpl,
-            *body_tpl, *group, *group_emails;
-        bool gone; /* the subscription was removed */
+            *body_tpl, *group, *owner, *group_emails;
+        bool gone;    /* the subscription was removed */
+        bool revoked; /* its owner has no grant on the account any more */
         /* the outcome */
         bool ok;
         long status;
@@ -97,6 +98,7 @@ static void job_release(struct job *j)
         free(j->subject_tpl);
         free(j->body_tpl);
         free(j->group);
+        free(j->owner);
         free(j->group_emails);
 }
 
@@ -141,6 +143,7 @@ static bool claim_cb(void *ctx, const struct fp_notify_delivery_rec *d)
         j->subject_tpl = dup0(d->s.subject_tpl, nm);
         j->body_tpl = dup0(d->s.body_tpl, nm);
         j->group = dup0(d->s.owner_group, nm);
+        j->owner = dup0(d->s.owner_user, nm);
         return !js->nomem;
 }
 
@@ -462,6 +465,12 @@ static void send_one(const struct fp_srv_config *cfg, struct job *j, int64_t now
                 snprintf(j->error, sizeof(j->error), "the subscription was removed");
                 return;
         }
+        if (j->revoked) {
+                snprintf(j->error, sizeof(j->error),
+                         "the subscription's owner has no grant on account '%.64s' any more",
+                         j->account);
+                return;
+        }
         json_t *data = fp_json_stored(j->data);
         if (!strcmp(j->channel, "webhook"))
                 send_webhook(cfg, j, data, now);
@@ -470,6 +479,33 @@ static void send_one(const struct fp_srv_config *cfg, struct job *j, int64_t now
         else
                 snprintf(j->error, sizeof(j->error), "unknown channel '%.32s'", j->channel);
         json_decref(data);
+}
+
+/* A user-owned subscription sends an account's events only while its owner may read them:
+ * a user whose grant was removed (or who was deleted) gets nothing more of the account. */
+static enum fp_err owners_allowed(struct fp_tx *tx, struct jobs *js, struct fp_diag *diag)
+{
+        for (size_t i = 0; i < js->n; i++) {
+                struct job *j = &js->v[i];
+                if (j->gone || !j->owner[0])
+                        continue;
+                struct fp_user_rec u;
+                enum fp_err err = fp_store_user_get(tx, j->owner, &u, diag);
+                if (err == FP_ENOTFOUND) {
+                        fp_diag_clear(diag);
+                        j->revoked = true;
+                        continue;
+                }
+                if (err != FP_OK)
+                        return err;
+                bool allowed = false;
+                for (size_t g = 0; !allowed && g < u.grant_count; g++)
+                        allowed = u.grants[g].role >= FP_ROLE_VIEWER &&
+                                  (!strcmp(u.grants[g].account, "*") ||
+                                   !strcmp(u.grants[g].account, j->account));
+                j->revoked = !allowed;
+        }
+        return FP_OK;
 }
 
 /* The group's emails for group-owned email subscriptions without their own addresses. */
@@ -512,6 +548,8 @@ enum fp_err fp_notify_deliver(struct fp_server *srv, int64_t now, size_t *sent, 
         if (err == FP_OK && js.nomem)
                 err = FP_ENOMEM;
         if (err == FP_OK)
+                err = owners_allowed(tx, &js, diag);
+        if (err == FP_OK)
                 err = group_emails(tx, &js, diag);
         if (err == FP_OK)
                 err = fp_tx_commit(tx, diag);
@@ -533,9 +571,9 @@ enum fp_err fp_notify_deliver(struct fp_server *srv, int64_t now, size_t *sent, 
         int64_t max = cfg->notify_max_attempts > 0 ? cfg->notify_max_attempts : 8;
         for (size_t i = 0; err == FP_OK && i < js.n; i++) {
                 struct job *j = &js.v[i];
-                const char *state = j->ok                           ? "sent"
-                                    : j->gone || j->attempts >= max ? "dead"
-                                                                    : "pending";
+                const char *state = j->ok                                         ? "sent"
+                                    : j->gone || j->revoked || j->attempts >= max ? "dead"
+                                                                                  : "pending";
                 int64_t next = j->ok ? now
                                      : now + fp_notify_backoff(cfg->notify_retry_base,
                                                                cfg->notify_retry_max, j->attempts);

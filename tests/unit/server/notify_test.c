@@ -322,6 +322,12 @@ static void worker(void)
                 return;
         snprintf(hook, sizeof(hook), "http://127.0.0.1:%d/hook", closed_port());
         struct fp_tx *tx = begin(srv.store, true);
+        /* carol may read beta (her subscriptions send); dave only acme (his do not) */
+        int64_t carol = 0, dave = 0;
+        CHECK_INT_EQ(fp_store_user_create(tx, "carol", NULL, &carol, NULL), FP_OK);
+        CHECK_INT_EQ(fp_store_grant_set(tx, carol, "beta", FP_ROLE_VIEWER, NULL), FP_OK);
+        CHECK_INT_EQ(fp_store_user_create(tx, "dave", NULL, &dave, NULL), FP_OK);
+        CHECK_INT_EQ(fp_store_grant_set(tx, dave, "acme", FP_ROLE_ADMIN, NULL), FP_OK);
         struct fp_notify_sub_rec s = {.id = "w1", .account = "beta", .owner_user = "carol",
                                       .events = "[\"rollout.halted\"]", .channel = "webhook",
                                       .url = hook, .secret = "0123456789abcdef", .created = 1};
@@ -393,6 +399,30 @@ static void worker(void)
                            strstr(one.error, "notify_allow_private");
         }
         CHECK_MSG(refused, "the loopback webhook was not refused as private");
+        fp_tx_rollback(tx);
+        /* An owner without a grant on the account: dead at once, nothing sent, the reason
+         * named (a user whose grant was removed hears nothing more of the account). */
+        tx = begin(srv.store, true);
+        s.id = "w3";
+        s.owner_user = "dave";
+        CHECK_INT_EQ(fp_store_notify_sub_create(tx, &s, NULL), FP_OK);
+        CHECK_INT_EQ(fp_notify_event(&srv, tx, 300000, "beta", "rollout.halted", "r:3", "halted",
+                                     NULL, &d),
+                     FP_OK);
+        CHECK_INT_EQ(fp_tx_commit(tx, NULL), FP_OK);
+        CHECK_INT_EQ(fp_notify_deliver(&srv, 300000, &sent, &failed, &d), FP_OK);
+        tx = begin(srv.store, false);
+        struct seen dead3 = {0};
+        CHECK_INT_EQ(fp_store_notify_delivery_list(tx, "beta", "dead", NULL, 10, seen_cb, &dead3,
+                                                   NULL),
+                     FP_OK);
+        bool revoked = false;
+        for (int i = 0; i < dead3.n && i < 16; i++) {
+                CHECK_INT_EQ(fp_store_notify_delivery_get(tx, dead3.ids[i], &one, NULL), FP_OK);
+                revoked |= !strcmp(one.sub, "w3") && one.attempts == 1 &&
+                           strstr(one.error, "no grant on account 'beta'");
+        }
+        CHECK_MSG(revoked, "dave's subscription to beta was not refused");
         fp_tx_rollback(tx);
         if (lfd >= 0)
                 close(lfd);
