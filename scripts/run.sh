@@ -86,6 +86,15 @@ CONF
 "$AGENT" --config "$STATE/agent.conf" --once
 rm -f "$STATE/enroll.token"
 
+# A dashboard sign-in (the bootstrap admin has a token only): user "dashboard", admin of the
+# default account, its password generated once and kept 0600 beside the state.
+PWFILE=$STATE/dashboard.password
+if [ ! -s "$PWFILE" ]; then
+  (umask 077; head -c 18 /dev/urandom | base64 >"$PWFILE.new")
+  "$FP" users create dashboard --password-file "$PWFILE.new" --grant default=admin >/dev/null &&
+    mv "$PWFILE.new" "$PWFILE" || { rm -f "$PWFILE.new"; echo "run: cannot create the dashboard user" >&2; }
+fi
+
 echo
 "$FP" summary
 echo
@@ -93,5 +102,5 @@ echo
 echo
 echo "fleetpatchd: $URL (pid $(cat "$PIDFILE"), log $STATE/fleetpatchd.log)"
 echo "CLI:         export FLEETPATCH_SERVER=$URL FLEETPATCH_CACERT=$CA FLEETPATCH_TOKEN=\$(cat $SRV/admin.token)"
-echo "dashboard:   not built yet (the web dashboard is a later issue)"
+echo "dashboard:   $URL/  (user dashboard, password in $PWFILE; CA $CA)"
 echo "stop:        kill $(cat "$PIDFILE")"

@@ -23,6 +23,15 @@ if run; then ok; else bad "scripts/run.sh exited $?"; cat "$STATE/out" "$STATE/e
 grep -q '^hosts: *1$' "$STATE/out" && ok || { bad "summary does not show 1 host"; cat "$STATE/out"; }
 grep -q '^fleetpatchd: https://127.0.0.1:' "$STATE/out" && ok || bad "no server address printed"
 [ "$(stat -c %a "$STATE/agent/credential" 2>/dev/null)" = 600 ] && ok || bad "credential not 0600"
+# The dashboard address answers with the page, and its printed sign-in works.
+durl=$(sed -n 's|^dashboard: *\(https://[^ ]*/\) .*|\1|p' "$STATE/out")
+[ -n "$durl" ] && ok || { bad "no dashboard address printed"; cat "$STATE/out"; }
+curl -sf --cacert "$STATE/server/tls/ca.pem" "$durl" | grep -qi '<html' && ok ||
+  bad "the dashboard address does not serve the page"
+[ "$(stat -c %a "$STATE/dashboard.password" 2>/dev/null)" = 600 ] && ok || bad "dashboard password not 0600"
+body=$(printf '{"user":"dashboard","password":"%s"}' "$(cat "$STATE/dashboard.password")")
+curl -sf --cacert "$STATE/server/tls/ca.pem" -H 'Content-Type: application/json' -d "$body" \
+  "${durl}v1/auth/login" | grep -q '"token"' && ok || bad "the dashboard user cannot sign in"
 [ ! -e "$STATE/enroll.token" ] && ok || bad "the used enrollment token was left behind"
 pid1=$(cat "$STATE/fleetpatchd.pid")
 
