@@ -249,6 +249,13 @@ void api_notify_subs_create(struct fp_req *r)
                 }
                 if (!store_ok(r, err, &diag))
                         goto out;
+                if (!fp_notify_user_may_read(&u, account)) {
+                        req_error(r, 400, "invalid_request", "user",
+                                  "user '%s' has no grant on account '%s': their subscription "
+                                  "would send nothing",
+                                  user, account);
+                        goto out;
+                }
         }
         char id[17];
         fp_new_id(id);

@@ -111,6 +111,11 @@ enum fp_err fp_notify_host_counts(struct fp_server *srv, struct fp_tx *tx,
                                   const char *inventory_hash, int64_t now, struct fp_diag *diag);
 /* The due deliveries at now: fp_notify_deliver until a pass claims less than a batch. */
 enum fp_err fp_notify_tick(struct fp_server *srv, int64_t now, struct fp_diag *diag);
+/* Has the user a grant (viewer or more) on the account or on '*'? A user-owned subscription
+ * is created and sends only while its owner has. */
+struct fp_user_rec;
+bool fp_notify_user_may_read(const struct fp_user_rec *u, const char *account);
+
 /* The worker thread (main.c): fp_notify_tick every interval seconds and when kicked (an
  * event was queued, a delivery requeued). Stop waits for a send in flight. NULL-safe. */
 struct fp_notifier;

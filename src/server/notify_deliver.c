@@ -481,6 +481,15 @@ static void send_one(const struct fp_srv_config *cfg, struct job *j, int64_t now
         json_decref(data);
 }
 
+bool fp_notify_user_may_read(const struct fp_user_rec *u, const char *account)
+{
+        for (size_t g = 0; g < u->grant_count; g++)
+                if (u->grants[g].role >= FP_ROLE_VIEWER &&
+                    (!strcmp(u->grants[g].account, "*") || !strcmp(u->grants[g].account, account)))
+                        return true;
+        return false;
+}
+
 /* A user-owned subscription sends an account's events only while its owner may read them:
  * a user whose grant was removed (or who was deleted) gets nothing more of the account. */
 static enum fp_err owners_allowed(struct fp_tx *tx, struct jobs *js, struct fp_diag *diag)
@@ -498,12 +507,7 @@ static enum fp_err owners_allowed(struct fp_tx *tx, struct jobs *js, struct fp_d
                 }
                 if (err != FP_OK)
                         return err;
-                bool allowed = false;
-                for (size_t g = 0; !allowed && g < u.grant_count; g++)
-                        allowed = u.grants[g].role >= FP_ROLE_VIEWER &&
-                                  (!strcmp(u.grants[g].account, "*") ||
-                                   !strcmp(u.grants[g].account, j->account));
-                j->revoked = !allowed;
+                j->revoked = !fp_notify_user_may_read(&u, j->account);
         }
         return FP_OK;
 }

@@ -262,6 +262,15 @@ try:
         "events": ["host.nope"], "channel": "webhook", "url": HOOK + "ok", "secret": SECRET})
     ok(st == 400 and "is not an event type" in doc["error"]["message"],
        "an unknown event type: %s %s" % (st, doc))
+    # an admin may subscribe another user only if that user may read the account
+    s.must("user stranger", "POST", "/v1/users", ADMIN,
+           body={"name": "stranger", "password": "correct horse battery"})
+    st, doc, _, _ = s.call("POST", A + "/subscriptions", ADMIN, body={
+        "user": "stranger", "events": ["host.catchup"], "channel": "webhook",
+        "url": HOOK + "ok", "secret": SECRET})
+    ok(st == 400 and doc["error"].get("field") == "user" and
+       "no grant on account 'default'" in doc["error"]["message"],
+       "a subscription for a user without a grant: %s %s" % (st, doc))
     # a viewer manages her own subscriptions only
     mine = sub("alice's own", {"events": ["host.catchup"], "channel": "webhook",
                                "url": HOOK + "alice", "secret": SECRET}, tok["alice"])
