@@ -111,7 +111,7 @@ static int subscribe(int argc, char **argv)
         json_t *answer = NULL;
         rc = cli_requestf(&r, "POST", doc, &answer, "/v1/accounts/%s/subscriptions", account);
         json_decref(doc);
-        memset(secret, 0, sizeof(secret));
+        explicit_bzero(secret, sizeof(secret)); /* memset of a dead buffer may be removed */
         if (rc != FP_EXIT_OK)
                 return rc;
         if (r.json)

@@ -260,12 +260,13 @@ static char *o_take(struct obuf *o)
 
 /* ---- CSV ---- */
 
-/* A CSV field: quoted when needed; a leading = + - @ is neutralised (spreadsheet formulas). */
+/* A CSV field: quoted when needed; a leading = + - @ TAB CR is neutralised (spreadsheet
+ * formulas, OWASP's list). */
 static void csv_field(struct obuf *b, const char *s, bool last)
 {
         s = s ? s : "";
         bool quote = strpbrk(s, ",\"\r\n") != NULL;
-        bool formula = *s == '=' || *s == '+' || *s == '-' || *s == '@';
+        bool formula = *s && strchr("=+-@\t\r", *s) != NULL;
         if (quote || formula) {
                 o_str(b, "\"");
                 if (formula)

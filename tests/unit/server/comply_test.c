@@ -395,9 +395,32 @@ static void history(void)
                 fprintf(stderr, "could not remove %s\n", dir);
 }
 
+/* A host name or tag that starts like a spreadsheet formula (= + - @, a tab or a carriage
+ * return) is quoted and prefixed with ' in the CSV, so a spreadsheet shows it as text. */
+static void csv_formulas(void)
+{
+        const char *names[] = {"=cmd|' /C calc'!A0", "+1", "-2", "@SUM(A1)", "\t=1", "\r=1"};
+        for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+                struct fp_comply_rec row = {.host = "h1", .hostname = names[i]};
+                struct fp_report rep = {.rows = &row, .nrows = 1};
+                char *csv = fp_report_csv(&rep);
+                char want[64];
+                snprintf(want, sizeof(want), "h1,\"'%s\",", names[i]);
+                CHECK_MSG(csv && strstr(csv, want) != NULL, "name %zu not neutralised: %s", i,
+                          csv ? csv : "(null)");
+                free(csv);
+        }
+        struct fp_comply_rec plain = {.host = "h1", .hostname = "web-1"};
+        struct fp_report rep = {.rows = &plain, .nrows = 1};
+        char *csv = fp_report_csv(&rep);
+        CHECK(csv && strstr(csv, "\r\nh1,web-1,") != NULL);
+        free(csv);
+}
+
 int main(void)
 {
         setenv("FP_NOW", "2024-10-10", 1);
+        csv_formulas();
         rule();
         ranges();
         history();
