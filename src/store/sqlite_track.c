@@ -47,20 +47,6 @@ static enum fp_err one_row(struct fp_tx *tx, sqlite3_stmt *st, fill_fn fill, voi
         return err;
 }
 
-static enum fp_err insert_new(struct fp_tx *tx, sqlite3_stmt *st, struct fp_diag *diag,
-                              const char *what)
-{
-        if (!st)
-                return sq_fail(tx, diag, what);
-        int rc = sqlite3_step(st);
-        sq_done(tx, st);
-        if (rc == SQLITE_CONSTRAINT) {
-                fp_diag_set(diag, NULL, 0, NULL, "%s exists already", what);
-                return FP_EEXIST;
-        }
-        return rc == SQLITE_DONE ? FP_OK : sq_fail(tx, diag, what);
-}
-
 static enum fp_err changed_one(enum fp_err err, int n, struct fp_diag *diag, const char *what)
 {
         if (err == FP_OK && n == 0) {
@@ -135,13 +121,13 @@ enum fp_err sq_track_exposure_open(struct fp_tx *tx, const struct fp_exposure_re
 {
         static const char ins[] = "INSERT INTO exposures (" EXPO_COLS ")"
                                   " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,0,'')";
-        return insert_new(tx,
-                          sq_stmt(tx, ins, true, "ssssssssssiiisi", e->host, e->account, e->vuln,
-                                  e->package, e->arch, s0(e->installed), s0(e->fixed_version),
-                                  s0(e->advisories), s0(e->severity), s0(e->scheme),
-                                  (int64_t)e->kev, e->sla_due, e->exception, s0(e->track),
-                                  e->first_seen),
-                          diag, "open exposure");
+        return sq_insert_new(tx,
+                             sq_stmt(tx, ins, true, "ssssssssssiiisi", e->host, e->account, e->vuln,
+                                     e->package, e->arch, s0(e->installed), s0(e->fixed_version),
+                                     s0(e->advisories), s0(e->severity), s0(e->scheme),
+                                     (int64_t)e->kev, e->sla_due, e->exception, s0(e->track),
+                                     e->first_seen),
+                             diag, "open exposure");
 }
 
 enum fp_err sq_track_exposure_update(struct fp_tx *tx, const struct fp_exposure_rec *e,
@@ -246,7 +232,7 @@ enum fp_err sq_track_track_put(struct fp_tx *tx, const struct fp_track_rec *t,
                                    (int64_t)t->kev, t->sla_due, s0(t->advisories), t->opened,
                                    t->cycle, t->closed, t->risk_until, s0(t->evidence),
                                    t->updated);
-        return insert_new(tx, st, diag, "tracking record of this vulnerability and scope");
+        return sq_insert_new(tx, st, diag, "tracking record of this vulnerability and scope");
 }
 
 enum fp_err sq_track_track_get(struct fp_tx *tx, const char *id, struct fp_track_rec *out,
@@ -339,7 +325,7 @@ enum fp_err sq_track_track_link_add(struct fp_tx *tx, const char *track, const c
                                     int64_t at, struct fp_diag *diag)
 {
         static const char ins[] = "INSERT INTO track_links (track, cr, at) VALUES (?,?,?)";
-        return insert_new(tx, sq_stmt(tx, ins, true, "ssi", track, cr, at), diag, "link");
+        return sq_insert_new(tx, sq_stmt(tx, ins, true, "ssi", track, cr, at), diag, "link");
 }
 
 static bool link_row(struct fp_tx *tx, sqlite3_stmt *st, void *cb, void *ctx)
