@@ -594,13 +594,14 @@ static void series_svg(struct obuf *b, const json_t *series)
                 }
                 o_str(b, "\"/>");
         }
-        /* one invisible mark per point with its numbers, for readers and the tests */
+        /* one mark per point with its numbers, for readers and the tests; days before the fleet
+         * existed keep theirs hidden (no hosts: no rate to show, not "100%") */
         json_array_foreach(series, i, p)
         {
                 o_f(b,
-                            "<circle class=\"pt\" r=\"2\" cx=\"%.1f\" cy=\"%.1f\" data-date=\"%s\" "
+                            "<circle class=\"pt%s\" r=\"2\" cx=\"%.1f\" cy=\"%.1f\" data-date=\"%s\" "
                             "data-rate=\"%.1f\" data-hosts=\"%lld\" data-compliant=\"%lld\"/>",
-                            pad + (n > 1 ? (w - pad - 8) * (double)i / (double)(n - 1) : 0),
+                            jint(p, "hosts", NULL) ? "" : " none", pad + (n > 1 ? (w - pad - 8) * (double)i / (double)(n - 1) : 0),
                             (h - pad) - json_real_value(json_object_get(p, "compliance_rate")) /
                                             100.0 * (h - pad - 8),
                             json_string_value(json_object_get(p, "date")),
@@ -659,7 +660,7 @@ static const char css[] =
     "table{border-collapse:collapse;margin-top:6px}td,th{border:1px solid #dde3ea;padding:3px "
     "8px;text-align:left}th{background:#f3f6f9}td.n{text-align:right}.axis{stroke:#8a96a3}"
     ".t{font-size:11px;fill:#3b4653}polyline.rate{stroke:#1f7a3f;stroke-width:2}"
-    "polyline.noncompliant{stroke:#c0392b;stroke-width:2}.pt{fill:#1f7a3f}"
+    "polyline.noncompliant{stroke:#c0392b;stroke-width:2}.pt{fill:#1f7a3f}.pt.none{display:none}"
     ".bar{fill:#4a78b5}.b5{fill:#8e1b10}.b4{fill:#c0392b}.b3{fill:#e67e22}.b2{fill:#f1c40f}"
     ".state-noncompliant{color:#c0392b}.state-compliant{color:#1f7a3f}"
     "@media print{body{margin:0}}";

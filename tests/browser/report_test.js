@@ -80,6 +80,12 @@ function ok(cond, what) {
     ok(await lp.getAttribute('data-date') === last.date && Number(await lp.getAttribute('data-hosts')) === last.hosts &&
        await lp.getAttribute('data-rate') === last.compliance_rate.toFixed(1),
     'the last chart point: ' + last.date + ', ' + last.hosts + ' hosts, rate ' + last.compliance_rate);
+    const empty = report.series.filter((x) => x.hosts === 0).length;
+    const hidden = page.locator('#chart-compliance circle.pt[data-hosts="0"]');
+    let shown = 0;
+    for (let i = 0; i < await hidden.count(); i++) shown += (await hidden.nth(i).isVisible()) ? 1 : 0;
+    ok(await hidden.count() === empty && shown === 0,
+      'days without hosts (' + empty + ') have no visible point (' + shown + ' shown)');
     const box = await page.locator('#chart-compliance').boundingBox();
     ok(box && box.width > 300 && box.height > 100, 'the chart is drawn (' + JSON.stringify(box) + ')');
     await page.screenshot({ path: shot, fullPage: true });
