@@ -1,8 +1,9 @@
 #!/bin/sh
 # The APIs the dashboard added, at their limits, against a real fleetpatchd over TLS (hosts
 # enrolled and checked in over the agent protocol by lib/dashboard_api.py, findings from a real
-# feed import): GET /v1/vulns evaluates at most 500 hosts with findings (500 whole, 501
-# partial), groups by vulnerability with affected hosts, fixed version and reasons; GET
+# feed import): GET /v1/vulns reads the exposures of every matching host (501 hosts are
+# whole, never partial), groups by vulnerability with affected hosts, fixed version and
+# reasons; GET
 # /v1/hosts searches, sorts, offsets and counts on the server; bad parameters are 400.
 set -u
 T=$(mktemp -d) || exit 1
