@@ -7,11 +7,12 @@
 # 4 accounts, 12 regions, 36 zones, tags, counts and compliance spread over the fleet.
 # GET /v1/vulns at scale: one real agent (a sandbox root with the shared Debian 12 dpkg status
 # and apt lists) reports a real inventory; its document is copied to V of the synthetic hosts
-# (default 500, the per-request limit FP_MAX_VULNS_HOSTS), and the vulnerability database
-# holds the shared Debian tracker mock and CISA KEV feeds.
-# usage: bench/dashboard_tti.sh BUILD_DIR [N] [R] [V]
+# (default 500), its open exposures (the rows GET /v1/vulns reads) to E of them (default V; E
+# may exceed V: the exposures table is all /v1/vulns needs, the inventory only scores), and the
+# vulnerability database holds the shared Debian tracker mock and CISA KEV feeds.
+# usage: bench/dashboard_tti.sh BUILD_DIR [N] [R] [V] [E]
 set -eu
-B=$(cd "$1" && pwd); N=${2:-100000}; R=${3:-7}; V=${4:-500}
+B=$(cd "$1" && pwd); N=${2:-100000}; R=${3:-7}; V=${4:-500}; E=${5:-$V}
 S=$(cd "$(dirname "$0")/../../shared/data" && pwd)
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 T=$(mktemp -d)
@@ -67,11 +68,18 @@ INSERT INTO host_tags (host, key, value) SELECT id, 'ring', json_extract(agent_t
 INSERT INTO host_inventory (host, document)
   SELECT id, (SELECT document FROM host_inventory WHERE host = '$REAL') FROM hosts
   WHERE id != '$REAL' AND CAST(substr(hostname, 6) AS INTEGER) <= $V;
-UPDATE hosts SET sev4 = MAX(sev4, 1) WHERE id IN (SELECT host FROM host_inventory);
+INSERT INTO exposures (host, account, vuln, package, arch, installed, fixed_version, advisories,
+                       severity, scheme, kev, sla_due, exception, track, first_seen)
+  SELECT h.id, h.account, e.vuln, e.package, e.arch, e.installed, e.fixed_version, e.advisories,
+         e.severity, e.scheme, e.kev, e.sla_due, e.exception, '', e.first_seen
+  FROM hosts h JOIN exposures e ON e.host = '$REAL' AND e.fixed_at = 0
+  WHERE h.id != '$REAL' AND CAST(substr(h.hostname, 6) AS INTEGER) <= $E;
+UPDATE hosts SET sev4 = MAX(sev4, 1) WHERE id IN (SELECT host FROM host_inventory)
+  OR id IN (SELECT DISTINCT host FROM exposures);
 COMMIT;
 SQL
 start
-echo "store: $(sqlite3 "$T/s/fleetpatch.db" 'SELECT COUNT(*) FROM hosts') hosts"
+echo "store: $(sqlite3 "$T/s/fleetpatch.db" 'SELECT COUNT(*) FROM hosts') hosts, $(sqlite3 "$T/s/fleetpatch.db" 'SELECT COUNT(*) FROM exposures WHERE fixed_at = 0') open exposures"
 TOK=$(curl -sS --cacert "$T/s/tls/ca.pem" -H 'Content-Type: application/json' --data '{"user":"boss","password":"correct horse battery"}' "$URL/v1/auth/login" | jq -r .token)
 t() { curl -sS -o /dev/null -w '%{time_total}' --cacert "$T/s/tls/ca.pem" -H "Authorization: Bearer $TOK" "$URL$1"; }
 for p in /v1/summary '/v1/hosts?limit=50&count=1&sort=hostname' '/v1/hosts?limit=50&count=1&sort=-last_seen&offset=50000' \
@@ -82,5 +90,5 @@ for p in '/v1/vulns?limit=100' '/v1/vulns?limit=100&account=acme' "/v1/hosts/$RE
         printf 'server  %-70s %s s\n' "$p" "$(t "$p")"
 done
 curl -sS --cacert "$T/s/tls/ca.pem" -H "Authorization: Bearer $TOK" "$URL/v1/vulns?limit=1" |
-        jq -c '{total, hosts_matched, hosts_evaluated, hosts_without_findings, partial}'
+        jq -c '{total, hosts_matched, hosts_evaluated, hosts_without_findings, hosts_scored, partial}'
 FP_SHOTS=${FP_SHOTS:-} FP_URL=$URL FP_RUNS=$R NODE_PATH="$SRC/tests/browser/node_modules" node "$SRC/tests/browser/dashboard_tti.js"
