@@ -161,10 +161,8 @@
 #define FP_AUDIT_EXPORT_MAX_DAYS 366
 #define FP_AUDIT_EXPORT_MAX_ENTRIES 200000
 #define FP_AUDIT_EXPORT_MAX_BYTES (512L * 1024 * 1024)
-/* The dashboard (docs/dashboard.md): hosts whose findings one GET /v1/vulns evaluates (each is
- * an inventory parse and a match: narrow the filter for more), the offset of a sorted host
- * page, the bytes of a hostname search. */
-#define FP_MAX_VULNS_HOSTS 500
+/* The dashboard (docs/dashboard.md): the offset of a sorted host page, the bytes of a hostname
+ * search. (GET /v1/vulns reads the exposures table: no per-request host limit.) */
 #define FP_MAX_HOSTS_OFFSET 1000000
 #define FP_MAX_HOSTS_SEARCH 255
 

@@ -64,6 +64,28 @@ s.ok(d["hosts_evaluated"] == LIMIT + 1 and not d["partial"] and d["hosts_matched
 st, d = s.expect("vulns narrowed by zone", "GET", "/v1/vulns?zone=r-1a", A, 200)
 s.ok(not d["partial"] and d["hosts_evaluated"] == LIMIT // 2 + 1, "zone r-1a: " +
      json.dumps({k: v for k, v in d.items() if k != "vulns"}))
+# tenant isolation: a viewer of another account sees none of default's exposures, a viewer
+# of every account ("*") sees them all
+s.must("account other", "POST", "/v1/accounts", A, body={"name": "other"})
+for user, acct in (("o-viewer", "other"), ("all-viewer", "*")):
+    s.must("user " + user, "POST", "/v1/users", A,
+           body={"name": user, "password": "correct horse battery",
+                 "grants": [{"account": acct, "role": "viewer"}]})
+O = s.must("login o-viewer", "POST", "/v1/auth/login",
+           body={"user": "o-viewer", "password": "correct horse battery"})["token"]
+ALL = s.must("login all-viewer", "POST", "/v1/auth/login",
+             body={"user": "all-viewer", "password": "correct horse battery"})["token"]
+st, d = s.expect("vulns of another account's viewer", "GET", "/v1/vulns", O, 200)
+s.ok(d["vulns"] == [] and d["total"] == 0 and d["hosts_matched"] == 0,
+     "o-viewer sees default's exposures: " + json.dumps(d)[:300])
+st, d = s.expect("vulns of default asked by another account's viewer", "GET",
+                 "/v1/vulns?account=default", O, 200)
+s.ok(d["vulns"] == [] and d["hosts_matched"] == 0, "o-viewer, account=default: " +
+     json.dumps(d)[:300])
+st, d = s.expect("vulns of a * viewer", "GET", "/v1/vulns", ALL, 200)
+row = [v for v in d["vulns"] if v["vuln"] == "CVE-2099-4242"]
+s.ok(len(row) == 1 and row[0]["hosts"] == LIMIT + 1 and d["hosts_matched"] == LIMIT + 21,
+     "all-viewer sees every exposure: " + json.dumps({k: v for k, v in d.items() if k != "vulns"}))
 s.expect("a bad severity", "GET", "/v1/vulns?severity=urgent", A, 400, "invalid_request")
 s.expect("kev not a boolean", "GET", "/v1/vulns?kev=maybe", A, 400, "invalid_request")
 st, d = s.expect("kev only", "GET", "/v1/vulns?kev=true", A, 200)
