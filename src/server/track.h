@@ -86,6 +86,11 @@ enum fp_close_verdict {
 /* The verdict over n exposures (n == 0 is OPEN: nothing proves anything). */
 enum fp_close_verdict fp_close_decide(const struct fp_close_input *in, size_t n);
 
+/* The closing verdict of record id over its current cycle: full reads every exposure
+ * (the reference), else only the rows that can block closing (what fp_track_eval uses). */
+enum fp_err fp_track_decide(struct fp_tx *tx, const char *id, bool full,
+                            enum fp_close_verdict *v, struct fp_diag *diag);
+
 /* ---- evidence bundles (evidence.c) ---- */
 /* The signed bundle of a change request (canonical JSON, malloc'd, ends with "\n"). */
 enum fp_err fp_evidence_build(struct fp_server *srv, struct fp_tx *tx, const char *cr,
