@@ -472,6 +472,54 @@ static void random_events(void)
         fp_store_close(s);
 }
 
+/* A record of more exposures than FP_MAX_TRACK_EVIDENCE_HOSTS closes with that many listed
+ * and hosts_truncated set; one at the bound lists all of them. */
+static void evidence_bound(void)
+{
+        char burl[600];
+        snprintf(burl, sizeof(burl), "sqlite:%s/bound.db", dir);
+        struct fp_store *s = NULL;
+        CHECK_INT_EQ(fp_store_open(burl, &s, NULL), FP_OK);
+        if (!s)
+                return;
+        struct fp_server srv;
+        memset(&srv, 0, sizeof(srv));
+        srv.store = s;
+        enum { N = FP_MAX_TRACK_EVIDENCE_HOSTS + 1 };
+        char ids[N][16];
+        struct fp_tx *tx = begin(s);
+        CHECK_INT_EQ(fp_store_account_create(tx, &(struct fp_account_rec){.name = "acme"}, NULL),
+                     FP_OK);
+        for (int i = 0; i < N; i++) {
+                snprintf(ids[i], sizeof(ids[i]), "b%04d", i);
+                struct fp_host_rec h = {.id = ids[i], .account = "acme", .hostname = ids[i],
+                                        .region = "", .agent_tags_json = "{}", .created = 1,
+                                        .last_seen = 1};
+                CHECK_INT_EQ(fp_store_host_create(tx, &h, NULL), FP_OK);
+        }
+        CHECK_INT_EQ(fp_tx_commit(tx, NULL), FP_OK);
+        for (int round = 0; round < 2; round++) {
+                int n = round ? N : N - 1; /* at the bound, then one past it */
+                int64_t at = 1000 + round * 1000;
+                for (int i = 0; i < n; i++)
+                        host_sync(&srv, s, ids[i], "CVE-2024-0010", 0, at + 1);
+                for (int i = 0; i < n; i++)
+                        host_sync(&srv, s, ids[i], NULL, 0, at + 2);
+                struct fp_track_rec t;
+                the_record(s, &t);
+                CHECK_STR_EQ(t.state, "closed");
+                json_t *ev = J(t.evidence && *t.evidence ? t.evidence : "{}");
+                CHECK_INT_EQ(json_array_size(json_object_get(ev, "hosts")),
+                             FP_MAX_TRACK_EVIDENCE_HOSTS);
+                CHECK(json_is_true(json_object_get(ev, "hosts_truncated")) == (round == 1));
+                CHECK_INT_EQ(json_integer_value(json_object_get(ev, "hosts_max")),
+                             FP_MAX_TRACK_EVIDENCE_HOSTS);
+                json_decref(ev);
+                track_free(&t);
+        }
+        fp_store_close(s);
+}
+
 /* ---- evidence bundles ---- */
 
 static void evidence(void)
@@ -583,6 +631,7 @@ int main(void)
         closing();
         lifecycle();
         random_events();
+        evidence_bound();
         evidence();
         char cmd[300];
         snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
