@@ -121,7 +121,7 @@ static void fleet(int hosts, int f)
                hosts, f);
         printf("  findings reported  %8.2f / %8.2f\n", open_first / tenth, open_last / tenth);
         printf("  findings fixed     %8.2f / %8.2f\n", fix_first / tenth, fix_last / tenth);
-        printf("  the last host's fix, which closes the %d records (reads every host in scope once)"
+        printf("  the last host's fix, which closes the %d records (evidence: at most 200 exposures each)"
                " %8.2f ms\n",
                f, closing);
         fp_store_close(srv.store);

@@ -148,6 +148,9 @@
  * a comment or risk-acceptance reason, an asset's product/version text, the bytes of an
  * evidence bundle `fleetpatch evidence verify` reads. */
 #define FP_MAX_TRACK_RULES 200
+/* Exposures a record's closing evidence (and its resolved/closed history entry) lists one by
+ * one; the rest are counted as not listed (docs/tracking.md "Closing"). */
+#define FP_MAX_TRACK_EVIDENCE_HOSTS 200
 #define FP_MAX_TRACK_RULE_PATTERNS 32
 #define FP_MAX_TRACK_COMMENT 4096
 #define FP_MAX_ASSET_TEXT 128

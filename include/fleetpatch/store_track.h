@@ -63,6 +63,13 @@ enum fp_err fp_store_exposure_of_track(struct fp_tx *tx, const char *track, int6
 enum fp_err fp_store_exposure_open_of_track(struct fp_tx *tx, const char *track,
                                             fp_exposure_cb cb, void *ctx, struct fp_diag *diag);
 
+/* The exposures of a tracking record on one host in its current cycle (open ones, and those
+ * fixed at or after since), ordered by package, arch, first_seen (the (track, host) index:
+ * the cost is the host's rows of the record, not the record's scope). */
+enum fp_err fp_store_exposure_of_track_host(struct fp_tx *tx, const char *track,
+                                            const char *host, int64_t since, fp_exposure_cb cb,
+                                            void *ctx, struct fp_diag *diag);
+
 /* ---- tracking records ---- */
 /* state: open | in_progress | resolved | closed | risk_accepted (docs/tracking.md). */
 struct fp_track_rec {

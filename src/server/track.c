@@ -368,11 +368,17 @@ struct expo_list {
         struct fp_exposure_rec *v;
         size_t n, cap;
         bool oom;
+        size_t limit; /* 0 = every row; else stop after limit rows, more set when one was left */
+        bool more;
 };
 
 static bool expo_collect(void *ctx, const struct fp_exposure_rec *e)
 {
         struct expo_list *l = ctx;
+        if (l->limit && l->n == l->limit) {
+                l->more = true;
+                return false;
+        }
         if (l->n == l->cap) {
                 size_t cap = l->cap ? l->cap * 2 : 32;
                 struct fp_exposure_rec *n = realloc(l->v, cap * sizeof(*n));
@@ -885,11 +891,13 @@ struct gap_ctx {
         bool found;
         enum fp_err err;
         struct fp_diag *diag;
+        bool any; /* an open row was seen at all */
 };
 
 static bool gap_cb(void *ctx, const struct fp_exposure_rec *e)
 {
         struct gap_ctx *g = ctx;
+        g->any = true;
         if (e->exception)
                 return true;
         struct fp_host_rec h;
@@ -912,7 +920,7 @@ static enum fp_err still_open(struct fp_tx *tx, const struct fp_track_rec *t, bo
         *same = false;
         if (strcmp(t->state, "open") && strcmp(t->state, "in_progress"))
                 return FP_OK;
-        struct gap_ctx g = {tx, false, FP_OK, diag};
+        struct gap_ctx g = {tx, false, FP_OK, diag, false};
         enum fp_err err = fp_store_exposure_open_of_track(tx, t->id, gap_cb, &g, diag);
         if (err == FP_OK)
                 err = g.err;
@@ -936,6 +944,206 @@ static enum fp_err still_open(struct fp_tx *tx, const struct fp_track_rec *t, bo
         return err;
 }
 
+/* The updates of the live change requests linked in the record's cycle, in link order
+ * (at, cr) then each request's order: for one host/package/arch the last one counts. */
+static enum fp_err live_updates(struct fp_tx *tx, const struct fp_track_rec *t,
+                                struct link_list *links, struct upd_list *ups, size_t *live,
+                                struct fp_diag *diag)
+{
+        *live = 0;
+        links->since = t->cycle;
+        enum fp_err err = fp_store_track_link_list(tx, t->id, NULL, link_collect, links, diag);
+        if (err == FP_OK && links->oom)
+                err = FP_ENOMEM;
+        for (size_t i = 0; err == FP_OK && i < links->n; i++) {
+                struct fp_cr_rec c;
+                err = fp_store_cr_get(tx, links->cr[i], &c, diag);
+                if (err == FP_ENOTFOUND) {
+                        err = FP_OK;
+                        continue;
+                }
+                if (err != FP_OK || !cr_live(c.state))
+                        continue;
+                (*live)++;
+                err = fp_store_cr_update_list(tx, links->cr[i], NULL, upd_collect, ups, diag);
+                if (err == FP_OK && ups->oom)
+                        err = FP_ENOMEM;
+        }
+        return err;
+}
+
+static enum fp_err host_provider(struct fp_tx *tx, const char *host, bool *provider,
+                                 const char **hostname, struct fp_diag *diag)
+{
+        struct fp_host_rec h;
+        *provider = false;
+        enum fp_err err = fp_store_host_get(tx, host, &h, diag);
+        if (err != FP_OK)
+                return err;
+        if (hostname)
+                *hostname = h.hostname;
+        json_t *tags = fp_json_tags(&h);
+        const char *pb = json_string_value(json_object_get(tags, "patched_by"));
+        *provider = pb && !strcmp(pb, "provider");
+        json_decref(tags);
+        return FP_OK;
+}
+
+/* The version the cycle's live links install on (host, package, arch), NULL for none. */
+static const char *change_version(const struct upd_list *ups, const char *host,
+                                  const char *package, const char *arch)
+{
+        const char *version = NULL;
+        for (size_t u = 0; u < ups->n; u++)
+                if (!strcmp(ups->v[u].host, host) && !strcmp(ups->v[u].name, package) &&
+                    !strcmp(ups->v[u].arch, arch))
+                        version = ups->v[u].version;
+        return version;
+}
+
+static bool first_cb(void *ctx, const struct fp_exposure_rec *e)
+{
+        (void)e;
+        *(bool *)ctx = true;
+        return false;
+}
+
+struct pick {
+        const struct fp_cr_update *u;
+        size_t at;
+};
+
+static int pick_cmp(const void *a, const void *b)
+{
+        const struct pick *x = a, *y = b;
+        int c = strcmp(x->u->host, y->u->host);
+        if (!c)
+                c = key_cmp("", x->u->name, x->u->arch, "", y->u->name, y->u->arch);
+        if (!c) /* the later update first: it is the one that counts */
+                c = x->at < y->at ? 1 : x->at > y->at ? -1 : 0;
+        return c;
+}
+
+/* The closing rule (fp_close_decide) decided from the rows that can block it, not from the
+ * record's scope: an open row that is a customer's gap (the index of open rows, stopping at
+ * the first; the open rows passed over are excepted or the provider's), whether the cycle has
+ * a row at all (the first one), and the rows patched by a live linked change (one lookup of
+ * the record's rows per host the changes update, stopping at the first unverified one). Rows
+ * fixed by other means are verified by their inventory and never block, so they are not read.
+ * tests/unit/server/track_test.c checks it against full_verdict on random event sequences. */
+static enum fp_err fast_verdict(struct fp_tx *tx, const struct fp_track_rec *t,
+                                enum fp_close_verdict *v, struct fp_diag *diag)
+{
+        *v = FP_CLOSE_OPEN;
+        struct gap_ctx g = {tx, false, FP_OK, diag, false};
+        enum fp_err err = fp_store_exposure_open_of_track(tx, t->id, gap_cb, &g, diag);
+        if (err == FP_OK)
+                err = g.err;
+        if (err != FP_OK || g.found)
+                return err;
+        bool any = g.any;
+        if (!any)
+                err = fp_store_exposure_of_track(tx, t->id, t->cycle, first_cb, &any, diag);
+        if (err != FP_OK || !any)
+                return err; /* nothing in the cycle proves anything */
+        struct link_list links = {0};
+        struct upd_list ups = {0};
+        struct expo_list rows = {0};
+        size_t live = 0;
+        err = live_updates(tx, t, &links, &ups, &live, diag);
+        struct pick *picks = err == FP_OK && ups.n ? calloc(ups.n, sizeof(*picks)) : NULL;
+        if (err == FP_OK && ups.n && !picks)
+                err = FP_ENOMEM;
+        for (size_t i = 0; picks && i < ups.n; i++)
+                picks[i] = (struct pick){&ups.v[i], i};
+        if (picks)
+                qsort(picks, ups.n, sizeof(*picks), pick_cmp);
+        bool unverified = false;
+        const char *host = NULL;
+        bool provider = false;
+        for (size_t i = 0; err == FP_OK && !unverified && i < ups.n; i++) {
+                const struct fp_cr_update *u = picks[i].u;
+                if (i && !pick_cmp(&(struct pick){picks[i - 1].u, 0}, &(struct pick){u, 0}))
+                        continue; /* an earlier update of the same package: the later counts */
+                if (!host || strcmp(host, u->host)) {
+                        host = u->host;
+                        rows.n = 0;
+                        err = fp_store_exposure_of_track_host(tx, t->id, host, t->cycle,
+                                                              expo_collect, &rows, diag);
+                        if (err == FP_OK && rows.oom)
+                                err = FP_ENOMEM;
+                        if (err == FP_OK && rows.n)
+                                err = host_provider(tx, host, &provider, NULL, diag);
+                }
+                bool fixed = false;
+                for (size_t k = 0; err == FP_OK && k < rows.n; k++)
+                        fixed |= rows.v[k].fixed_at != 0 && !strcmp(rows.v[k].package, u->name) &&
+                                 !strcmp(rows.v[k].arch, u->arch);
+                if (err != FP_OK || !fixed || provider)
+                        continue;
+                const char *job = NULL, *verdict = NULL;
+                err = verified_job(tx, u->host, u->name, u->arch, u->version, &job, &verdict,
+                                   diag);
+                unverified = err == FP_OK && !job;
+        }
+        if (err == FP_OK)
+                *v = unverified ? FP_CLOSE_RESOLVED : FP_CLOSE_CLOSED;
+        free(picks);
+        free(rows.v);
+        free(links.cr);
+        free(ups.v);
+        return err;
+}
+
+/* The closing rule over every exposure of the cycle, as fp_track_eval decided it before
+ * fast_verdict: the reference the unit test compares with. */
+static enum fp_err full_verdict(struct fp_tx *tx, const struct fp_track_rec *t,
+                                enum fp_close_verdict *v, struct fp_diag *diag)
+{
+        struct expo_list m = {0};
+        struct link_list links = {0};
+        struct upd_list ups = {0};
+        size_t live = 0;
+        enum fp_err err = fp_store_exposure_of_track(tx, t->id, t->cycle, expo_collect, &m, diag);
+        if (err == FP_OK && m.oom)
+                err = FP_ENOMEM;
+        if (err == FP_OK)
+                err = live_updates(tx, t, &links, &ups, &live, diag);
+        struct fp_close_input *in = err == FP_OK && m.n ? calloc(m.n, sizeof(*in)) : NULL;
+        if (err == FP_OK && m.n && !in)
+                err = FP_ENOMEM;
+        for (size_t i = 0; err == FP_OK && i < m.n; i++) {
+                const struct fp_exposure_rec *e = &m.v[i];
+                err = host_provider(tx, e->host, &in[i].provider, NULL, diag);
+                in[i].open = e->fixed_at == 0;
+                in[i].excepted = e->fixed_at == 0 && e->exception > 0;
+                const char *version = change_version(&ups, e->host, e->package, e->arch);
+                in[i].by_change = version != NULL;
+                const char *job = NULL, *verdict = NULL;
+                if (err == FP_OK && version)
+                        err = verified_job(tx, e->host, e->package, e->arch, version, &job,
+                                           &verdict, diag);
+                in[i].job_verified = job != NULL;
+        }
+        if (err == FP_OK)
+                *v = fp_close_decide(in, m.n);
+        free(in);
+        free(m.v);
+        free(links.cr);
+        free(ups.v);
+        return err;
+}
+
+enum fp_err fp_track_decide(struct fp_tx *tx, const char *id, bool full,
+                            enum fp_close_verdict *v, struct fp_diag *diag)
+{
+        struct fp_track_rec t;
+        enum fp_err err = fp_store_track_get(tx, id, &t, diag);
+        if (err != FP_OK)
+                return err;
+        return full ? full_verdict(tx, &t, v, diag) : fast_verdict(tx, &t, v, diag);
+}
+
 enum fp_err fp_track_eval(struct fp_server *srv, struct fp_tx *tx, const char *id, int64_t now,
                           struct fp_diag *diag)
 {
@@ -947,31 +1155,28 @@ enum fp_err fp_track_eval(struct fp_server *srv, struct fp_tx *tx, const char *i
         err = still_open(tx, &t, &same, diag);
         if (err != FP_OK || same)
                 return err;
-        struct expo_list m = {0};
-        struct link_list links = {.since = t.cycle};
+        /* Resolved or closed is decided from the blocking rows only; then nothing is open, so
+         * KEV and SLA are off and the severity stays: a record that stays resolved costs no
+         * listing, and one that closes lists at most FP_MAX_TRACK_EVIDENCE_HOSTS rows. */
+        enum fp_close_verdict fast = FP_CLOSE_OPEN;
+        err = fast_verdict(tx, &t, &fast, diag);
+        if (err != FP_OK)
+                return err;
+        if (fast != FP_CLOSE_OPEN &&
+            !strcmp(t.state, fast == FP_CLOSE_CLOSED ? "closed" : "resolved") && !t.kev &&
+            !t.sla_due)
+                return FP_OK;
+        struct expo_list m = {.limit = fast != FP_CLOSE_OPEN ? FP_MAX_TRACK_EVIDENCE_HOSTS : 0};
+        struct link_list links = {0};
         struct upd_list ups = {0};
         struct fp_close_input *in = NULL;
         json_t *hosts = json_array();
         err = fp_store_exposure_of_track(tx, id, t.cycle, expo_collect, &m, diag);
-        if (err == FP_OK)
-                err = fp_store_track_link_list(tx, id, NULL, link_collect, &links, diag);
-        if (err == FP_OK && (m.oom || links.oom))
+        if (err == FP_OK && m.oom)
                 err = FP_ENOMEM;
         size_t live = 0;
-        for (size_t i = 0; err == FP_OK && i < links.n; i++) {
-                struct fp_cr_rec c;
-                err = fp_store_cr_get(tx, links.cr[i], &c, diag);
-                if (err == FP_ENOTFOUND) {
-                        err = FP_OK;
-                        continue;
-                }
-                if (err != FP_OK || !cr_live(c.state))
-                        continue;
-                live++;
-                err = fp_store_cr_update_list(tx, links.cr[i], NULL, upd_collect, &ups, diag);
-                if (err == FP_OK && ups.oom)
-                        err = FP_ENOMEM;
-        }
+        if (err == FP_OK)
+                err = live_updates(tx, &t, &links, &ups, &live, diag);
         in = m.n ? calloc(m.n, sizeof(*in)) : NULL;
         if (err == FP_OK && m.n && !in)
                 err = FP_ENOMEM;
@@ -991,11 +1196,7 @@ enum fp_err fp_track_eval(struct fp_server *srv, struct fp_tx *tx, const char *i
                 json_decref(tags);
                 in[i].open = e->fixed_at == 0;
                 in[i].excepted = e->fixed_at == 0 && e->exception > 0;
-                const char *version = NULL;
-                for (size_t u = 0; u < ups.n; u++)
-                        if (!strcmp(ups.v[u].host, e->host) && !strcmp(ups.v[u].name, e->package) &&
-                            !strcmp(ups.v[u].arch, e->arch))
-                                version = ups.v[u].version;
+                const char *version = change_version(&ups, e->host, e->package, e->arch);
                 in[i].by_change = version != NULL;
                 const char *job = NULL, *verdict = NULL;
                 if (version)
@@ -1033,7 +1234,7 @@ enum fp_err fp_track_eval(struct fp_server *srv, struct fp_tx *tx, const char *i
         }
         if (err != FP_OK)
                 goto out;
-        enum fp_close_verdict v = fp_close_decide(in, m.n);
+        enum fp_close_verdict v = fast != FP_CLOSE_OPEN ? fast : fp_close_decide(in, m.n);
         bool was_risk = !strcmp(t.state, "risk_accepted");
         bool keep_risk = v == FP_CLOSE_OPEN && was_risk && t.risk_until > now;
         const char *state = v == FP_CLOSE_CLOSED     ? "closed"
@@ -1054,10 +1255,11 @@ enum fp_err fp_track_eval(struct fp_server *srv, struct fp_tx *tx, const char *i
                 json_t *crs = json_array();
                 for (size_t i = 0; i < links.n; i++)
                         json_array_append_new(crs, json_string(links.cr[i]));
-                json_t *ev = json_pack("{s:I, s:I, s:O, s:o, s:I}", "closed",
+                json_t *ev = json_pack("{s:I, s:I, s:O, s:o, s:I, s:b, s:I}", "closed",
                                        (json_int_t)now, "cycle", (json_int_t)t.cycle, "hosts",
                                        hosts, "change_requests", crs, "provider_patched",
-                                       (json_int_t)provider);
+                                       (json_int_t)provider, "hosts_truncated", (int)m.more,
+                                       "hosts_max", (json_int_t)FP_MAX_TRACK_EVIDENCE_HOSTS);
                 evidence = ev ? json_dumps(ev, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
                 json_decref(ev);
                 if (!evidence) {

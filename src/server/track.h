@@ -59,7 +59,9 @@ enum fp_err fp_track_host_changed(struct fp_server *srv, struct fp_tx *tx,
 enum fp_err fp_track_cr_frozen(struct fp_server *srv, struct fp_tx *tx, const char *cr,
                                int64_t now, struct fp_diag *diag);
 /* Evaluate one record's state (linking, resolving, closing with evidence, expiry of an
- * accepted risk); writes only on a change. */
+ * accepted risk); writes only on a change. Resolved/closed is decided from the rows that can
+ * block closing (fp_track_decide, not full), and the closing evidence lists at most
+ * FP_MAX_TRACK_EVIDENCE_HOSTS exposures (docs/tracking.md "States", "Closing"). */
 enum fp_err fp_track_eval(struct fp_server *srv, struct fp_tx *tx, const char *id, int64_t now,
                           struct fp_diag *diag);
 
@@ -85,6 +87,11 @@ enum fp_close_verdict {
 };
 /* The verdict over n exposures (n == 0 is OPEN: nothing proves anything). */
 enum fp_close_verdict fp_close_decide(const struct fp_close_input *in, size_t n);
+
+/* The closing verdict of record id over its current cycle: full reads every exposure
+ * (the reference), else only the rows that can block closing (what fp_track_eval uses). */
+enum fp_err fp_track_decide(struct fp_tx *tx, const char *id, bool full,
+                            enum fp_close_verdict *v, struct fp_diag *diag);
 
 /* ---- evidence bundles (evidence.c) ---- */
 /* The signed bundle of a change request (canonical JSON, malloc'd, ends with "\n"). */

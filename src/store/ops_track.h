@@ -15,6 +15,7 @@
         X(exposure_update, (struct fp_tx * tx, const struct fp_exposure_rec *e, struct fp_diag *diag), (tx, e, diag)) \
         X(exposure_fix, (struct fp_tx * tx, const char *host, const char *vuln, const char *package, const char *arch, int64_t at, const char *inventory_hash, struct fp_diag *diag), (tx, host, vuln, package, arch, at, inventory_hash, diag)) \
         X(exposure_open_of_track, (struct fp_tx * tx, const char *track, fp_exposure_cb cb, void *ctx, struct fp_diag *diag), (tx, track, cb, ctx, diag)) \
+        X(exposure_of_track_host, (struct fp_tx * tx, const char *track, const char *host, int64_t since, fp_exposure_cb cb, void *ctx, struct fp_diag *diag), (tx, track, host, since, cb, ctx, diag)) \
         X(exposure_of_track, (struct fp_tx * tx, const char *track, int64_t since, fp_exposure_cb cb, void *ctx, struct fp_diag *diag), (tx, track, since, cb, ctx, diag)) \
         X(track_put, (struct fp_tx * tx, const struct fp_track_rec *t, struct fp_diag *diag), (tx, t, diag)) \
         X(track_get, (struct fp_tx * tx, const char *id, struct fp_track_rec *out, struct fp_diag *diag), (tx, id, out, diag)) \

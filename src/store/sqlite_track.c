@@ -181,6 +181,17 @@ enum fp_err sq_track_exposure_open_of_track(struct fp_tx *tx, const char *track,
                         "exposures");
 }
 
+enum fp_err sq_track_exposure_of_track_host(struct fp_tx *tx, const char *track,
+                                            const char *host, int64_t since, fp_exposure_cb cb,
+                                            void *ctx, struct fp_diag *diag)
+{
+        static const char sel[] = "SELECT " EXPO_COLS " FROM exposures"
+                                  " WHERE track = ? AND host = ? AND (fixed_at = 0 OR fixed_at >= ?)"
+                                  " ORDER BY package, arch, first_seen";
+        return each_row(tx, sq_stmt(tx, sel, true, "ssi", track, host, since), expo_row,
+                        (void *)cb, ctx, diag, "exposures");
+}
+
 /* ---- tracking records ---- */
 
 #define TRACK_COLS                                                                                 \

@@ -368,6 +368,158 @@ static void lifecycle(void)
         fp_store_close(s);
 }
 
+/* The closing decision fp_track_eval takes from the blocking rows only equals the one over
+ * every exposure of the cycle, after each event of random sequences (open, fix, except,
+ * re-tag, link a change, verify a job) on a real SQLite store. */
+static void random_events(void)
+{
+        char rurl[600];
+        snprintf(rurl, sizeof(rurl), "sqlite:%s/random.db", dir);
+        struct fp_store *s = NULL;
+        CHECK_INT_EQ(fp_store_open(rurl, &s, NULL), FP_OK);
+        if (!s)
+                return;
+        struct fp_server srv;
+        memset(&srv, 0, sizeof(srv));
+        srv.store = s;
+        struct fp_tx *tx = begin(s);
+        CHECK_INT_EQ(fp_store_account_create(tx, &(struct fp_account_rec){.name = "acme"}, NULL),
+                     FP_OK);
+        static const char *const hosts[] = {"r0", "r1", "r2", "r3", "r4"};
+        enum { NH = 5 };
+        for (int i = 0; i < NH; i++) {
+                struct fp_host_rec h = {.id = hosts[i], .account = "acme", .hostname = hosts[i],
+                                        .region = "", .agent_tags_json = "{}", .created = 1,
+                                        .last_seen = 1};
+                CHECK_INT_EQ(fp_store_host_create(tx, &h, NULL), FP_OK);
+        }
+        CHECK_INT_EQ(fp_tx_commit(tx, NULL), FP_OK);
+        unsigned seed = 20261206;
+        int seen[3] = {0, 0, 0}, crs = 0, jobs = 0;
+        for (int step = 0; step < 600; step++) {
+                int64_t now = 1000 + (int64_t)step * 10;
+                const char *host = hosts[rand_r(&seed) % NH];
+                int what = (int)(rand_r(&seed) % 6);
+                if (what == 0)
+                        host_sync(&srv, s, host, "CVE-2024-0009", 0, now);
+                else if (what == 1)
+                        host_sync(&srv, s, host, NULL, 0, now);
+                else if (what == 2)
+                        host_sync(&srv, s, host, "CVE-2024-0009", 7, now);
+                else if (what == 3) {
+                        tx = begin(s);
+                        CHECK_INT_EQ(fp_store_host_set_tags(tx, host, true,
+                                                            rand_r(&seed) % 2
+                                                                ? "{\"patched_by\":\"provider\"}"
+                                                                : "{}",
+                                                            NULL),
+                                     FP_OK);
+                        struct fp_host_rec h;
+                        CHECK_INT_EQ(fp_store_host_get(tx, host, &h, NULL), FP_OK);
+                        struct fp_diag d;
+                        fp_diag_clear(&d);
+                        CHECK_MSG(fp_track_host_changed(&srv, tx, &h, now, &d) == FP_OK, "%s",
+                                  d.msg);
+                        CHECK_INT_EQ(fp_tx_commit(tx, NULL), FP_OK);
+                } else if (what == 4) {
+                        char job[32];
+                        snprintf(job, sizeof(job), "rj%d", jobs++);
+                        verified_install(&srv, s, job, host, now);
+                } else {
+                        char cr[32];
+                        snprintf(cr, sizeof(cr), "rcr%d", crs++);
+                        tx = begin(s);
+                        struct fp_cr_rec c = {.id = cr, .account = "acme", .title = "fix",
+                                              .author = "op",
+                                              .state = rand_r(&seed) % 4 ? "approved"
+                                                                         : "cancelled",
+                                              .baseline = "b", .window = "", .document = "{}",
+                                              .reviewed_by = "", .created = now, .updated = now};
+                        CHECK_INT_EQ(fp_store_cr_create(tx, &c, NULL), FP_OK);
+                        for (int i = 0; i < NH; i++) {
+                                if (rand_r(&seed) % 2)
+                                        continue;
+                                struct fp_cr_update u = {
+                                    .cr = cr, .host = hosts[i], .name = "openssl",
+                                    .arch = "amd64",
+                                    .version = rand_r(&seed) % 3 ? "3.0.2-1" : "3.0.3-1"};
+                                CHECK_INT_EQ(fp_store_cr_update_add(tx, &u, NULL), FP_OK);
+                        }
+                        struct fp_diag d;
+                        fp_diag_clear(&d);
+                        CHECK_MSG(fp_track_cr_frozen(&srv, tx, cr, now, &d) == FP_OK, "%s",
+                                  d.msg);
+                        CHECK_INT_EQ(fp_tx_commit(tx, NULL), FP_OK);
+                }
+                struct fp_track_rec t;
+                the_record(s, &t);
+                if (!t.id)
+                        continue;
+                tx = begin(s);
+                enum fp_close_verdict fast = FP_CLOSE_OPEN, full = FP_CLOSE_OPEN;
+                CHECK_INT_EQ(fp_track_decide(tx, t.id, false, &fast, NULL), FP_OK);
+                CHECK_INT_EQ(fp_track_decide(tx, t.id, true, &full, NULL), FP_OK);
+                CHECK_MSG(fast == full, "step %d (event %d on %s): fast %d, full %d", step, what,
+                          host, (int)fast, (int)full);
+                seen[full]++;
+                fp_tx_rollback(tx);
+                track_free(&t);
+        }
+        /* Every verdict occurred, so each part of the rule was exercised. */
+        CHECK(seen[FP_CLOSE_OPEN] > 0);
+        CHECK(seen[FP_CLOSE_RESOLVED] > 0);
+        CHECK(seen[FP_CLOSE_CLOSED] > 0);
+        fp_store_close(s);
+}
+
+/* A record of more exposures than FP_MAX_TRACK_EVIDENCE_HOSTS closes with that many listed
+ * and hosts_truncated set; one at the bound lists all of them. */
+static void evidence_bound(void)
+{
+        char burl[600];
+        snprintf(burl, sizeof(burl), "sqlite:%s/bound.db", dir);
+        struct fp_store *s = NULL;
+        CHECK_INT_EQ(fp_store_open(burl, &s, NULL), FP_OK);
+        if (!s)
+                return;
+        struct fp_server srv;
+        memset(&srv, 0, sizeof(srv));
+        srv.store = s;
+        enum { N = FP_MAX_TRACK_EVIDENCE_HOSTS + 1 };
+        char ids[N][16];
+        struct fp_tx *tx = begin(s);
+        CHECK_INT_EQ(fp_store_account_create(tx, &(struct fp_account_rec){.name = "acme"}, NULL),
+                     FP_OK);
+        for (int i = 0; i < N; i++) {
+                snprintf(ids[i], sizeof(ids[i]), "b%04d", i);
+                struct fp_host_rec h = {.id = ids[i], .account = "acme", .hostname = ids[i],
+                                        .region = "", .agent_tags_json = "{}", .created = 1,
+                                        .last_seen = 1};
+                CHECK_INT_EQ(fp_store_host_create(tx, &h, NULL), FP_OK);
+        }
+        CHECK_INT_EQ(fp_tx_commit(tx, NULL), FP_OK);
+        for (int round = 0; round < 2; round++) {
+                int n = round ? N : N - 1; /* at the bound, then one past it */
+                int64_t at = 1000 + round * 1000;
+                for (int i = 0; i < n; i++)
+                        host_sync(&srv, s, ids[i], "CVE-2024-0010", 0, at + 1);
+                for (int i = 0; i < n; i++)
+                        host_sync(&srv, s, ids[i], NULL, 0, at + 2);
+                struct fp_track_rec t;
+                the_record(s, &t);
+                CHECK_STR_EQ(t.state, "closed");
+                json_t *ev = J(t.evidence && *t.evidence ? t.evidence : "{}");
+                CHECK_INT_EQ(json_array_size(json_object_get(ev, "hosts")),
+                             FP_MAX_TRACK_EVIDENCE_HOSTS);
+                CHECK(json_is_true(json_object_get(ev, "hosts_truncated")) == (round == 1));
+                CHECK_INT_EQ(json_integer_value(json_object_get(ev, "hosts_max")),
+                             FP_MAX_TRACK_EVIDENCE_HOSTS);
+                json_decref(ev);
+                track_free(&t);
+        }
+        fp_store_close(s);
+}
+
 /* ---- evidence bundles ---- */
 
 static void evidence(void)
@@ -478,6 +630,8 @@ int main(void)
         rules();
         closing();
         lifecycle();
+        random_events();
+        evidence_bound();
         evidence();
         char cmd[300];
         snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
