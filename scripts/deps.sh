@@ -18,6 +18,7 @@ PKGS="
   python3-aiosmtpd
   cppcheck clang-tidy
   chromium
+  postgresql libpq-dev
 "
 
 # The browser tests' driver: playwright-core pinned in tests/browser/package-lock.json, run

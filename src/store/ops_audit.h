@@ -1,5 +1,5 @@
 /*
- * The store operations of the audit log (src/store/sqlite_audit.c, include/fleetpatch/store_audit.h).
+ * The store operations of the audit log (src/store/sql_audit.c, include/fleetpatch/store_audit.h).
  * X(name, parameters, arguments), the same pattern as engine.h: fp_store_<name> forwards to
  * the engine's member, the SQLite engine implements it as sq_audit_<name>.
  */

@@ -1,5 +1,5 @@
 /*
- * The store operations of tracking records, shared responsibility, evidence (src/store/sqlite_track.c, include/fleetpatch/store_track.h).
+ * The store operations of tracking records, shared responsibility, evidence (src/store/sql_track.c, include/fleetpatch/store_track.h).
  * X(name, parameters, arguments), the same pattern as engine.h: fp_store_<name> forwards to
  * the engine's member, the SQLite engine implements it as sq_track_<name>.
  */

@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "store/sqlite_int.h"
+#include "store/sql_int.h"
 
 #define REC_COLS                                                                                   \
         "host, account, hostname, region, os, baseline, service, service_model, version, tags,"    \
@@ -16,7 +16,7 @@
 #define REC_QMARKS                                                                                 \
         "?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?"
 
-static void rec_fill(struct fp_tx *tx, sqlite3_stmt *st, struct fp_comply_rec *r)
+static void rec_fill(struct fp_tx *tx, struct sq_stmt *st, struct fp_comply_rec *r)
 {
         memset(r, 0, sizeof(*r));
         r->host = sq_col_str0(tx, st, 0);
@@ -29,45 +29,45 @@ static void rec_fill(struct fp_tx *tx, sqlite3_stmt *st, struct fp_comply_rec *r
         r->service_model = sq_col_str0(tx, st, 7);
         r->version = sq_col_str0(tx, st, 8);
         r->tags_json = sq_col_str0(tx, st, 9);
-        r->since = sqlite3_column_int64(st, 10);
-        r->state = (enum fp_comply_state)sqlite3_column_int(st, 11);
-        r->level = sqlite3_column_int(st, 12);
+        r->since = sq_col_int(st, 10);
+        r->state = (enum fp_comply_state)sq_col_int(st, 11);
+        r->level = sq_col_int(st, 12);
         for (int i = 0; i < FP_COMPLY_LEVELS; i++)
-                r->missing[i] = sqlite3_column_int64(st, 13 + i);
-        r->gaps = sqlite3_column_int64(st, 20);
-        r->excepted = sqlite3_column_int64(st, 21);
+                r->missing[i] = sq_col_int(st, 13 + i);
+        r->gaps = sq_col_int(st, 20);
+        r->excepted = sq_col_int(st, 21);
         for (int i = 0; i < 6; i++)
-                r->sev[i] = sqlite3_column_int64(st, 22 + i);
-        r->kev = sqlite3_column_int64(st, 28);
-        r->overdue = sqlite3_column_int64(st, 29);
-        r->sla_min = sqlite3_column_int64(st, 30);
-        r->catchup = sqlite3_column_int(st, 31) != 0;
-        r->reboot = sqlite3_column_int(st, 32) != 0;
+                r->sev[i] = sq_col_int(st, 22 + i);
+        r->kev = sq_col_int(st, 28);
+        r->overdue = sq_col_int(st, 29);
+        r->sla_min = sq_col_int(st, 30);
+        r->catchup = sq_col_int(st, 31) != 0;
+        r->reboot = sq_col_int(st, 32) != 0;
 }
 
 /* Bind the record's columns as parameters 1..REC_NCOLS. */
-static void rec_bind(sqlite3_stmt *st, const struct fp_comply_rec *r)
+static void rec_bind(struct sq_stmt *st, const struct fp_comply_rec *r)
 {
         const char *texts[] = {r->host,    r->account, r->hostname,      r->region,
                                r->os,      r->baseline, r->service,      r->service_model,
                                r->version, r->tags_json};
         int i = 1;
         for (size_t k = 0; k < sizeof(texts) / sizeof(texts[0]); k++)
-                sqlite3_bind_text(st, i++, texts[k] ? texts[k] : "", -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, i++, r->since);
-        sqlite3_bind_int64(st, i++, (int64_t)r->state);
-        sqlite3_bind_int64(st, i++, r->level);
+                sq_bind_text(st, i++, texts[k] ? texts[k] : "");
+        sq_bind_int(st, i++, r->since);
+        sq_bind_int(st, i++, (int64_t)r->state);
+        sq_bind_int(st, i++, r->level);
         for (int k = 0; k < FP_COMPLY_LEVELS; k++)
-                sqlite3_bind_int64(st, i++, r->missing[k]);
-        sqlite3_bind_int64(st, i++, r->gaps);
-        sqlite3_bind_int64(st, i++, r->excepted);
+                sq_bind_int(st, i++, r->missing[k]);
+        sq_bind_int(st, i++, r->gaps);
+        sq_bind_int(st, i++, r->excepted);
         for (int k = 0; k < 6; k++)
-                sqlite3_bind_int64(st, i++, r->sev[k]);
-        sqlite3_bind_int64(st, i++, r->kev);
-        sqlite3_bind_int64(st, i++, r->overdue);
-        sqlite3_bind_int64(st, i++, r->sla_min);
-        sqlite3_bind_int64(st, i++, r->catchup);
-        sqlite3_bind_int64(st, i, r->reboot);
+                sq_bind_int(st, i++, r->sev[k]);
+        sq_bind_int(st, i++, r->kev);
+        sq_bind_int(st, i++, r->overdue);
+        sq_bind_int(st, i++, r->sla_min);
+        sq_bind_int(st, i++, r->catchup);
+        sq_bind_int(st, i, r->reboot);
 }
 
 enum fp_err sq_comply_comply_get(struct fp_tx *tx, const char *host, struct fp_comply_rec *out,
@@ -75,22 +75,22 @@ enum fp_err sq_comply_comply_get(struct fp_tx *tx, const char *host, struct fp_c
 {
         static const char sel[] = "SELECT " REC_COLS ", evaluated, boot_id, reboot_since"
                                   " FROM comply_hosts WHERE host = ?";
-        sqlite3_stmt *st = sq_stmt(tx, sel, true, "s", host);
+        struct sq_stmt *st = sq_stmt(tx, sel, true, "s", host);
         if (!st)
                 return sq_fail(tx, diag, "compliance state");
-        int rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW) {
+        int rc = sq_step(st);
+        if (rc == SQ_ROW) {
                 rec_fill(tx, st, out);
                 if (meta) {
-                        meta->evaluated = sqlite3_column_int64(st, REC_NCOLS);
+                        meta->evaluated = sq_col_int(st, REC_NCOLS);
                         meta->boot_id = sq_col_str0(tx, st, REC_NCOLS + 1);
-                        meta->reboot_since = sqlite3_column_int64(st, REC_NCOLS + 2);
+                        meta->reboot_since = sq_col_int(st, REC_NCOLS + 2);
                 }
         }
         sq_done(tx, st);
-        if (rc == SQLITE_ROW)
+        if (rc == SQ_ROW)
                 return FP_OK;
-        return rc == SQLITE_DONE ? FP_ENOTFOUND : sq_fail(tx, diag, "compliance state");
+        return rc == SQ_DONE ? FP_ENOTFOUND : sq_fail(tx, diag, "compliance state");
 }
 
 enum fp_err sq_comply_comply_put(struct fp_tx *tx, const struct fp_comply_rec *r,
@@ -103,14 +103,13 @@ enum fp_err sq_comply_comply_put(struct fp_tx *tx, const struct fp_comply_rec *r
         /* Two changes in one second: the later one is the state of that second. */
         static const char hist[] = "INSERT OR REPLACE INTO comply_history (" REC_COLS
                                    ") VALUES (" REC_QMARKS ")";
-        sqlite3_stmt *st = sq_stmt(tx, up, true, "");
+        struct sq_stmt *st = sq_stmt(tx, up, true, "");
         if (!st)
                 return sq_fail(tx, diag, "compliance state");
         rec_bind(st, r);
-        sqlite3_bind_int64(st, REC_NCOLS + 1, meta ? meta->evaluated : 0);
-        sqlite3_bind_text(st, REC_NCOLS + 2, meta && meta->boot_id ? meta->boot_id : "", -1,
-                          SQLITE_STATIC);
-        sqlite3_bind_int64(st, REC_NCOLS + 3, meta ? meta->reboot_since : 0);
+        sq_bind_int(st, REC_NCOLS + 1, meta ? meta->evaluated : 0);
+        sq_bind_text(st, REC_NCOLS + 2, meta && meta->boot_id ? meta->boot_id : "");
+        sq_bind_int(st, REC_NCOLS + 3, meta ? meta->reboot_since : 0);
         enum fp_err err = sq_run(tx, st, NULL, diag, "compliance state");
         if (err != FP_OK || !history)
                 return err;
@@ -139,36 +138,36 @@ static bool accounts_sql(const struct fp_comply_filter *f, const char *col, char
 }
 
 /* Bind the filter's accounts from parameter *i on. */
-static void accounts_bind(sqlite3_stmt *st, const struct fp_comply_filter *f, int *i)
+static void accounts_bind(struct sq_stmt *st, const struct fp_comply_filter *f, int *i)
 {
         for (size_t k = 0; f && f->accounts && k < f->account_count; k++)
-                sqlite3_bind_text(st, (*i)++, f->accounts[k], -1, SQLITE_STATIC);
+                sq_bind_text(st, (*i)++, f->accounts[k]);
 }
 
 /* The most accounts a filter may name (the grants of one user). */
 #define MAX_FILTER_ACCOUNTS 256
 
-static enum fp_err rec_rows(struct fp_tx *tx, sqlite3_stmt *st, fp_comply_cb cb, void *ctx,
+static enum fp_err rec_rows(struct fp_tx *tx, struct sq_stmt *st, fp_comply_cb cb, void *ctx,
                             struct fp_diag *diag, const char *what)
 {
         int rc;
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        while ((rc = sq_step(st)) == SQ_ROW) {
                 struct fp_comply_rec r;
                 rec_fill(tx, st, &r);
                 if (!cb(ctx, &r)) {
-                        rc = SQLITE_DONE;
+                        rc = SQ_DONE;
                         break;
                 }
         }
-        enum fp_err err = rc == SQLITE_DONE ? FP_OK : sq_fail(tx, diag, what);
-        sqlite3_finalize(st);
+        enum fp_err err = rc == SQ_DONE ? FP_OK : sq_fail(tx, diag, what);
+        sq_done(tx, st);
         return err;
 }
 
-static enum fp_err prepare(struct fp_tx *tx, const char *sql, sqlite3_stmt **st,
+static enum fp_err prepare(struct fp_tx *tx, const char *sql, struct sq_stmt **st,
                            struct fp_diag *diag, const char *what)
 {
-        if (sqlite3_prepare_v2(tx->c->db, sql, -1, st, NULL) != SQLITE_OK)
+        if (!(*st = sq_prepare(tx, sql, false)))
                 return sq_fail(tx, diag, what);
         return FP_OK;
 }
@@ -196,16 +195,16 @@ enum fp_err sq_comply_comply_list(struct fp_tx *tx, const struct fp_comply_filte
                  "SELECT " REC_COLS " FROM comply_hosts WHERE state != %d%s%s ORDER BY host%s",
                  (int)FP_CS_REMOVED, acc, f && f->after ? " AND host > ?" : "",
                  f && f->limit ? " LIMIT ?" : "");
-        sqlite3_stmt *st;
+        struct sq_stmt *st;
         err = prepare(tx, sql, &st, diag, "compliance states");
         if (err != FP_OK)
                 return err;
         int i = 1;
         accounts_bind(st, f, &i);
         if (f && f->after)
-                sqlite3_bind_text(st, i++, f->after, -1, SQLITE_STATIC);
+                sq_bind_text(st, i++, f->after);
         if (f && f->limit)
-                sqlite3_bind_int64(st, i, (int64_t)f->limit);
+                sq_bind_int(st, i, (int64_t)f->limit);
         return rec_rows(tx, st, cb, ctx, diag, "compliance states");
 }
 
@@ -230,17 +229,17 @@ enum fp_err sq_comply_comply_at(struct fp_tx *tx, const struct fp_comply_filter 
                  " WHERE h.state != %d%s%s ORDER BY c.host%s",
                  (int)FP_CS_REMOVED, acc, f && f->after ? " AND c.host > ?" : "",
                  f && f->limit ? " LIMIT ?" : "");
-        sqlite3_stmt *st;
+        struct sq_stmt *st;
         err = prepare(tx, sql, &st, diag, "compliance history");
         if (err != FP_OK)
                 return err;
-        sqlite3_bind_int64(st, 1, at);
+        sq_bind_int(st, 1, at);
         int i = 2;
         accounts_bind(st, f, &i);
         if (f && f->after)
-                sqlite3_bind_text(st, i++, f->after, -1, SQLITE_STATIC);
+                sq_bind_text(st, i++, f->after);
         if (f && f->limit)
-                sqlite3_bind_int64(st, i, (int64_t)f->limit);
+                sq_bind_int(st, i, (int64_t)f->limit);
         return rec_rows(tx, st, cb, ctx, diag, "compliance history");
 }
 
@@ -254,23 +253,23 @@ enum fp_err sq_comply_comply_stale(struct fp_tx *tx, int64_t before, size_t limi
                                     " AND state != ? ORDER BY evaluated LIMIT ?";
         size_t n = 0;
         for (int pass = 0; pass < 2 && n < limit; pass++) {
-                sqlite3_stmt *st =
+                struct sq_stmt *st =
                     pass ? sq_stmt(tx, stale, true, "iii", before, (int64_t)FP_CS_REMOVED,
                                    (int64_t)(limit - n))
                          : sq_stmt(tx, missing, true, "i", (int64_t)limit);
                 if (!st)
                         return sq_fail(tx, diag, "compliance");
                 int rc;
-                while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+                while ((rc = sq_step(st)) == SQ_ROW) {
                         n++;
-                        const char *id = (const char *)sqlite3_column_text(st, 0);
+                        const char *id = sq_col_text(st, 0);
                         if (!cb(ctx, id ? id : "")) {
-                                rc = SQLITE_DONE;
+                                rc = SQ_DONE;
                                 break;
                         }
                 }
                 sq_done(tx, st);
-                if (rc != SQLITE_DONE)
+                if (rc != SQ_DONE)
                         return sq_fail(tx, diag, "compliance");
         }
         return FP_OK;
@@ -282,14 +281,14 @@ enum fp_err sq_comply_comply_baselines_since(struct fp_tx *tx, const char *accou
         /* kind 1: FP_DOC_BASELINE (store_orch.h); the primary key starts (kind, account) */
         static const char sel[] = "SELECT 1 FROM documents WHERE kind = 1 AND account = ?"
                                   " AND (updated >= ? OR created >= ?) LIMIT 1";
-        sqlite3_stmt *st = sq_stmt(tx, sel, true, "sii", account, since, since);
+        struct sq_stmt *st = sq_stmt(tx, sel, true, "sii", account, since, since);
         if (!st)
                 return sq_fail(tx, diag, "baselines");
-        int rc = sqlite3_step(st);
+        int rc = sq_step(st);
         sq_done(tx, st);
-        if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        if (rc != SQ_ROW && rc != SQ_DONE)
                 return sq_fail(tx, diag, "baselines");
-        *out = rc == SQLITE_ROW;
+        *out = rc == SQ_ROW;
         return FP_OK;
 }
 
@@ -298,7 +297,7 @@ enum fp_err sq_comply_comply_history(struct fp_tx *tx, const char *host, fp_comp
 {
         static const char sel[] = "SELECT " REC_COLS " FROM comply_history WHERE host = ?"
                                   " ORDER BY since";
-        sqlite3_stmt *st = sq_stmt(tx, sel, false, "s", host);
+        struct sq_stmt *st = sq_stmt(tx, sel, false, "s", host);
         if (!st)
                 return sq_fail(tx, diag, "compliance history");
         return rec_rows(tx, st, cb, ctx, diag, "compliance history");
@@ -343,25 +342,25 @@ enum fp_err sq_comply_comply_rollup_list(struct fp_tx *tx, const struct fp_compl
                  " UNION ALL SELECT account, day, -1 - due_day, value FROM comply_sla"
                  " WHERE day <= ?1%s ORDER BY 2",
                  acc, acc);
-        sqlite3_stmt *st;
+        struct sq_stmt *st;
         err = prepare(tx, sql, &st, diag, "compliance rollup");
         if (err != FP_OK)
                 return err;
-        sqlite3_bind_int64(st, 1, to_day);
+        sq_bind_int(st, 1, to_day);
         int i = 2;
         accounts_bind(st, f, &i);
         accounts_bind(st, f, &i);
         int rc;
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-                const char *account = (const char *)sqlite3_column_text(st, 0);
-                if (!cb(ctx, account ? account : "", sqlite3_column_int64(st, 1),
-                        sqlite3_column_int(st, 2), sqlite3_column_int64(st, 3))) {
-                        rc = SQLITE_DONE;
+        while ((rc = sq_step(st)) == SQ_ROW) {
+                const char *account = sq_col_text(st, 0);
+                if (!cb(ctx, account ? account : "", sq_col_int(st, 1),
+                        sq_col_int(st, 2), sq_col_int(st, 3))) {
+                        rc = SQ_DONE;
                         break;
                 }
         }
-        err = rc == SQLITE_DONE ? FP_OK : sq_fail(tx, diag, "compliance rollup");
-        sqlite3_finalize(st);
+        err = rc == SQ_DONE ? FP_OK : sq_fail(tx, diag, "compliance rollup");
+        sq_done(tx, st);
         return err;
 }
 
@@ -380,26 +379,26 @@ enum fp_err sq_comply_comply_mttr(struct fp_tx *tx, const struct fp_comply_filte
                  " WHERE fixed_at >= ?1 AND fixed_at <= ?2 AND fixed_at > 0%s"
                  " GROUP BY account, severity ORDER BY account, severity",
                  acc);
-        sqlite3_stmt *st;
+        struct sq_stmt *st;
         err = prepare(tx, sql, &st, diag, "exposures");
         if (err != FP_OK)
                 return err;
-        sqlite3_bind_int64(st, 1, from);
-        sqlite3_bind_int64(st, 2, to);
+        sq_bind_int(st, 1, from);
+        sq_bind_int(st, 2, to);
         int i = 3;
         accounts_bind(st, f, &i);
         int rc;
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-                const char *account = (const char *)sqlite3_column_text(st, 0);
-                const char *sev = (const char *)sqlite3_column_text(st, 1);
+        while ((rc = sq_step(st)) == SQ_ROW) {
+                const char *account = sq_col_text(st, 0);
+                const char *sev = sq_col_text(st, 1);
                 if (!cb(ctx, account ? account : "", sev ? sev : "unknown",
-                        sqlite3_column_int64(st, 2), sqlite3_column_int64(st, 3))) {
-                        rc = SQLITE_DONE;
+                        sq_col_int(st, 2), sq_col_int(st, 3))) {
+                        rc = SQ_DONE;
                         break;
                 }
         }
-        err = rc == SQLITE_DONE ? FP_OK : sq_fail(tx, diag, "exposures");
-        sqlite3_finalize(st);
+        err = rc == SQ_DONE ? FP_OK : sq_fail(tx, diag, "exposures");
+        sq_done(tx, st);
         return err;
 }
 
@@ -409,20 +408,20 @@ enum fp_err sq_comply_comply_mttr(struct fp_tx *tx, const struct fp_comply_filte
         "account, name, report, format, every_days, range_days, next_run, last_run, last_error,"   \
         " created_by, created, updated"
 
-static void sched_fill(struct fp_tx *tx, sqlite3_stmt *st, struct fp_report_schedule *s)
+static void sched_fill(struct fp_tx *tx, struct sq_stmt *st, struct fp_report_schedule *s)
 {
         s->account = sq_col_str0(tx, st, 0);
         s->name = sq_col_str0(tx, st, 1);
         s->report = sq_col_str0(tx, st, 2);
         s->format = sq_col_str0(tx, st, 3);
-        s->every_days = sqlite3_column_int64(st, 4);
-        s->range_days = sqlite3_column_int64(st, 5);
-        s->next_run = sqlite3_column_int64(st, 6);
-        s->last_run = sqlite3_column_int64(st, 7);
+        s->every_days = sq_col_int(st, 4);
+        s->range_days = sq_col_int(st, 5);
+        s->next_run = sq_col_int(st, 6);
+        s->last_run = sq_col_int(st, 7);
         s->last_error = sq_col_str0(tx, st, 8);
         s->created_by = sq_col_str0(tx, st, 9);
-        s->created = sqlite3_column_int64(st, 10);
-        s->updated = sqlite3_column_int64(st, 11);
+        s->created = sq_col_int(st, 10);
+        s->updated = sq_col_int(st, 11);
 }
 
 enum fp_err sq_comply_report_schedule_put(struct fp_tx *tx, const struct fp_report_schedule *s,
@@ -436,21 +435,21 @@ enum fp_err sq_comply_report_schedule_put(struct fp_tx *tx, const struct fp_repo
             " format = excluded.format, every_days = excluded.every_days,"
             " range_days = excluded.range_days, next_run = excluded.next_run,"
             " updated = excluded.updated";
-        sqlite3_stmt *st =
+        struct sq_stmt *st =
             sq_stmt(tx, create ? ins : up, true, "ssssiiiissii", s->account, s->name,
                     s->report, s->format, s->every_days, s->range_days, s->next_run, s->last_run,
                     s->last_error ? s->last_error : "", s->created_by ? s->created_by : "",
                     s->created, s->updated);
         if (!st)
                 return sq_fail(tx, diag, "report schedule");
-        int rc = sqlite3_step(st);
+        int rc = sq_step_new(st);
         sq_done(tx, st);
-        if (rc == SQLITE_CONSTRAINT) {
+        if (rc == SQ_CONSTRAINT) {
                 fp_diag_set(diag, NULL, 0, "name", "report schedule '%s' exists already",
                             s->name);
                 return FP_EEXIST;
         }
-        return rc == SQLITE_DONE ? FP_OK : sq_fail(tx, diag, "report schedule");
+        return rc == SQ_DONE ? FP_OK : sq_fail(tx, diag, "report schedule");
 }
 
 enum fp_err sq_comply_report_schedule_get(struct fp_tx *tx, const char *account,
@@ -459,16 +458,16 @@ enum fp_err sq_comply_report_schedule_get(struct fp_tx *tx, const char *account,
 {
         static const char sel[] = "SELECT " SCHED_COLS " FROM report_schedules"
                                   " WHERE account = ? AND name = ?";
-        sqlite3_stmt *st = sq_stmt(tx, sel, true, "ss", account, name);
+        struct sq_stmt *st = sq_stmt(tx, sel, true, "ss", account, name);
         if (!st)
                 return sq_fail(tx, diag, "report schedule");
-        int rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW)
+        int rc = sq_step(st);
+        if (rc == SQ_ROW)
                 sched_fill(tx, st, out);
         sq_done(tx, st);
-        if (rc == SQLITE_ROW)
+        if (rc == SQ_ROW)
                 return FP_OK;
-        if (rc == SQLITE_DONE) {
+        if (rc == SQ_DONE) {
                 fp_diag_set(diag, NULL, 0, NULL, "no report schedule '%s' in account '%s'", name,
                             account);
                 return FP_ENOTFOUND;
@@ -483,19 +482,19 @@ enum fp_err sq_comply_report_schedule_list(struct fp_tx *tx, const char *account
         static const char sel[] = "SELECT " SCHED_COLS " FROM report_schedules"
                                   " WHERE (?1 IS NULL OR account = ?1) AND (?2 = 0 OR next_run <= ?2)"
                                   " ORDER BY account, name";
-        sqlite3_stmt *st = sq_stmt(tx, sel, false, "si", account, due);
+        struct sq_stmt *st = sq_stmt(tx, sel, false, "si", account, due);
         if (!st)
                 return sq_fail(tx, diag, "report schedules");
         int rc;
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        while ((rc = sq_step(st)) == SQ_ROW) {
                 struct fp_report_schedule s;
                 sched_fill(tx, st, &s);
                 if (!cb(ctx, &s)) {
-                        rc = SQLITE_DONE;
+                        rc = SQ_DONE;
                         break;
                 }
         }
-        enum fp_err err = rc == SQLITE_DONE ? FP_OK : sq_fail(tx, diag, "report schedules");
+        enum fp_err err = rc == SQ_DONE ? FP_OK : sq_fail(tx, diag, "report schedules");
         sq_done(tx, st);
         return err;
 }

@@ -8,38 +8,38 @@
 #include <string.h>
 
 #include "fleetpatch/util.h"
-#include "store/sqlite_int.h"
+#include "store/sql_int.h"
 
-typedef bool (*row_fn)(struct fp_tx *tx, sqlite3_stmt *st, void *cb, void *ctx);
+typedef bool (*row_fn)(struct fp_tx *tx, struct sq_stmt *st, void *cb, void *ctx);
 
-static enum fp_err each_row(struct fp_tx *tx, sqlite3_stmt *st, row_fn row, void *cb, void *ctx,
+static enum fp_err each_row(struct fp_tx *tx, struct sq_stmt *st, row_fn row, void *cb, void *ctx,
                             struct fp_diag *diag, const char *what)
 {
         if (!st)
                 return sq_fail(tx, diag, what);
         int rc;
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        while ((rc = sq_step(st)) == SQ_ROW)
                 if (!row(tx, st, cb, ctx)) {
-                        rc = SQLITE_DONE;
+                        rc = SQ_DONE;
                         break;
                 }
-        enum fp_err err = rc == SQLITE_DONE ? FP_OK : sq_fail(tx, diag, what);
+        enum fp_err err = rc == SQ_DONE ? FP_OK : sq_fail(tx, diag, what);
         sq_done(tx, st);
         return err;
 }
 
-typedef void (*fill_fn)(struct fp_tx *tx, sqlite3_stmt *st, void *out);
+typedef void (*fill_fn)(struct fp_tx *tx, struct sq_stmt *st, void *out);
 
-static enum fp_err one_row(struct fp_tx *tx, sqlite3_stmt *st, fill_fn fill, void *out,
+static enum fp_err one_row(struct fp_tx *tx, struct sq_stmt *st, fill_fn fill, void *out,
                            struct fp_diag *diag, const char *what)
 {
         if (!st)
                 return sq_fail(tx, diag, what);
-        int rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW)
+        int rc = sq_step(st);
+        if (rc == SQ_ROW)
                 fill(tx, st, out);
-        enum fp_err err = rc == SQLITE_ROW    ? FP_OK
-                          : rc == SQLITE_DONE ? FP_ENOTFOUND
+        enum fp_err err = rc == SQ_ROW    ? FP_OK
+                          : rc == SQ_DONE ? FP_ENOTFOUND
                                               : sq_fail(tx, diag, what);
         if (err == FP_ENOTFOUND)
                 fp_diag_set(diag, NULL, 0, NULL, "%s not found", what);
@@ -67,7 +67,7 @@ static const char *s0(const char *s)
         "host, account, vuln, package, arch, installed, fixed_version, advisories, severity,"      \
         " scheme, kev, sla_due, exception, track, first_seen, fixed_at, fixed_inventory"
 
-static void expo_fill(struct fp_tx *tx, sqlite3_stmt *st, struct fp_exposure_rec *e)
+static void expo_fill(struct fp_tx *tx, struct sq_stmt *st, struct fp_exposure_rec *e)
 {
         e->host = sq_col_str0(tx, st, 0);
         e->account = sq_col_str0(tx, st, 1);
@@ -79,16 +79,16 @@ static void expo_fill(struct fp_tx *tx, sqlite3_stmt *st, struct fp_exposure_rec
         e->advisories = sq_col_str0(tx, st, 7);
         e->severity = sq_col_str0(tx, st, 8);
         e->scheme = sq_col_str0(tx, st, 9);
-        e->kev = sqlite3_column_int(st, 10) != 0;
-        e->sla_due = sqlite3_column_int64(st, 11);
-        e->exception = sqlite3_column_int64(st, 12);
+        e->kev = sq_col_int(st, 10) != 0;
+        e->sla_due = sq_col_int(st, 11);
+        e->exception = sq_col_int(st, 12);
         e->track = sq_col_str0(tx, st, 13);
-        e->first_seen = sqlite3_column_int64(st, 14);
-        e->fixed_at = sqlite3_column_int64(st, 15);
+        e->first_seen = sq_col_int(st, 14);
+        e->fixed_at = sq_col_int(st, 15);
         e->fixed_inventory = sq_col_str0(tx, st, 16);
 }
 
-static bool expo_row(struct fp_tx *tx, sqlite3_stmt *st, void *cb, void *ctx)
+static bool expo_row(struct fp_tx *tx, struct sq_stmt *st, void *cb, void *ctx)
 {
         struct fp_exposure_rec e;
         expo_fill(tx, st, &e);
@@ -198,7 +198,7 @@ enum fp_err sq_track_exposure_of_track_host(struct fp_tx *tx, const char *track,
         "id, account, vuln, scope, grp, assignee, state, severity, kev, sla_due, advisories,"      \
         " opened, cycle, closed, risk_until, evidence, updated"
 
-static void track_fill(struct fp_tx *tx, sqlite3_stmt *st, void *out)
+static void track_fill(struct fp_tx *tx, struct sq_stmt *st, void *out)
 {
         struct fp_track_rec *t = out;
         t->id = sq_col_str0(tx, st, 0);
@@ -209,18 +209,18 @@ static void track_fill(struct fp_tx *tx, sqlite3_stmt *st, void *out)
         t->assignee = sq_col_str0(tx, st, 5);
         t->state = sq_col_str0(tx, st, 6);
         t->severity = sq_col_str0(tx, st, 7);
-        t->kev = sqlite3_column_int(st, 8) != 0;
-        t->sla_due = sqlite3_column_int64(st, 9);
+        t->kev = sq_col_int(st, 8) != 0;
+        t->sla_due = sq_col_int(st, 9);
         t->advisories = sq_col_str0(tx, st, 10);
-        t->opened = sqlite3_column_int64(st, 11);
-        t->cycle = sqlite3_column_int64(st, 12);
-        t->closed = sqlite3_column_int64(st, 13);
-        t->risk_until = sqlite3_column_int64(st, 14);
+        t->opened = sq_col_int(st, 11);
+        t->cycle = sq_col_int(st, 12);
+        t->closed = sq_col_int(st, 13);
+        t->risk_until = sq_col_int(st, 14);
         t->evidence = sq_col_str0(tx, st, 15);
-        t->updated = sqlite3_column_int64(st, 16);
+        t->updated = sq_col_int(st, 16);
 }
 
-static bool track_row(struct fp_tx *tx, sqlite3_stmt *st, void *cb, void *ctx)
+static bool track_row(struct fp_tx *tx, struct sq_stmt *st, void *cb, void *ctx)
 {
         struct fp_track_rec t;
         track_fill(tx, st, &t);
@@ -238,7 +238,7 @@ enum fp_err sq_track_track_put(struct fp_tx *tx, const struct fp_track_rec *t,
             " cycle = excluded.cycle, closed = excluded.closed,"
             " risk_until = excluded.risk_until, evidence = excluded.evidence,"
             " updated = excluded.updated";
-        sqlite3_stmt *st = sq_stmt(tx, up, true, "ssssssssiisiiiisi", t->id, t->account, t->vuln,
+        struct sq_stmt *st = sq_stmt(tx, up, true, "ssssssssiisiiiisi", t->id, t->account, t->vuln,
                                    t->scope, t->grp, s0(t->assignee), t->state, s0(t->severity),
                                    (int64_t)t->kev, t->sla_due, s0(t->advisories), t->opened,
                                    t->cycle, t->closed, t->risk_until, s0(t->evidence),
@@ -293,17 +293,17 @@ enum fp_err sq_track_track_list(struct fp_tx *tx, const struct fp_track_filter *
         return err;
 }
 
-static void event_fill(struct fp_tx *tx, sqlite3_stmt *st, struct fp_track_event *e)
+static void event_fill(struct fp_tx *tx, struct sq_stmt *st, struct fp_track_event *e)
 {
         e->track = sq_col_str0(tx, st, 0);
-        e->seq = sqlite3_column_int64(st, 1);
-        e->at = sqlite3_column_int64(st, 2);
+        e->seq = sq_col_int(st, 1);
+        e->at = sq_col_int(st, 2);
         e->actor = sq_col_str0(tx, st, 3);
         e->action = sq_col_str0(tx, st, 4);
         e->detail = sq_col_str0(tx, st, 5);
 }
 
-static bool event_row(struct fp_tx *tx, sqlite3_stmt *st, void *cb, void *ctx)
+static bool event_row(struct fp_tx *tx, struct sq_stmt *st, void *cb, void *ctx)
 {
         struct fp_track_event e;
         event_fill(tx, st, &e);
@@ -339,10 +339,10 @@ enum fp_err sq_track_track_link_add(struct fp_tx *tx, const char *track, const c
         return sq_insert_new(tx, sq_stmt(tx, ins, true, "ssi", track, cr, at), diag, "link");
 }
 
-static bool link_row(struct fp_tx *tx, sqlite3_stmt *st, void *cb, void *ctx)
+static bool link_row(struct fp_tx *tx, struct sq_stmt *st, void *cb, void *ctx)
 {
         return ((fp_track_link_cb)cb)(ctx, sq_col_str0(tx, st, 0), sq_col_str0(tx, st, 1),
-                                      sqlite3_column_int64(st, 2));
+                                      sq_col_int(st, 2));
 }
 
 enum fp_err sq_track_track_link_list(struct fp_tx *tx, const char *track, const char *cr,
@@ -366,7 +366,7 @@ enum fp_err sq_track_rules_put(struct fp_tx *tx, const char *account, const char
                       diag, "resolver rules");
 }
 
-static void doc_fill(struct fp_tx *tx, sqlite3_stmt *st, void *out)
+static void doc_fill(struct fp_tx *tx, struct sq_stmt *st, void *out)
 {
         *(const char **)out = sq_col_str0(tx, st, 0);
 }
@@ -392,20 +392,20 @@ enum fp_err sq_track_rules_delete(struct fp_tx *tx, const char *account, struct 
 
 #define SNAP_COLS "job, host, before_hash, before, finished, after_hash, after, after_at"
 
-static void snap_fill(struct fp_tx *tx, sqlite3_stmt *st, void *out)
+static void snap_fill(struct fp_tx *tx, struct sq_stmt *st, void *out)
 {
         struct fp_snap_rec *s = out;
         s->job = sq_col_str0(tx, st, 0);
         s->host = sq_col_str0(tx, st, 1);
         s->before_hash = sq_col_str0(tx, st, 2);
         s->before = sq_col_str0(tx, st, 3);
-        s->finished = sqlite3_column_int64(st, 4);
+        s->finished = sq_col_int(st, 4);
         s->after_hash = sq_col_str0(tx, st, 5);
         s->after = sq_col_str0(tx, st, 6);
-        s->after_at = sqlite3_column_int64(st, 7);
+        s->after_at = sq_col_int(st, 7);
 }
 
-static bool snap_row(struct fp_tx *tx, sqlite3_stmt *st, void *cb, void *ctx)
+static bool snap_row(struct fp_tx *tx, struct sq_stmt *st, void *cb, void *ctx)
 {
         struct fp_snap_rec s;
         snap_fill(tx, st, &s);

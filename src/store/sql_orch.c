@@ -5,23 +5,23 @@
  */
 #include <string.h>
 
-#include "store/sqlite_int.h"
+#include "store/sql_int.h"
 
 /* Step st to the end: row(tx, st, rec) fills a record, cb takes it; finalizes st. */
-typedef bool (*row_fn)(struct fp_tx *tx, sqlite3_stmt *st, void *cb, void *ctx);
+typedef bool (*row_fn)(struct fp_tx *tx, struct sq_stmt *st, void *cb, void *ctx);
 
-static enum fp_err each_row(struct fp_tx *tx, sqlite3_stmt *st, row_fn row, void *cb, void *ctx,
+static enum fp_err each_row(struct fp_tx *tx, struct sq_stmt *st, row_fn row, void *cb, void *ctx,
                             struct fp_diag *diag, const char *what)
 {
         if (!st)
                 return sq_fail(tx, diag, what);
         int rc;
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        while ((rc = sq_step(st)) == SQ_ROW)
                 if (!row(tx, st, cb, ctx)) {
-                        rc = SQLITE_DONE;
+                        rc = SQ_DONE;
                         break;
                 }
-        enum fp_err err = rc == SQLITE_DONE ? FP_OK : sq_fail(tx, diag, what);
+        enum fp_err err = rc == SQ_DONE ? FP_OK : sq_fail(tx, diag, what);
         sq_done(tx, st);
         return err;
 }
@@ -30,19 +30,19 @@ static enum fp_err each_row(struct fp_tx *tx, sqlite3_stmt *st, row_fn row, void
 
 #define DOC_COLS "kind, account, name, document, created_by, created, updated"
 
-static void doc_fill(struct fp_tx *tx, sqlite3_stmt *st, void *out)
+static void doc_fill(struct fp_tx *tx, struct sq_stmt *st, void *out)
 {
         struct fp_doc_rec *d = out;
-        d->kind = (enum fp_doc_kind)sqlite3_column_int(st, 0);
+        d->kind = (enum fp_doc_kind)sq_col_int(st, 0);
         d->account = sq_col_str0(tx, st, 1);
         d->name = sq_col_str0(tx, st, 2);
         d->document = sq_col_str0(tx, st, 3);
         d->created_by = sq_col_str0(tx, st, 4);
-        d->created = sqlite3_column_int64(st, 5);
-        d->updated = sqlite3_column_int64(st, 6);
+        d->created = sq_col_int(st, 5);
+        d->updated = sq_col_int(st, 6);
 }
 
-static bool doc_row(struct fp_tx *tx, sqlite3_stmt *st, void *cb, void *ctx)
+static bool doc_row(struct fp_tx *tx, struct sq_stmt *st, void *cb, void *ctx)
 {
         struct fp_doc_rec d;
         doc_fill(tx, st, &d);
@@ -57,7 +57,7 @@ enum fp_err sq_orch_doc_put(struct fp_tx *tx, const struct fp_doc_rec *d, bool c
             "INSERT INTO documents (" DOC_COLS ") VALUES (?,?,?,?,?,?,?)"
             " ON CONFLICT (kind, account, name) DO UPDATE SET document = excluded.document,"
             " updated = excluded.updated";
-        sqlite3_stmt *st = sq_stmt(tx, create ? ins : up, true, "issssii", (int64_t)d->kind,
+        struct sq_stmt *st = sq_stmt(tx, create ? ins : up, true, "issssii", (int64_t)d->kind,
                                    d->account, d->name, d->document,
                                    d->created_by ? d->created_by : "", d->created, d->updated);
         if (create)
@@ -101,7 +101,7 @@ enum fp_err sq_orch_doc_delete(struct fp_tx *tx, enum fp_doc_kind kind, const ch
         "id, account, title, author, state, baseline, window, document, emergency,"                \
         " review_pending, reviewed_by, created, updated"
 
-static void cr_fill(struct fp_tx *tx, sqlite3_stmt *st, void *out)
+static void cr_fill(struct fp_tx *tx, struct sq_stmt *st, void *out)
 {
         struct fp_cr_rec *c = out;
         c->id = sq_col_str0(tx, st, 0);
@@ -112,14 +112,14 @@ static void cr_fill(struct fp_tx *tx, sqlite3_stmt *st, void *out)
         c->baseline = sq_col_str0(tx, st, 5);
         c->window = sq_col_str0(tx, st, 6);
         c->document = sq_col_str0(tx, st, 7);
-        c->emergency = sqlite3_column_int(st, 8) != 0;
-        c->review_pending = sqlite3_column_int(st, 9) != 0;
+        c->emergency = sq_col_int(st, 8) != 0;
+        c->review_pending = sq_col_int(st, 9) != 0;
         c->reviewed_by = sq_col_str0(tx, st, 10);
-        c->created = sqlite3_column_int64(st, 11);
-        c->updated = sqlite3_column_int64(st, 12);
+        c->created = sq_col_int(st, 11);
+        c->updated = sq_col_int(st, 12);
 }
 
-static bool cr_row(struct fp_tx *tx, sqlite3_stmt *st, void *cb, void *ctx)
+static bool cr_row(struct fp_tx *tx, struct sq_stmt *st, void *cb, void *ctx)
 {
         struct fp_cr_rec c;
         cr_fill(tx, st, &c);
@@ -170,17 +170,17 @@ enum fp_err sq_orch_cr_set_state(struct fp_tx *tx, const char *id, const char *s
         return sq_changed_one(err, n);
 }
 
-static void vote_fill(struct fp_tx *tx, sqlite3_stmt *st, void *out)
+static void vote_fill(struct fp_tx *tx, struct sq_stmt *st, void *out)
 {
         struct fp_cr_vote *v = out;
         v->cr = sq_col_str0(tx, st, 0);
         v->user = sq_col_str0(tx, st, 1);
         v->decision = sq_col_str0(tx, st, 2);
         v->comment = sq_col_str0(tx, st, 3);
-        v->at = sqlite3_column_int64(st, 4);
+        v->at = sq_col_int(st, 4);
 }
 
-static bool vote_row(struct fp_tx *tx, sqlite3_stmt *st, void *cb, void *ctx)
+static bool vote_row(struct fp_tx *tx, struct sq_stmt *st, void *cb, void *ctx)
 {
         struct fp_cr_vote v;
         vote_fill(tx, st, &v);
@@ -207,7 +207,7 @@ enum fp_err sq_orch_cr_vote_list(struct fp_tx *tx, const char *cr, fp_cr_vote_cb
                         "votes");
 }
 
-static bool update_row(struct fp_tx *tx, sqlite3_stmt *st, void *cb, void *ctx)
+static bool update_row(struct fp_tx *tx, struct sq_stmt *st, void *cb, void *ctx)
 {
         struct fp_cr_update u = {
             .cr = sq_col_str0(tx, st, 0),
@@ -237,7 +237,7 @@ enum fp_err sq_orch_cr_update_list(struct fp_tx *tx, const char *cr, const char 
                                   " WHERE cr = ? ORDER BY host, name, arch";
         static const char one[] = "SELECT cr, host, name, arch, version FROM cr_updates"
                                   " WHERE cr = ? AND host = ? ORDER BY name, arch";
-        sqlite3_stmt *st = host ? sq_stmt(tx, one, true, "ss", cr, host)
+        struct sq_stmt *st = host ? sq_stmt(tx, one, true, "ss", cr, host)
                                 : sq_stmt(tx, all, true, "s", cr);
         return each_row(tx, st, update_row, (void *)cb, ctx, diag, "update set");
 }
@@ -248,24 +248,24 @@ enum fp_err sq_orch_cr_update_list(struct fp_tx *tx, const char *cr, const char 
         "cr, status, spec, window, wave, wave_count, wave_done_at, failures, started_total,"       \
         " created, updated, gen"
 
-static void rollout_fill(struct fp_tx *tx, sqlite3_stmt *st, void *out)
+static void rollout_fill(struct fp_tx *tx, struct sq_stmt *st, void *out)
 {
         struct fp_rollout_rec *r = out;
         r->cr = sq_col_str0(tx, st, 0);
         r->status = sq_col_str0(tx, st, 1);
         r->spec_json = sq_col_str0(tx, st, 2);
         r->window_json = sq_col_str0(tx, st, 3);
-        r->wave = sqlite3_column_int64(st, 4);
-        r->wave_count = sqlite3_column_int64(st, 5);
-        r->wave_done_at = sqlite3_column_int64(st, 6);
-        r->failures = sqlite3_column_int64(st, 7);
-        r->started_total = sqlite3_column_int64(st, 8);
-        r->created = sqlite3_column_int64(st, 9);
-        r->updated = sqlite3_column_int64(st, 10);
-        r->gen = sqlite3_column_int64(st, 11);
+        r->wave = sq_col_int(st, 4);
+        r->wave_count = sq_col_int(st, 5);
+        r->wave_done_at = sq_col_int(st, 6);
+        r->failures = sq_col_int(st, 7);
+        r->started_total = sq_col_int(st, 8);
+        r->created = sq_col_int(st, 9);
+        r->updated = sq_col_int(st, 10);
+        r->gen = sq_col_int(st, 11);
 }
 
-static bool rollout_row(struct fp_tx *tx, sqlite3_stmt *st, void *cb, void *ctx)
+static bool rollout_row(struct fp_tx *tx, struct sq_stmt *st, void *cb, void *ctx)
 {
         struct fp_rollout_rec r;
         rollout_fill(tx, st, &r);
@@ -309,7 +309,7 @@ enum fp_err sq_orch_rollout_list(struct fp_tx *tx, bool active, fp_rollout_cb cb
         "cr, host, tz, region, zone, grp, ring, wave, ord, state, started, finished,"              \
         " start_until, attempts, job, rollback_job"
 
-static bool rollout_host_row(struct fp_tx *tx, sqlite3_stmt *st, void *cb, void *ctx)
+static bool rollout_host_row(struct fp_tx *tx, struct sq_stmt *st, void *cb, void *ctx)
 {
         struct fp_rollout_host_rec h = {
             .cr = sq_col_str0(tx, st, 0),
@@ -318,14 +318,14 @@ static bool rollout_host_row(struct fp_tx *tx, sqlite3_stmt *st, void *cb, void 
             .region = sq_col_str0(tx, st, 3),
             .zone = sq_col_str0(tx, st, 4),
             .grp = sq_col_str0(tx, st, 5),
-            .ring = sqlite3_column_int64(st, 6),
-            .wave = sqlite3_column_int64(st, 7),
-            .order = sqlite3_column_int64(st, 8),
+            .ring = sq_col_int(st, 6),
+            .wave = sq_col_int(st, 7),
+            .order = sq_col_int(st, 8),
             .state = sq_col_str0(tx, st, 9),
-            .started = sqlite3_column_int64(st, 10),
-            .finished = sqlite3_column_int64(st, 11),
-            .start_until = sqlite3_column_int64(st, 12),
-            .attempts = sqlite3_column_int64(st, 13),
+            .started = sq_col_int(st, 10),
+            .finished = sq_col_int(st, 11),
+            .start_until = sq_col_int(st, 12),
+            .attempts = sq_col_int(st, 13),
             .job = sq_col_str0(tx, st, 14),
             .rollback_job = sq_col_str0(tx, st, 15),
         };
@@ -360,16 +360,16 @@ enum fp_err sq_orch_host_seen(struct fp_tx *tx, const char *account, fp_host_see
                               void *ctx, struct fp_diag *diag)
 {
         static const char sel[] = "SELECT id, last_seen FROM hosts WHERE account = ?";
-        sqlite3_stmt *st = sq_stmt(tx, sel, true, "s", account);
+        struct sq_stmt *st = sq_stmt(tx, sel, true, "s", account);
         if (!st)
                 return sq_fail(tx, diag, "hosts");
         int rc;
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-                if (!cb(ctx, (const char *)sqlite3_column_text(st, 0), sqlite3_column_int64(st, 1))) {
-                        rc = SQLITE_DONE;
+        while ((rc = sq_step(st)) == SQ_ROW)
+                if (!cb(ctx, sq_col_text(st, 0), sq_col_int(st, 1))) {
+                        rc = SQ_DONE;
                         break;
                 }
-        enum fp_err err = rc == SQLITE_DONE ? FP_OK : sq_fail(tx, diag, "hosts");
+        enum fp_err err = rc == SQ_DONE ? FP_OK : sq_fail(tx, diag, "hosts");
         sq_done(tx, st);
         return err;
 }
@@ -395,9 +395,9 @@ enum fp_err sq_orch_lease_acquire(struct fp_tx *tx, const char *name, const char
 
 /* ---- first sightings ---- */
 
-static void int_fill(struct fp_tx *tx, sqlite3_stmt *st, void *out)
+static void int_fill(struct fp_tx *tx, struct sq_stmt *st, void *out)
 {
-        *(int64_t *)out = sqlite3_column_int64(st, 0);
+        *(int64_t *)out = sq_col_int(st, 0);
 }
 
 enum fp_err sq_orch_first_seen(struct fp_tx *tx, const char *family, const char *name,
@@ -439,7 +439,7 @@ enum fp_err sq_orch_job_withdraw(struct fp_tx *tx, const char *id, const char *d
 
 #define CU_COLS "host, baseline, state, job, hook_job, since, updated"
 
-static void catchup_fill(struct fp_tx *tx, sqlite3_stmt *st, void *out)
+static void catchup_fill(struct fp_tx *tx, struct sq_stmt *st, void *out)
 {
         struct fp_catchup_rec *c = out;
         c->host = sq_col_str0(tx, st, 0);
@@ -447,11 +447,11 @@ static void catchup_fill(struct fp_tx *tx, sqlite3_stmt *st, void *out)
         c->state = sq_col_str0(tx, st, 2);
         c->job = sq_col_str0(tx, st, 3);
         c->hook_job = sq_col_str0(tx, st, 4);
-        c->since = sqlite3_column_int64(st, 5);
-        c->updated = sqlite3_column_int64(st, 6);
+        c->since = sq_col_int(st, 5);
+        c->updated = sq_col_int(st, 6);
 }
 
-static bool catchup_row(struct fp_tx *tx, sqlite3_stmt *st, void *cb, void *ctx)
+static bool catchup_row(struct fp_tx *tx, struct sq_stmt *st, void *cb, void *ctx)
 {
         struct fp_catchup_rec c;
         catchup_fill(tx, st, &c);

@@ -5,26 +5,26 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "store/sqlite_int.h"
+#include "store/sql_int.h"
 
 /* Step st to the end, fill(tx, st, rec) then cb(ctx, rec) per row; finalizes st. */
 typedef bool (*call_fn)(void *cb, void *ctx, const void *rec);
 
-static enum fp_err each_row(struct fp_tx *tx, sqlite3_stmt *st, sq_fill_fn fill, void *rec,
+static enum fp_err each_row(struct fp_tx *tx, struct sq_stmt *st, sq_fill_fn fill, void *rec,
                             call_fn call, void *cb, void *ctx, struct fp_diag *diag,
                             const char *what)
 {
         if (!st)
                 return sq_fail(tx, diag, what);
         int rc;
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        while ((rc = sq_step(st)) == SQ_ROW) {
                 fill(tx, st, rec);
                 if (!call(cb, ctx, rec)) {
-                        rc = SQLITE_DONE;
+                        rc = SQ_DONE;
                         break;
                 }
         }
-        enum fp_err err = rc == SQLITE_DONE ? FP_OK : sq_fail(tx, diag, what);
+        enum fp_err err = rc == SQ_DONE ? FP_OK : sq_fail(tx, diag, what);
         sq_done(tx, st);
         return err;
 }
@@ -33,15 +33,15 @@ static enum fp_err each_row(struct fp_tx *tx, sqlite3_stmt *st, sq_fill_fn fill,
 
 #define GROUP_COLS "account, name, members, emails, created, updated"
 
-static void group_fill(struct fp_tx *tx, sqlite3_stmt *st, void *out)
+static void group_fill(struct fp_tx *tx, struct sq_stmt *st, void *out)
 {
         struct fp_notify_group_rec *g = out;
         g->account = sq_col_str0(tx, st, 0);
         g->name = sq_col_str0(tx, st, 1);
         g->members = sq_col_str0(tx, st, 2);
         g->emails = sq_col_str0(tx, st, 3);
-        g->created = sqlite3_column_int64(st, 4);
-        g->updated = sqlite3_column_int64(st, 5);
+        g->created = sq_col_int(st, 4);
+        g->updated = sq_col_int(st, 5);
 }
 
 static bool group_call(void *cb, void *ctx, const void *rec)
@@ -107,7 +107,7 @@ enum fp_err sq_notify_notify_group_delete(struct fp_tx *tx, const char *account,
         "id, account, owner_user, owner_group, events, channel, url, secret, recipients,"          \
         " subject_tpl, body_tpl, created_by, created"
 
-static void sub_fill_at(struct fp_tx *tx, sqlite3_stmt *st, int c, struct fp_notify_sub_rec *s)
+static void sub_fill_at(struct fp_tx *tx, struct sq_stmt *st, int c, struct fp_notify_sub_rec *s)
 {
         s->id = sq_col_str0(tx, st, c + 0);
         s->account = sq_col_str0(tx, st, c + 1);
@@ -121,10 +121,10 @@ static void sub_fill_at(struct fp_tx *tx, sqlite3_stmt *st, int c, struct fp_not
         s->subject_tpl = sq_col_str0(tx, st, c + 9);
         s->body_tpl = sq_col_str0(tx, st, c + 10);
         s->created_by = sq_col_str0(tx, st, c + 11);
-        s->created = sqlite3_column_int64(st, c + 12);
+        s->created = sq_col_int(st, c + 12);
 }
 
-static void sub_fill(struct fp_tx *tx, sqlite3_stmt *st, void *out)
+static void sub_fill(struct fp_tx *tx, struct sq_stmt *st, void *out)
 {
         sub_fill_at(tx, st, 0, out);
 }
@@ -183,13 +183,13 @@ enum fp_err sq_notify_notify_sub_count(struct fp_tx *tx, const char *account, in
                                        struct fp_diag *diag)
 {
         static const char sel[] = "SELECT count(*) FROM notify_subs WHERE account = ?";
-        sqlite3_stmt *st = sq_stmt(tx, sel, true, "s", account);
+        struct sq_stmt *st = sq_stmt(tx, sel, true, "s", account);
         if (!st)
                 return sq_fail(tx, diag, "subscriptions");
-        int rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW)
-                *n = sqlite3_column_int64(st, 0);
-        enum fp_err err = rc == SQLITE_ROW ? FP_OK : sq_fail(tx, diag, "subscriptions");
+        int rc = sq_step(st);
+        if (rc == SQ_ROW)
+                *n = sq_col_int(st, 0);
+        enum fp_err err = rc == SQ_ROW ? FP_OK : sq_fail(tx, diag, "subscriptions");
         sq_done(tx, st);
         return err;
 }
@@ -202,7 +202,7 @@ enum fp_err sq_notify_notify_event_queue(struct fp_tx *tx, const struct fp_notif
 {
         static const char ins[] =
             "INSERT INTO notify_events (account, type, key, subject, data, created)"
-            " VALUES (?,?,?,?,?,?) ON CONFLICT (account, type, key) DO NOTHING";
+            " VALUES (?,?,?,?,?,?) ON CONFLICT (account, type, key) DO NOTHING RETURNING id";
         /* A subscription gets the event when it names the type and belongs to no group or to
          * the event's group. */
         static const char fan[] =
@@ -213,17 +213,21 @@ enum fp_err sq_notify_notify_event_queue(struct fp_tx *tx, const struct fp_notif
             " AND (s.owner_group = '' OR s.owner_group = ?6)";
         *queued = false;
         *deliveries = 0;
-        int n = 0;
-        enum fp_err err = sq_run(tx,
-                                 sq_stmt(tx, ins, true, "sssssi", ev->account, ev->type, ev->key,
-                                         or_empty(ev->subject), ev->data ? ev->data : "{}",
-                                         ev->created),
-                                 &n, diag, "event");
-        if (err != FP_OK || n == 0)
-                return err;
+        struct sq_stmt *st = sq_stmt(tx, ins, true, "sssssi", ev->account, ev->type, ev->key,
+                                     or_empty(ev->subject), ev->data ? ev->data : "{}",
+                                     ev->created);
+        if (!st)
+                return sq_fail(tx, diag, "event");
+        int rc = sq_step(st);
+        int64_t id = rc == SQ_ROW ? sq_col_int(st, 0) : 0;
+        sq_done(tx, st);
+        if (rc != SQ_ROW && rc != SQ_DONE)
+                return sq_fail(tx, diag, "event");
+        if (rc == SQ_DONE) /* queued before: once per (account, type, key) */
+                return FP_OK;
         *queued = true;
-        int64_t id = sqlite3_last_insert_rowid(tx->c->db);
-        n = 0;
+        int n = 0;
+        enum fp_err err;
         err = sq_run(tx,
                      sq_stmt(tx, fan, true, "iisss" "s", id, ev->created, ev->account, only_sub,
                              ev->type, group ? group : ""),
@@ -241,25 +245,25 @@ enum fp_err sq_notify_notify_event_queue(struct fp_tx *tx, const struct fp_notif
         " FROM notify_deliveries d JOIN notify_events e ON e.id = d.event"                         \
         " LEFT JOIN notify_subs s ON s.id = d.sub"
 
-static void delivery_fill(struct fp_tx *tx, sqlite3_stmt *st, void *out)
+static void delivery_fill(struct fp_tx *tx, struct sq_stmt *st, void *out)
 {
         struct fp_notify_delivery_rec *d = out;
-        d->id = sqlite3_column_int64(st, 0);
+        d->id = sq_col_int(st, 0);
         d->sub = sq_col_str0(tx, st, 1);
         d->state = sq_col_str0(tx, st, 2);
         d->error = sq_col_str0(tx, st, 3);
-        d->attempts = sqlite3_column_int64(st, 4);
-        d->next_at = sqlite3_column_int64(st, 5);
-        d->status = sqlite3_column_int64(st, 6);
-        d->created = sqlite3_column_int64(st, 7);
-        d->updated = sqlite3_column_int64(st, 8);
-        d->ev.id = sqlite3_column_int64(st, 9);
+        d->attempts = sq_col_int(st, 4);
+        d->next_at = sq_col_int(st, 5);
+        d->status = sq_col_int(st, 6);
+        d->created = sq_col_int(st, 7);
+        d->updated = sq_col_int(st, 8);
+        d->ev.id = sq_col_int(st, 9);
         d->ev.account = sq_col_str0(tx, st, 10);
         d->ev.type = sq_col_str0(tx, st, 11);
         d->ev.key = sq_col_str0(tx, st, 12);
         d->ev.subject = sq_col_str0(tx, st, 13);
         d->ev.data = sq_col_str0(tx, st, 14);
-        d->ev.created = sqlite3_column_int64(st, 15);
+        d->ev.created = sq_col_int(st, 15);
         sub_fill_at(tx, st, 16, &d->s);
 }
 

@@ -7,26 +7,26 @@
 #include <string.h>
 
 #include "fleetpatch/limits.h"
-#include "store/sqlite_int.h"
+#include "store/sql_int.h"
 
 #define AUDIT_COLS "seq, time, account, actor, action, target, entry, hash, sig, key_id"
 
-static const char *col(sqlite3_stmt *st, int i)
+static const char *col(struct sq_stmt *st, int i)
 {
-        const unsigned char *v = sqlite3_column_text(st, i);
-        return v ? (const char *)v : "";
+        const char *v = sq_col_text(st, i);
+        return v ? v : "";
 }
 
-static void fill_raw(sqlite3_stmt *st, struct fp_audit_rec *r)
+static void fill_raw(struct sq_stmt *st, struct fp_audit_rec *r)
 {
-        r->seq = sqlite3_column_int64(st, 0);
-        r->time = sqlite3_column_int64(st, 1);
+        r->seq = sq_col_int(st, 0);
+        r->time = sq_col_int(st, 1);
         r->account = col(st, 2);
         r->actor = col(st, 3);
         r->action = col(st, 4);
         r->target = col(st, 5);
         r->entry = col(st, 6);
-        r->entry_len = (size_t)sqlite3_column_bytes(st, 6);
+        r->entry_len = (size_t)sq_col_bytes(st, 6);
         r->hash = col(st, 7);
         r->sig = col(st, 8);
         r->key_id = col(st, 9);
@@ -35,19 +35,19 @@ static void fill_raw(sqlite3_stmt *st, struct fp_audit_rec *r)
 enum fp_err sq_audit_audit_head_get(struct fp_tx *tx, struct fp_audit_head *out, struct fp_diag *diag)
 {
         static const char sel[] = "SELECT seq, time, hash, sig, key_id FROM audit_head WHERE id = 1";
-        sqlite3_stmt *st = sq_stmt(tx, sel, true, "");
+        struct sq_stmt *st = sq_stmt(tx, sel, true, "");
         if (!st)
                 return sq_fail(tx, diag, "audit head");
-        int rc = sqlite3_step(st);
+        int rc = sq_step(st);
         enum fp_err err = FP_OK;
-        if (rc == SQLITE_ROW) {
-                out->seq = sqlite3_column_int64(st, 0);
-                out->time = sqlite3_column_int64(st, 1);
+        if (rc == SQ_ROW) {
+                out->seq = sq_col_int(st, 0);
+                out->time = sq_col_int(st, 1);
                 out->hash = sq_col_str0(tx, st, 2);
                 out->sig = sq_col_str0(tx, st, 3);
                 out->key_id = sq_col_str0(tx, st, 4);
         } else {
-                err = rc == SQLITE_DONE ? FP_ENOTFOUND : sq_fail(tx, diag, "audit head");
+                err = rc == SQ_DONE ? FP_ENOTFOUND : sq_fail(tx, diag, "audit head");
         }
         sq_done(tx, st);
         return err;
@@ -57,19 +57,19 @@ enum fp_err sq_audit_audit_append(struct fp_tx *tx, const struct fp_audit_rec *r
                             const struct fp_audit_head *head, struct fp_diag *diag)
 {
         static const char ins[] = "INSERT INTO audit_log (" AUDIT_COLS ") VALUES (?,?,?,?,?,?,?,?,?,?)";
-        sqlite3_stmt *st = sq_stmt(tx, ins, true, "iissssssss", r->seq, r->time, r->account,
+        struct sq_stmt *st = sq_stmt(tx, ins, true, "iissssssss", r->seq, r->time, r->account,
                                    r->actor, r->action, r->target, r->entry, r->hash, r->sig,
                                    r->key_id);
         if (!st)
                 return sq_fail(tx, diag, "audit insert");
-        int rc = sqlite3_step(st);
+        int rc = sq_step_new(st);
         sq_done(tx, st);
-        if (rc == SQLITE_CONSTRAINT) {
+        if (rc == SQ_CONSTRAINT) {
                 fp_diag_set(diag, NULL, 0, NULL, "audit entry %lld exists already",
                             (long long)r->seq);
                 return FP_EEXIST;
         }
-        if (rc != SQLITE_DONE)
+        if (rc != SQ_DONE)
                 return sq_fail(tx, diag, "audit insert");
         return head ? sq_audit_audit_head_put(tx, head, diag) : FP_OK;
 }
@@ -86,21 +86,21 @@ enum fp_err sq_audit_audit_head_put(struct fp_tx *tx, const struct fp_audit_head
                       NULL, diag, "audit head");
 }
 
-static enum fp_err each(struct fp_tx *tx, sqlite3_stmt *st, fp_audit_cb cb, void *ctx,
+static enum fp_err each(struct fp_tx *tx, struct sq_stmt *st, fp_audit_cb cb, void *ctx,
                         struct fp_diag *diag, const char *what)
 {
         if (!st)
                 return sq_fail(tx, diag, what);
         int rc;
         struct fp_audit_rec r;
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        while ((rc = sq_step(st)) == SQ_ROW) {
                 fill_raw(st, &r);
                 if (!cb(ctx, &r)) {
-                        rc = SQLITE_DONE;
+                        rc = SQ_DONE;
                         break;
                 }
         }
-        enum fp_err err = rc == SQLITE_DONE ? FP_OK : sq_fail(tx, diag, what);
+        enum fp_err err = rc == SQ_DONE ? FP_OK : sq_fail(tx, diag, what);
         sq_done(tx, st);
         return err;
 }
@@ -129,29 +129,29 @@ enum fp_err sq_audit_audit_list(struct fp_tx *tx, const struct fp_audit_filter *
         ADD(true, f->ascending ? " ORDER BY seq ASC" : " ORDER BY seq DESC");
         ADD(f->limit, " LIMIT ?10");
 #undef ADD
-        sqlite3_stmt *st = NULL;
-        if (sqlite3_prepare_v2(tx->c->db, sql, -1, &st, NULL) != SQLITE_OK)
+        struct sq_stmt *st = NULL;
+        if (!(st = sq_prepare(tx, sql, false)))
                 return sq_fail(tx, diag, "audit list");
         if (f->account)
-                sqlite3_bind_text(st, 1, f->account, -1, SQLITE_TRANSIENT);
+                sq_bind_text(st, 1, f->account);
         if (f->accounts_json)
-                sqlite3_bind_text(st, 2, f->accounts_json, -1, SQLITE_TRANSIENT);
+                sq_bind_text(st, 2, f->accounts_json);
         if (f->actor)
-                sqlite3_bind_text(st, 3, f->actor, -1, SQLITE_TRANSIENT);
+                sq_bind_text(st, 3, f->actor);
         if (f->action)
-                sqlite3_bind_text(st, 4, f->action, -1, SQLITE_TRANSIENT);
+                sq_bind_text(st, 4, f->action);
         if (prefix)
-                sqlite3_bind_int64(st, 5, (sqlite3_int64)alen);
+                sq_bind_int(st, 5, (int64_t)alen);
         if (f->from)
-                sqlite3_bind_int64(st, 6, f->from);
+                sq_bind_int(st, 6, f->from);
         if (f->to)
-                sqlite3_bind_int64(st, 7, f->to);
+                sq_bind_int(st, 7, f->to);
         if (f->seq_min)
-                sqlite3_bind_int64(st, 8, f->seq_min);
+                sq_bind_int(st, 8, f->seq_min);
         if (f->seq_max)
-                sqlite3_bind_int64(st, 9, f->seq_max);
+                sq_bind_int(st, 9, f->seq_max);
         if (f->limit)
-                sqlite3_bind_int64(st, 10, (sqlite3_int64)f->limit);
+                sq_bind_int(st, 10, (int64_t)f->limit);
         return each(tx, st, cb, ctx, diag, "audit list");
 }
 
@@ -166,12 +166,12 @@ enum fp_err sq_audit_audit_get(struct fp_tx *tx, int64_t seq, struct fp_audit_re
                          struct fp_diag *diag)
 {
         static const char sel[] = "SELECT " AUDIT_COLS " FROM audit_log WHERE seq = ?";
-        sqlite3_stmt *st = sq_stmt(tx, sel, true, "i", seq);
+        struct sq_stmt *st = sq_stmt(tx, sel, true, "i", seq);
         if (!st)
                 return sq_fail(tx, diag, "audit get");
-        int rc = sqlite3_step(st);
+        int rc = sq_step(st);
         enum fp_err err = FP_OK;
-        if (rc == SQLITE_ROW) {
+        if (rc == SQ_ROW) {
                 fill_raw(st, out);
                 out->account = sq_col_str0(tx, st, 2);
                 out->actor = sq_col_str0(tx, st, 3);
@@ -182,7 +182,7 @@ enum fp_err sq_audit_audit_get(struct fp_tx *tx, int64_t seq, struct fp_audit_re
                 out->sig = sq_col_str0(tx, st, 8);
                 out->key_id = sq_col_str0(tx, st, 9);
         } else {
-                err = rc == SQLITE_DONE ? FP_ENOTFOUND : sq_fail(tx, diag, "audit get");
+                err = rc == SQ_DONE ? FP_ENOTFOUND : sq_fail(tx, diag, "audit get");
         }
         sq_done(tx, st);
         return err;
@@ -193,15 +193,15 @@ enum fp_err sq_audit_audit_range(struct fp_tx *tx, int64_t from, int64_t to, int
 {
         static const char sel[] = "SELECT coalesce(min(seq), 1), coalesce(max(seq), 0)"
                                   " FROM audit_log WHERE time >= ? AND time <= ?";
-        sqlite3_stmt *st = sq_stmt(tx, sel, true, "ii", from, to);
+        struct sq_stmt *st = sq_stmt(tx, sel, true, "ii", from, to);
         if (!st)
                 return sq_fail(tx, diag, "audit range");
-        int rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW) {
-                *first = sqlite3_column_int64(st, 0);
-                *last = sqlite3_column_int64(st, 1);
+        int rc = sq_step(st);
+        if (rc == SQ_ROW) {
+                *first = sq_col_int(st, 0);
+                *last = sq_col_int(st, 1);
         }
-        enum fp_err err = rc == SQLITE_ROW ? FP_OK : sq_fail(tx, diag, "audit range");
+        enum fp_err err = rc == SQ_ROW ? FP_OK : sq_fail(tx, diag, "audit range");
         sq_done(tx, st);
         return err;
 }
