@@ -183,5 +183,6 @@ struct fp_tx_base {
 };
 
 extern const struct fp_store_engine fp_store_sqlite_engine;
+extern const struct fp_store_engine fp_store_pg_engine;
 
 #endif

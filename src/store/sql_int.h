@@ -27,6 +27,10 @@
  * Text sorts bytewise in both (PostgreSQL columns are COLLATE "C").
  */
 
+/* The schema, one migration per element (schema.c). */
+extern const char *const sq_migrations[];
+extern const size_t sq_migrations_n;
+
 /* What sq_step answers. */
 enum { SQ_ERROR = 1, SQ_CONSTRAINT = 19, SQ_ROW = 100, SQ_DONE = 101 };
 
@@ -47,6 +51,9 @@ struct sq_driver {
         int (*changes)(struct sq_stmt *st);
         void (*done)(struct sq_stmt *st);
         enum fp_err (*fail)(struct fp_tx *tx, struct fp_diag *diag, const char *what);
+        /* Leadership beyond the leases table (PostgreSQL: a session advisory lock); FP_OK
+         * while this store holds name, FP_EEXIST while another does. NULL: the table alone. */
+        enum fp_err (*lease)(struct fp_tx *tx, const char *name, struct fp_diag *diag);
 };
 
 /* Every engine's statement starts with this. */

@@ -12,10 +12,13 @@ enum fp_err fp_store_open(const char *url, struct fp_store **out, struct fp_diag
                 fp_diag_set(diag, NULL, 0, NULL, "libsodium failed to initialise");
                 return FP_EIO;
         }
+        /* a libpq connection URI, passed as it is (host, port, user, sslmode, ...) */
+        if (!strncmp(url, "postgresql://", 13) || !strncmp(url, "postgres://", 11))
+                return fp_store_pg_engine.open(url, out, diag);
         if (!strncmp(url, "postgresql:", 11) || !strncmp(url, "postgres:", 9)) {
                 fp_diag_set(diag, NULL, 0, NULL,
-                            "the PostgreSQL engine is not built yet; use sqlite:PATH");
-                return FP_EUNSUPPORTED;
+                            "a PostgreSQL store is postgresql://[user@]host[:port]/dbname[?...]");
+                return FP_EINVAL;
         }
         const char *target = !strncmp(url, "sqlite:", 7) ? url + 7 : url;
         if (!*target) {

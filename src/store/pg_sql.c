@@ -1,0 +1,244 @@
+/* The PostgreSQL engine's text rewrites (pg_sql.h): statements and migrations. */
+#include <ctype.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fleetpatch/util.h"
+#include "store/pg_sql.h"
+
+#define SQL_MAX ((size_t)64 << 20)
+
+static bool word_at(const char *s, size_t i, const char *w)
+{
+        size_t n = strlen(w);
+        if (strncmp(s + i, w, n))
+                return false;
+        bool before = i == 0 || !(isalnum((unsigned char)s[i - 1]) || s[i - 1] == '_');
+        bool after = !(isalnum((unsigned char)s[i + n]) || s[i + n] == '_');
+        return before && after;
+}
+
+/* Length of the quoted run at s ('...' or "...", doubled quotes inside), 0 if none. */
+static size_t quoted_len(const char *s)
+{
+        if (*s != '\'' && *s != '"')
+                return 0;
+        char q = *s;
+        size_t i = 1;
+        for (;;) {
+                if (!s[i])
+                        return i; /* unterminated: the server will say so */
+                if (s[i] == q) {
+                        if (s[i + 1] == q) {
+                                i += 2;
+                                continue;
+                        }
+                        return i + 1;
+                }
+                i++;
+        }
+}
+
+/* The offset of the parenthesis closing the one at open, or strlen when none. */
+static size_t closing_paren(const char *s, size_t open)
+{
+        int depth = 0;
+        size_t i = open;
+        while (s[i]) {
+                size_t q = quoted_len(s + i);
+                if (q) {
+                        i += q;
+                        continue;
+                }
+                if (s[i] == '(')
+                        depth++;
+                else if (s[i] == ')' && --depth == 0)
+                        return i;
+                i++;
+        }
+        return i;
+}
+
+/* Rewrites s[from, to) into b; nested json_each calls are rewritten too. */
+static bool rewrite_span(struct fp_buf *b, const char *s, size_t from, size_t to, int *maxp,
+                         bool *ignore)
+{
+        size_t i = from;
+        while (i < to) {
+                size_t q = quoted_len(s + i);
+                if (q) {
+                        if (fp_buf_add(b, s + i, q) != FP_OK)
+                                return false;
+                        i += q;
+                        continue;
+                }
+                if (s[i] == '?') {
+                        size_t j = i + 1;
+                        long n = 0;
+                        while (j < to && isdigit((unsigned char)s[j]) && n <= PG_SQL_MAX_PARAMS)
+                                n = n * 10 + (s[j++] - '0');
+                        if (j == i + 1)
+                                n = *maxp + 1;
+                        if (n < 1 || n > PG_SQL_MAX_PARAMS)
+                                return false;
+                        if (n > *maxp)
+                                *maxp = (int)n;
+                        if (fp_buf_addf(b, "$%ld", n) != FP_OK)
+                                return false;
+                        i = j;
+                        continue;
+                }
+                if (word_at(s, i, "INSERT") && !strncmp(s + i, "INSERT OR IGNORE", 16)) {
+                        *ignore = true;
+                        if (fp_buf_addstr(b, "INSERT") != FP_OK)
+                                return false;
+                        i += 16;
+                        continue;
+                }
+                if (word_at(s, i, "LIMIT") && !strncmp(s + i, "LIMIT -1", 8) &&
+                    !isdigit((unsigned char)s[i + 8])) {
+                        if (fp_buf_addstr(b, "LIMIT ALL") != FP_OK)
+                                return false;
+                        i += 8;
+                        continue;
+                }
+                if (word_at(s, i, "json_each") && s[i + 9] == '(') {
+                        size_t close = closing_paren(s, i + 9);
+                        if (close > to)
+                                close = to;
+                        if (fp_buf_addstr(b, "json_array_elements_text((") != FP_OK ||
+                            !rewrite_span(b, s, i + 10, close, maxp, ignore) ||
+                            fp_buf_addstr(b, ")::json)") != FP_OK)
+                                return false;
+                        i = close < to ? close + 1 : to;
+                        continue;
+                }
+                if (fp_buf_addc(b, s[i]) != FP_OK)
+                        return false;
+                i++;
+        }
+        return true;
+}
+
+/* The offset of a RETURNING clause outside parentheses and quotes, or 0. */
+static size_t top_level_returning(const char *s)
+{
+        int depth = 0;
+        for (size_t i = 0; s[i];) {
+                size_t q = quoted_len(s + i);
+                if (q) {
+                        i += q;
+                        continue;
+                }
+                if (s[i] == '(')
+                        depth++;
+                else if (s[i] == ')')
+                        depth--;
+                else if (depth == 0 && word_at(s, i, "RETURNING"))
+                        return i;
+                i++;
+        }
+        return 0;
+}
+
+char *pg_rewrite(const char *sql, int *nparams)
+{
+        struct fp_buf b;
+        fp_buf_init(&b, SQL_MAX);
+        int maxp = 0;
+        bool ignore = false;
+        if (!rewrite_span(&b, sql, 0, strlen(sql), &maxp, &ignore)) {
+                fp_buf_release(&b);
+                return NULL;
+        }
+        if (ignore) {
+                /* ON CONFLICT DO NOTHING goes before RETURNING, else at the end */
+                char *text = fp_buf_take(&b);
+                if (!text)
+                        return NULL;
+                size_t ret = top_level_returning(text);
+                size_t end = ret ? ret : strlen(text);
+                while (!ret && end && (text[end - 1] == ';' || isspace((unsigned char)text[end - 1])))
+                        end--;
+                fp_buf_init(&b, SQL_MAX);
+                bool ok = fp_buf_add(&b, text, end) == FP_OK &&
+                          fp_buf_addstr(&b, ret ? "ON CONFLICT DO NOTHING " : " ON CONFLICT DO NOTHING") == FP_OK &&
+                          (!ret || fp_buf_addstr(&b, text + ret) == FP_OK);
+                free(text);
+                if (!ok) {
+                        fp_buf_release(&b);
+                        return NULL;
+                }
+        }
+        *nparams = maxp;
+        char *out = fp_buf_take(&b);
+        return out ? out : strdup("");
+}
+
+/* ---- migrations ---- */
+
+/* CREATE TRIGGER name BEFORE event ON table BEGIN SELECT RAISE(ABORT, 'msg'); END at s (the
+ * statement, up to and including END): appends PostgreSQL's equivalent; false when s is not
+ * of that form. */
+static bool trigger(struct fp_buf *b, const char *s, size_t *used)
+{
+        char name[64], when[8], event[8], table[64];
+        int n = 0;
+        if (sscanf(s, "CREATE TRIGGER %63[a-z_0-9] %7[A-Z] %7[A-Z] ON %63[a-z_0-9] BEGIN SELECT RAISE(ABORT, %n",
+                   name, when, event, table, &n) != 4 || !n)
+                return false;
+        const char *msg = s + n;
+        size_t mlen = quoted_len(msg);
+        if (!mlen || msg[0] != '\'')
+                return false;
+        const char *tail = msg + mlen;
+        const char *end = strstr(tail, "END");
+        if (!end || strncmp(tail, ");", 2))
+                return false;
+        *used = (size_t)(end + 3 - s);
+        return fp_buf_addf(b,
+                           "CREATE FUNCTION %s_fn() RETURNS trigger LANGUAGE plpgsql AS $fn$"
+                           " BEGIN RAISE EXCEPTION %.*s; END $fn$;"
+                           "CREATE TRIGGER %s %s %s ON %s FOR EACH ROW EXECUTE FUNCTION %s_fn()",
+                           name, (int)mlen, msg, name, when, event, table, name) == FP_OK;
+}
+
+char *pg_ddl(const char *sql)
+{
+        struct fp_buf b;
+        fp_buf_init(&b, SQL_MAX);
+        bool ok = true;
+        for (size_t i = 0; ok && sql[i];) {
+                size_t q = quoted_len(sql + i);
+                size_t used = 0;
+                if (q) {
+                        ok = fp_buf_add(&b, sql + i, q) == FP_OK;
+                        i += q;
+                } else if (word_at(sql, i, "CREATE") && !strncmp(sql + i, "CREATE TRIGGER", 14)) {
+                        ok = trigger(&b, sql + i, &used);
+                        i += used;
+                } else if (word_at(sql, i, "INTEGER") && !strncmp(sql + i, "INTEGER PRIMARY KEY", 19)) {
+                        ok = fp_buf_addstr(&b, "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY") == FP_OK;
+                        i += 19;
+                } else if (word_at(sql, i, "INTEGER")) {
+                        ok = fp_buf_addstr(&b, "BIGINT") == FP_OK;
+                        i += 7;
+                } else if (word_at(sql, i, "TEXT")) {
+                        ok = fp_buf_addstr(&b, "TEXT COLLATE \"C\"") == FP_OK;
+                        i += 4;
+                } else if (word_at(sql, i, "WITHOUT") && !strncmp(sql + i, "WITHOUT ROWID", 13)) {
+                        i += 13;
+                } else {
+                        ok = fp_buf_addc(&b, sql[i]) == FP_OK;
+                        i++;
+                }
+        }
+        if (!ok) {
+                fp_buf_release(&b);
+                return NULL;
+        }
+        char *out = fp_buf_take(&b);
+        return out ? out : strdup("");
+}
