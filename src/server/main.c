@@ -1,5 +1,6 @@
 /* fleetpatchd: the control-plane server. See docs/server.md. */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -7,7 +8,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
+#include "fleetpatch/store_dump.h"
 #include "fleetpatch/vuln.h"
 #include "server/http.h"
 #include "server/notify.h"
@@ -28,8 +31,172 @@ static int fail(const char *msg)
         return 1;
 }
 
+/* ---- store subcommands: migrate, export, import, copy (docs/server.md) ----
+ * Exit status: 0 done; 1 failed (a store cannot be opened, the dump is refused, the target is
+ * not empty; nothing was written); 2 usage; 3 the imported store differs from its source
+ * (nothing was committed). */
+
+static double now_ms(void)
+{
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static int store_usage(const char *msg)
+{
+        fprintf(stderr,
+                "fleetpatchd: %s\n"
+                "usage: fleetpatchd migrate --store URL\n"
+                "       fleetpatchd export --store URL [--out FILE]\n"
+                "       fleetpatchd import --store URL --in FILE|-\n"
+                "       fleetpatchd copy --from URL --to URL\n",
+                msg);
+        return 2;
+}
+
+static int store_err(const char *what, const char *url, const struct fp_diag *diag)
+{
+        char msg[1024];
+        fp_diag_format(diag, msg, sizeof(msg));
+        fprintf(stderr, "fleetpatchd: %s %s: %s\n", what, url, msg);
+        return 1;
+}
+
+static int64_t total_rows(const struct fp_dump_summary *s)
+{
+        int64_t n = 0;
+        for (size_t i = 0; i < s->tables; i++)
+                n += s->t[i].rows;
+        return n;
+}
+
+static int store_cmd(int argc, char **argv)
+{
+        const char *cmd = argv[1];
+        const char *store = NULL, *out = NULL, *in = NULL, *from = NULL, *to = NULL;
+        for (int i = 2; i < argc; i++) {
+                const char *names[] = {"--store", "--out", "--in", "--from", "--to"};
+                const char **vals[] = {&store, &out, &in, &from, &to};
+                bool found = false;
+                for (size_t k = 0; k < sizeof(names) / sizeof(names[0]) && !found; k++) {
+                        size_t n = strlen(names[k]);
+                        if (!strcmp(argv[i], names[k])) {
+                                if (i + 1 >= argc) {
+                                        char m[80];
+                                        snprintf(m, sizeof(m), "%s needs a value", names[k]);
+                                        return store_usage(m);
+                                }
+                                *vals[k] = argv[++i];
+                                found = true;
+                        } else if (!strncmp(argv[i], names[k], n) && argv[i][n] == '=') {
+                                *vals[k] = argv[i] + n + 1;
+                                found = true;
+                        }
+                }
+                if (!found) {
+                        char m[300];
+                        snprintf(m, sizeof(m), "%s: unknown option %.200s", cmd, argv[i]);
+                        return store_usage(m);
+                }
+        }
+        bool is_copy = !strcmp(cmd, "copy");
+        if (is_copy ? (!from || !to || store || in || out) : (!store || from || to))
+                return store_usage(is_copy ? "copy takes --from URL and --to URL"
+                                           : "--store URL is required (and --from/--to belong to copy)");
+        if ((!strcmp(cmd, "migrate") && (in || out)) || (!strcmp(cmd, "export") && in) ||
+            (!strcmp(cmd, "import") && (out || !in)))
+                return store_usage(!strcmp(cmd, "import") ? "import takes --store URL --in FILE"
+                                                          : "an option this command does not take");
+        struct fp_diag diag;
+        fp_diag_clear(&diag);
+        struct fp_store *s = NULL, *t = NULL;
+        const char *url = is_copy ? from : store;
+        if (fp_store_open(url, &s, &diag) != FP_OK)
+                return store_err("store", url, &diag);
+        int rc = 0;
+        static struct fp_dump_summary src, dst;
+        double t0 = now_ms();
+        if (!strcmp(cmd, "migrate")) {
+                printf("store %s (%s): schema version %lld\n", url, fp_store_engine(s),
+                       (long long)fp_store_schema_version());
+        } else if (!strcmp(cmd, "export")) {
+                FILE *f = stdout;
+                if (out) {
+                        /* the dump holds password and token hashes: the owner only */
+                        int fd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+                        f = fd >= 0 ? fdopen(fd, "w") : NULL;
+                        if (!f) {
+                                fprintf(stderr, "fleetpatchd: %s: %s\n", out, strerror(errno));
+                                if (fd >= 0)
+                                        close(fd);
+                                fp_store_close(s);
+                                return 1;
+                        }
+                }
+                enum fp_err err = fp_store_export(s, f, &src, &diag);
+                if (out && fclose(f) != 0 && err == FP_OK) {
+                        fp_diag_set(&diag, out, 0, NULL, "%s", strerror(errno));
+                        err = FP_EIO;
+                }
+                if (err != FP_OK) {
+                        rc = store_err("export of", url, &diag);
+                        if (out)
+                                unlink(out);
+                } else {
+                        fprintf(stderr, "fleetpatchd: exported %zu tables, %lld rows in %.0f ms\n",
+                                src.tables, (long long)total_rows(&src), now_ms() - t0);
+                }
+        } else if (!strcmp(cmd, "import") || is_copy) {
+                enum fp_err err;
+                if (is_copy) {
+                        if (fp_store_open(to, &t, &diag) != FP_OK) {
+                                fp_store_close(s);
+                                return store_err("store", to, &diag);
+                        }
+                        err = fp_store_copy(s, t, &src, &dst, &diag);
+                } else {
+                        FILE *f = strcmp(in, "-") ? fopen(in, "r") : stdin;
+                        if (!f) {
+                                fprintf(stderr, "fleetpatchd: %s: %s\n", in, strerror(errno));
+                                fp_store_close(s);
+                                return 1;
+                        }
+                        err = fp_store_import(s, f, strcmp(in, "-") ? in : "<stdin>", &src, &dst,
+                                              &diag);
+                        if (f != stdin)
+                                fclose(f);
+                }
+                const char *target = is_copy ? to : store;
+                if (dst.tables)
+                        fp_dump_report(stdout, &src, &dst);
+                if (err == FP_ECORRUPT && dst.tables) {
+                        rc = 3;
+                        store_err(is_copy ? "copy to" : "import into", target, &diag);
+                } else if (err != FP_OK) {
+                        rc = store_err(is_copy ? "copy to" : "import into", target, &diag);
+                } else {
+                        fprintf(stderr, "fleetpatchd: %s %zu tables, %lld rows into %s in %.0f ms,"
+                                        " verified\n",
+                                is_copy ? "copied" : "imported", src.tables,
+                                (long long)total_rows(&src), fp_store_engine(is_copy ? t : s),
+                                now_ms() - t0);
+                }
+        } else {
+                rc = store_usage("unknown command");
+        }
+        fflush(stdout);
+        if (t)
+                fp_store_close(t);
+        fp_store_close(s);
+        return rc;
+}
+
 int main(int argc, char **argv)
 {
+        if (argc > 1 && (!strcmp(argv[1], "migrate") || !strcmp(argv[1], "export") ||
+                         !strcmp(argv[1], "import") || !strcmp(argv[1], "copy")))
+                return store_cmd(argc, argv);
         for (int i = 1; i < argc; i++) {
                 if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
                         fp_srv_config_help(stdout);

@@ -757,6 +757,57 @@ static void pg_done(struct sq_stmt *s)
         stmt_free(st);
 }
 
+/* ---- generic reading and import (the dump, sql_dump.c) ---- */
+
+static int pg_col_count(struct sq_stmt *s)
+{
+        struct pg_stmt *st = pgs(s);
+        return st->res ? PQnfields(st->res) : 0;
+}
+
+static const char *pg_col_name(struct sq_stmt *s, int i)
+{
+        struct pg_stmt *st = pgs(s);
+        return st->res && i >= 0 && i < PQnfields(st->res) ? PQfname(st->res, i) : NULL;
+}
+
+static int pg_col_type(struct sq_stmt *s, int i)
+{
+        struct pg_stmt *st = pgs(s);
+        if (!st->res || i < 0 || i >= PQnfields(st->res))
+                return SQ_T_NULL;
+        if (st->row > 0 && PQgetisnull(st->res, st->row - 1, i))
+                return SQ_T_NULL;
+        switch (PQftype(st->res, i)) {
+        case 20: /* int8 */
+        case 21: /* int2 */
+        case 23: /* int4 */
+                return SQ_T_INT;
+        case 700: /* float4, float8, numeric, bytea: not in the schema */
+        case 701:
+        case 1700:
+        case 17:
+                return SQ_T_OTHER;
+        default:
+                return SQ_T_TEXT;
+        }
+}
+
+/* The identity columns (INTEGER PRIMARY KEY in schema.c) got explicit values: each sequence
+ * goes past the column's largest value, so the next insert does not collide. */
+static enum fp_err pg_after_import(struct fp_tx *tx, struct fp_diag *diag)
+{
+        return exec_sql(conn_of(tx)->db, tx->store->path,
+                        "DO $$ DECLARE r record; BEGIN"
+                        " FOR r IN SELECT table_name, column_name FROM information_schema.columns"
+                        "  WHERE is_identity = 'YES' AND table_schema = current_schema() LOOP"
+                        "  EXECUTE format('SELECT setval(pg_get_serial_sequence(%L, %L),"
+                        "   COALESCE(max(%I), 0) + 1, false) FROM %I',"
+                        "   quote_ident(r.table_name), r.column_name, r.column_name, r.table_name);"
+                        " END LOOP; END $$",
+                        diag);
+}
+
 /* ---- leadership ---- */
 
 /* Holds the session advisory lock of lease name on a connection of its own for as long as
@@ -824,6 +875,10 @@ static const struct sq_driver pg_driver = {
         .done = pg_done,
         .fail = pg_fail,
         .lease = pg_lease,
+        .col_count = pg_col_count,
+        .col_name = pg_col_name,
+        .col_type = pg_col_type,
+        .after_import = pg_after_import,
 };
 
 const struct fp_store_engine fp_store_pg_engine = {

@@ -54,7 +54,20 @@ struct sq_driver {
         /* Leadership beyond the leases table (PostgreSQL: a session advisory lock); FP_OK
          * while this store holds name, FP_EEXIST while another does. NULL: the table alone. */
         enum fp_err (*lease)(struct fp_tx *tx, const char *name, struct fp_diag *diag);
+        /* Generic reading, for the dump (sql_dump.c): the statement's columns (valid once it
+         * was stepped), a column's name, and the type of a value of the current row (SQ_T_*;
+         * with no current row, the column's declared type where the engine knows it, i.e.
+         * PostgreSQL, else SQ_T_NULL). */
+        int (*col_count)(struct sq_stmt *st);
+        const char *(*col_name)(struct sq_stmt *st, int i);
+        int (*col_type)(struct sq_stmt *st, int i);
+        /* After an import wrote explicit ids, in the import's transaction (PostgreSQL: the
+         * identity sequences move past the largest id). NULL: nothing to do. */
+        enum fp_err (*after_import)(struct fp_tx *tx, struct fp_diag *diag);
 };
+
+/* What col_type answers. */
+enum { SQ_T_NULL = 0, SQ_T_INT = 1, SQ_T_TEXT = 2, SQ_T_OTHER = 3 };
 
 /* Every engine's statement starts with this. */
 struct sq_stmt {

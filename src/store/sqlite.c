@@ -388,6 +388,30 @@ static void lite_done(struct sq_stmt *st)
         free(st);
 }
 
+static int lite_col_count(struct sq_stmt *st)
+{
+        return sqlite3_column_count(lite(st)->st);
+}
+
+static const char *lite_col_name(struct sq_stmt *st, int i)
+{
+        return sqlite3_column_name(lite(st)->st, i);
+}
+
+static int lite_col_type(struct sq_stmt *st, int i)
+{
+        switch (sqlite3_column_type(lite(st)->st, i)) {
+        case SQLITE_INTEGER:
+                return SQ_T_INT;
+        case SQLITE_TEXT:
+                return SQ_T_TEXT;
+        case SQLITE_NULL:
+                return SQ_T_NULL;
+        default:
+                return SQ_T_OTHER; /* REAL, BLOB: not in the schema */
+        }
+}
+
 static const struct sq_driver lite_driver = {
         .pg = false,
         .prepare = lite_prepare,
@@ -402,6 +426,9 @@ static const struct sq_driver lite_driver = {
         .changes = lite_changes,
         .done = lite_done,
         .fail = lite_fail,
+        .col_count = lite_col_count,
+        .col_name = lite_col_name,
+        .col_type = lite_col_type,
 };
 
 const struct fp_store_engine fp_store_sqlite_engine = {
