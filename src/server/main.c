@@ -156,6 +156,8 @@ static int store_cmd(int argc, char **argv)
                         }
                         err = fp_store_copy(s, t, &src, &dst, &diag);
                 } else {
+                        if (!in)
+                                in = "-"; /* not reached: import requires --in */
                         FILE *f = strcmp(in, "-") ? fopen(in, "r") : stdin;
                         if (!f) {
                                 fprintf(stderr, "fleetpatchd: %s: %s\n", in, strerror(errno));

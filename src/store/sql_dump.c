@@ -366,7 +366,7 @@ static enum fp_err flush_batch(struct importer *imp, struct fp_diag *diag)
         struct sq_stmt *st = err == FP_OK ? sq_prepare(imp->tx, sql, false) : NULL;
         if (err == FP_OK && !st)
                 err = sq_fail(imp->tx, diag, table);
-        for (size_t r = 0; err == FP_OK && r < imp->nbatch; r++)
+        for (size_t r = 0; err == FP_OK && st && r < imp->nbatch; r++)
                 for (size_t c = 0; c < nc; c++) {
                         json_t *v = json_array_get(imp->batch[r], c);
                         int k = (int)(r * nc + c + 1);
@@ -379,7 +379,7 @@ static enum fp_err flush_batch(struct importer *imp, struct fp_diag *diag)
                         else
                                 sq_bind_text(st, k, NULL);
                 }
-        if (err == FP_OK && sq_step(st) != SQ_DONE) {
+        if (err == FP_OK && st && sq_step(st) != SQ_DONE) {
                 char what[160];
                 snprintf(what, sizeof(what), "%s: rows before line %lu", table, imp->line);
                 err = sq_fail(imp->tx, diag, what);
@@ -796,6 +796,8 @@ size_t fp_dump_report(FILE *out, const struct fp_dump_summary *src,
                           !strcmp(a->sha256, b->sha256);
                 bad += !eq;
                 const struct fp_dump_table *t = a ? a : b;
+                if (!t)
+                        continue;
                 rows += t->rows;
                 if (eq)
                         fprintf(out, "%-22s %10lld  %-16.16s  equal\n", t->name, (long long)t->rows,

@@ -383,9 +383,21 @@ enum fp_err sq_orch_lease_acquire(struct fp_tx *tx, const char *name, const char
             "INSERT INTO leases (name, holder, expires) VALUES (?1, ?2, ?3 + ?4)"
             " ON CONFLICT (name) DO UPDATE SET holder = excluded.holder,"
             " expires = excluded.expires WHERE leases.holder = ?2 OR leases.expires <= ?3";
+        /* the engine's own lock, when it has one, decides; the row then only says who */
+        static const char claim[] =
+            "INSERT INTO leases (name, holder, expires) VALUES (?1, ?2, ?3 + ?4)"
+            " ON CONFLICT (name) DO UPDATE SET holder = excluded.holder,"
+            " expires = excluded.expires";
+        const struct sq_driver *drv = tx->store->drv;
+        if (drv->lease) {
+                enum fp_err err = drv->lease(tx, name, diag);
+                if (err != FP_OK)
+                        return err;
+        }
         int n = 0;
-        enum fp_err err =
-            sq_run(tx, sq_stmt(tx, up, true, "ssii", name, holder, now, ttl), &n, diag, "lease");
+        enum fp_err err = sq_run(tx, sq_stmt(tx, drv->lease ? claim : up, true, "ssii", name,
+                                             holder, now, ttl),
+                                 &n, diag, "lease");
         if (err == FP_OK && n == 0) {
                 fp_diag_set(diag, NULL, 0, NULL, "lease '%s' is held by another process", name);
                 return FP_EEXIST;
