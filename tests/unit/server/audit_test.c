@@ -13,6 +13,7 @@
 #include "server/audit.h"
 #include "server/server.h"
 #include "test.h"
+#include "test_store.h"
 
 static char dir[256];
 
@@ -185,7 +186,7 @@ static enum fp_err check_export(const char *data, size_t len, bool full,
 static void store_and_export(void)
 {
         char url[400], err[256];
-        snprintf(url, sizeof(url), "sqlite:%s/audit.db", dir);
+        CHECK(test_store_url(url, sizeof(url), dir, "audit"));
         snprintf(srv.cfg.state_dir, sizeof(srv.cfg.state_dir), "%s", dir);
         struct fp_diag d;
         fp_diag_clear(&d);

@@ -10,6 +10,7 @@
 #include "fleetpatch/vuln.h"
 #include "server/comply.h"
 #include "test.h"
+#include "test_store.h"
 
 static void rule(void)
 {
@@ -216,7 +217,7 @@ static void history(void)
                 perror("mkdtemp");
                 exit(1);
         }
-        snprintf(url, sizeof(url), "sqlite:%s/store.db", dir);
+        CHECK(test_store_url(url, sizeof(url), dir, "store"));
         char vdb[300];
         snprintf(vdb, sizeof(vdb), "%s/none.db", dir); /* no vulnerability database */
         struct fp_diag d;

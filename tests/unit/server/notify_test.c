@@ -17,6 +17,7 @@
 #include "server/orch.h"
 #include "server/server.h"
 #include "test.h"
+#include "test_store.h"
 
 static char dir[256], url[512];
 
@@ -316,7 +317,7 @@ static void worker(void)
         struct fp_diag d;
         fp_diag_clear(&d);
         char own[600]; /* a store of its own: nothing else is due in it */
-        snprintf(own, sizeof(own), "sqlite:%s/worker.db", dir);
+        CHECK(test_store_url(own, sizeof(own), dir, "worker"));
         CHECK_INT_EQ(fp_store_open(own, &srv.store, &d), FP_OK);
         if (!srv.store)
                 return;
@@ -496,7 +497,7 @@ static void fanout(void)
 {
         struct fp_store *st = NULL;
         char own[600];
-        snprintf(own, sizeof(own), "sqlite:%s/fanout.db", dir);
+        CHECK(test_store_url(own, sizeof(own), dir, "fanout"));
         CHECK_INT_EQ(fp_store_open(own, &st, NULL), FP_OK);
         if (!st)
                 return;
@@ -552,7 +553,7 @@ static void rollout_events(void)
         CHECK(fp_srv_config_load(&srv.cfg, 1, argv, err, sizeof(err)));
         srv.cfg.notify_window_lead = 3600;
         char own[600];
-        snprintf(own, sizeof(own), "sqlite:%s/rollout.db", dir);
+        CHECK(test_store_url(own, sizeof(own), dir, "rollout"));
         CHECK_INT_EQ(fp_store_open(own, &srv.store, NULL), FP_OK);
         if (!srv.store)
                 return;
@@ -620,7 +621,7 @@ int main(void)
                  getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
         if (!mkdtemp(dir))
                 return 1;
-        snprintf(url, sizeof(url), "sqlite:%s/store.db", dir);
+        CHECK(test_store_url(url, sizeof(url), dir, "store"));
         outbox();
         worker();
         private_addresses();

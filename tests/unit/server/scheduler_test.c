@@ -17,6 +17,7 @@
 #include "server/orch.h"
 #include "server/server.h"
 #include "test.h"
+#include "test_store.h"
 
 static char dir[256], url[512];
 static struct fp_server srv;
@@ -497,7 +498,7 @@ int main(void)
         snprintf(dir, sizeof(dir), "/tmp/fp-sched-XXXXXX");
         if (!mkdtemp(dir))
                 return 1;
-        snprintf(url, sizeof(url), "sqlite:%s/s.db", dir);
+        CHECK(test_store_url(url, sizeof(url), dir, "s"));
         char *argv[] = {"scheduler_test", NULL};
         char err[256];
         CHECK(fp_srv_config_load(&srv.cfg, 1, argv, err, sizeof(err)));

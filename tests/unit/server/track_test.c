@@ -13,6 +13,7 @@
 #include "server/server.h"
 #include "server/track.h"
 #include "test.h"
+#include "test_store.h"
 
 static char dir[256], url[512];
 
@@ -374,7 +375,7 @@ static void lifecycle(void)
 static void random_events(void)
 {
         char rurl[600];
-        snprintf(rurl, sizeof(rurl), "sqlite:%s/random.db", dir);
+        CHECK(test_store_url(rurl, sizeof(rurl), dir, "random"));
         struct fp_store *s = NULL;
         CHECK_INT_EQ(fp_store_open(rurl, &s, NULL), FP_OK);
         if (!s)
@@ -477,7 +478,7 @@ static void random_events(void)
 static void evidence_bound(void)
 {
         char burl[600];
-        snprintf(burl, sizeof(burl), "sqlite:%s/bound.db", dir);
+        CHECK(test_store_url(burl, sizeof(burl), dir, "bound"));
         struct fp_store *s = NULL;
         CHECK_INT_EQ(fp_store_open(burl, &s, NULL), FP_OK);
         if (!s)
@@ -626,7 +627,7 @@ int main(void)
         snprintf(dir, sizeof(dir), "%s/fptrack.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
         if (!mkdtemp(dir))
                 return 1;
-        snprintf(url, sizeof(url), "sqlite:%s/store.db", dir);
+        CHECK(test_store_url(url, sizeof(url), dir, "store"));
         rules();
         closing();
         lifecycle();
