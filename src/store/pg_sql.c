@@ -61,9 +61,86 @@ static size_t closing_paren(const char *s, size_t open)
         return i;
 }
 
+/* The conflict target of each table written with INSERT OR REPLACE: its primary key, as
+ * schema.c declares it. SQLite's REPLACE needs no target; PostgreSQL's upsert does. A
+ * statement on a table missing here does not translate (pg_rewrite returns NULL), and
+ * tests/unit/store/pg_sql_test.c rewrites every such statement of the store. */
+static const struct {
+        const char *table, *key;
+} replace_keys[] = {
+    {"host_tags", "host, key"},         {"host_installed", "host, name, arch"},
+    {"comply_hosts", "host"},           {"comply_history", "host, since"},
+    {"cr_updates", "cr, host, name, arch"}, {"rollout_hosts", "cr, host"},
+    {"catchup_runs", "host"},           {"resolver_rules", "account"},
+    {"job_snapshots", "job"},
+};
+
+static bool in_key(const char *key, const char *col, size_t n)
+{
+        for (const char *k = key; *k;) {
+                size_t m = strcspn(k, ",");
+                if (m == n && !strncmp(k, col, n))
+                        return true;
+                k += m;
+                while (*k == ',' || *k == ' ')
+                        k++;
+        }
+        return false;
+}
+
+/* At s + i: "INSERT OR REPLACE INTO t (c1, c2, ...)". Writes "INSERT INTO " to b, and to
+ * tail the clause " ON CONFLICT (key) DO UPDATE SET c = EXCLUDED.c, ..." for the columns
+ * outside the key (DO NOTHING when there are none); *used = the length of
+ * "INSERT OR REPLACE INTO ". False when the statement is not of that form or t has no key. */
+static bool replace_clause(struct fp_buf *b, const char *s, size_t i, size_t *used,
+                           struct fp_buf *tail)
+{
+        static const char head[] = "INSERT OR REPLACE INTO ";
+        if (strncmp(s + i, head, sizeof(head) - 1))
+                return false;
+        size_t t = i + sizeof(head) - 1, tn = 0;
+        while (isalnum((unsigned char)s[t + tn]) || s[t + tn] == '_')
+                tn++;
+        const char *key = NULL;
+        for (size_t k = 0; k < sizeof(replace_keys) / sizeof(replace_keys[0]); k++)
+                if (strlen(replace_keys[k].table) == tn && !strncmp(replace_keys[k].table, s + t, tn))
+                        key = replace_keys[k].key;
+        size_t open = t + tn;
+        while (s[open] == ' ')
+                open++;
+        if (!key || !tn || s[open] != '(' || tail->len)
+                return false;
+        size_t close = closing_paren(s, open);
+        if (!s[close])
+                return false;
+        size_t nset = 0;
+        if (fp_buf_addf(tail, " ON CONFLICT (%s) DO UPDATE SET ", key) != FP_OK)
+                return false;
+        for (size_t c = open + 1; c < close;) {
+                while (c < close && (s[c] == ' ' || s[c] == ','))
+                        c++;
+                size_t n = 0;
+                while (c + n < close && s[c + n] != ',' && s[c + n] != ' ')
+                        n++;
+                if (n && !in_key(key, s + c, n) &&
+                    fp_buf_addf(tail, "%s%.*s = EXCLUDED.%.*s", nset++ ? ", " : "", (int)n, s + c,
+                                (int)n, s + c) != FP_OK)
+                        return false;
+                c += n;
+        }
+        if (!nset) {
+                fp_buf_release(tail);
+                fp_buf_init(tail, SQL_MAX);
+                if (fp_buf_addstr(tail, " ON CONFLICT DO NOTHING") != FP_OK)
+                        return false;
+        }
+        *used = sizeof(head) - 1;
+        return fp_buf_addstr(b, "INSERT INTO ") == FP_OK;
+}
+
 /* Rewrites s[from, to) into b; nested json_each calls are rewritten too. */
 static bool rewrite_span(struct fp_buf *b, const char *s, size_t from, size_t to, int *maxp,
-                         bool *ignore)
+                         struct fp_buf *tail)
 {
         size_t i = from;
         while (i < to) {
@@ -91,10 +168,17 @@ static bool rewrite_span(struct fp_buf *b, const char *s, size_t from, size_t to
                         continue;
                 }
                 if (word_at(s, i, "INSERT") && !strncmp(s + i, "INSERT OR IGNORE", 16)) {
-                        *ignore = true;
-                        if (fp_buf_addstr(b, "INSERT") != FP_OK)
+                        if (tail->len || fp_buf_addstr(tail, " ON CONFLICT DO NOTHING") != FP_OK ||
+                            fp_buf_addstr(b, "INSERT") != FP_OK)
                                 return false;
                         i += 16;
+                        continue;
+                }
+                if (word_at(s, i, "INSERT") && !strncmp(s + i, "INSERT OR REPLACE", 17)) {
+                        size_t used = 0;
+                        if (!replace_clause(b, s, i, &used, tail))
+                                return false;
+                        i += used;
                         continue;
                 }
                 if (word_at(s, i, "LIMIT") && !strncmp(s + i, "LIMIT -1", 8) &&
@@ -104,12 +188,24 @@ static bool rewrite_span(struct fp_buf *b, const char *s, size_t from, size_t to
                         i += 8;
                         continue;
                 }
+                if (word_at(s, i, "CAST") && s[i + 4] == '(') {
+                        /* CAST(x AS BLOB), SQLite's way to count bytes: PostgreSQL's bytea */
+                        size_t close = closing_paren(s, i + 4);
+                        if (close < to && close >= i + 13 && !strncmp(s + close - 8, " AS BLOB", 8)) {
+                                if (fp_buf_addstr(b, "convert_to(") != FP_OK ||
+                                    !rewrite_span(b, s, i + 5, close - 8, maxp, tail) ||
+                                    fp_buf_addstr(b, ", 'UTF8')") != FP_OK)
+                                        return false;
+                                i = close + 1;
+                                continue;
+                        }
+                }
                 if (word_at(s, i, "json_each") && s[i + 9] == '(') {
                         size_t close = closing_paren(s, i + 9);
                         if (close > to)
                                 close = to;
                         if (fp_buf_addstr(b, "json_array_elements_text((") != FP_OK ||
-                            !rewrite_span(b, s, i + 10, close, maxp, ignore) ||
+                            !rewrite_span(b, s, i + 10, close, maxp, tail) ||
                             fp_buf_addstr(b, ")::json)") != FP_OK)
                                 return false;
                         i = close < to ? close + 1 : to;
@@ -145,28 +241,33 @@ static size_t top_level_returning(const char *s)
 
 char *pg_rewrite(const char *sql, int *nparams)
 {
-        struct fp_buf b;
+        struct fp_buf b, tail;
         fp_buf_init(&b, SQL_MAX);
+        fp_buf_init(&tail, SQL_MAX);
         int maxp = 0;
-        bool ignore = false;
-        if (!rewrite_span(&b, sql, 0, strlen(sql), &maxp, &ignore)) {
+        if (!rewrite_span(&b, sql, 0, strlen(sql), &maxp, &tail)) {
                 fp_buf_release(&b);
+                fp_buf_release(&tail);
                 return NULL;
         }
-        if (ignore) {
-                /* ON CONFLICT DO NOTHING goes before RETURNING, else at the end */
+        if (tail.len) {
+                /* the ON CONFLICT clause goes before RETURNING, else at the end */
                 char *text = fp_buf_take(&b);
-                if (!text)
+                char *clause = fp_buf_take(&tail);
+                if (!text || !clause) {
+                        free(text);
+                        free(clause);
                         return NULL;
+                }
                 size_t ret = top_level_returning(text);
                 size_t end = ret ? ret : strlen(text);
-                while (!ret && end && (text[end - 1] == ';' || isspace((unsigned char)text[end - 1])))
+                while (end && (text[end - 1] == ';' || isspace((unsigned char)text[end - 1])))
                         end--;
                 fp_buf_init(&b, SQL_MAX);
-                bool ok = fp_buf_add(&b, text, end) == FP_OK &&
-                          fp_buf_addstr(&b, ret ? "ON CONFLICT DO NOTHING " : " ON CONFLICT DO NOTHING") == FP_OK &&
-                          (!ret || fp_buf_addstr(&b, text + ret) == FP_OK);
+                bool ok = fp_buf_add(&b, text, end) == FP_OK && fp_buf_addstr(&b, clause) == FP_OK &&
+                          (!ret || fp_buf_addf(&b, " %s", text + ret) == FP_OK);
                 free(text);
+                free(clause);
                 if (!ok) {
                         fp_buf_release(&b);
                         return NULL;

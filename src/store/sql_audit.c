@@ -110,7 +110,7 @@ enum fp_err sq_audit_audit_list(struct fp_tx *tx, const struct fp_audit_filter *
 {
         /* Only the clauses in use: a "? IS NULL OR" form would keep SQLite off the indexes. */
         char sql[1024];
-        size_t n = (size_t)snprintf(sql, sizeof(sql), "SELECT " AUDIT_COLS " FROM audit_log WHERE 1");
+        size_t n = (size_t)snprintf(sql, sizeof(sql), "SELECT " AUDIT_COLS " FROM audit_log WHERE 1 = 1");
         size_t alen = f->action ? strlen(f->action) : 0;
         bool prefix = alen && f->action[alen - 1] == '.';
 #define ADD(cond, text)                                                                            \

@@ -308,7 +308,7 @@ enum fp_err sq_comply_comply_rollup_add(struct fp_tx *tx, const char *account, i
 {
         static const char up[] = "INSERT INTO comply_rollup (account, day, metric, value)"
                                  " VALUES (?,?,?,?) ON CONFLICT (account, day, metric)"
-                                 " DO UPDATE SET value = value + excluded.value";
+                                 " DO UPDATE SET value = comply_rollup.value + excluded.value";
         if (delta == 0)
                 return FP_OK;
         return sq_run(tx, sq_stmt(tx, up, true, "siii", account, day, (int64_t)metric, delta),
@@ -320,7 +320,7 @@ enum fp_err sq_comply_comply_sla_add(struct fp_tx *tx, const char *account, int6
 {
         static const char up[] = "INSERT INTO comply_sla (account, day, due_day, value)"
                                  " VALUES (?,?,?,?) ON CONFLICT (account, day, due_day)"
-                                 " DO UPDATE SET value = value + excluded.value";
+                                 " DO UPDATE SET value = comply_rollup.value + excluded.value";
         if (delta == 0)
                 return FP_OK;
         return sq_run(tx, sq_stmt(tx, up, true, "siii", account, day, due_day, delta), NULL,

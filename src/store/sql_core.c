@@ -493,7 +493,7 @@ static enum fp_err host_effective_tags(struct fp_tx *tx, const char *id, struct 
 {
         static const char sel[] = "SELECT agent_tags, api_tags FROM hosts WHERE id = ?";
         static const char del[] = "DELETE FROM host_tags WHERE host = ?";
-        static const char ins[] = "INSERT OR REPLACE INTO host_tags VALUES (?,?,?)";
+        static const char ins[] = "INSERT OR REPLACE INTO host_tags (host, key, value) VALUES (?,?,?)";
         struct sq_stmt *st = sq_stmt(tx, sel, true, "s", id);
         if (!st)
                 return sq_fail(tx, diag, "tags");
@@ -765,7 +765,7 @@ enum fp_err sq_core_host_list(struct fp_tx *tx, const struct fp_host_filter *f, 
 {
         struct fp_buf q;
         fp_buf_init(&q, 64 * 1024);
-        enum fp_err err = fp_buf_addstr(&q, "SELECT " HOST_COLS " FROM hosts h WHERE 1");
+        enum fp_err err = fp_buf_addstr(&q, "SELECT " HOST_COLS " FROM hosts h WHERE 1 = 1");
         /* Parameters in order; all text except the integers noted. */
         const char *sparams[FP_MAX_PAGE + 2 * FP_MAX_TAGS + 8];
         size_t ns = 0;

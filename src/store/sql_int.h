@@ -52,8 +52,10 @@ struct sq_driver {
         void (*done)(struct sq_stmt *st);
         enum fp_err (*fail)(struct fp_tx *tx, struct fp_diag *diag, const char *what);
         /* Leadership beyond the leases table (PostgreSQL: a session advisory lock); FP_OK
-         * while this store holds name, FP_EEXIST while another does. NULL: the table alone. */
-        enum fp_err (*lease)(struct fp_tx *tx, const char *name, struct fp_diag *diag);
+         * while this store holds name (*fresh: taken by this call), FP_EEXIST while another
+         * does. NULL: the table alone. */
+        enum fp_err (*lease)(struct fp_tx *tx, const char *name, bool *fresh,
+                             struct fp_diag *diag);
         /* Generic reading, for the dump (sql_dump.c): the statement's columns (valid once it
          * was stepped), a column's name, and the type of a value of the current row (SQ_T_*;
          * with no current row, the column's declared type where the engine knows it, i.e.

@@ -98,7 +98,7 @@ enum fp_err sq_orch_doc_delete(struct fp_tx *tx, enum fp_doc_kind kind, const ch
 /* ---- change requests ---- */
 
 #define CR_COLS                                                                                    \
-        "id, account, title, author, state, baseline, window, document, emergency,"                \
+        "id, account, title, author, state, baseline, \"window\", document, emergency,"                \
         " review_pending, reviewed_by, created, updated"
 
 static void cr_fill(struct fp_tx *tx, struct sq_stmt *st, void *out)
@@ -190,7 +190,7 @@ static bool vote_row(struct fp_tx *tx, struct sq_stmt *st, void *cb, void *ctx)
 enum fp_err sq_orch_cr_vote_add(struct fp_tx *tx, const struct fp_cr_vote *v,
                                 struct fp_diag *diag)
 {
-        static const char ins[] = "INSERT INTO cr_votes (cr, user, decision, comment, at)"
+        static const char ins[] = "INSERT INTO cr_votes (cr, \"user\", decision, comment, at)"
                                   " VALUES (?,?,?,?,?)";
         return sq_insert_new(tx,
                              sq_stmt(tx, ins, true, "ssssi", v->cr, v->user, v->decision,
@@ -201,8 +201,8 @@ enum fp_err sq_orch_cr_vote_add(struct fp_tx *tx, const struct fp_cr_vote *v,
 enum fp_err sq_orch_cr_vote_list(struct fp_tx *tx, const char *cr, fp_cr_vote_cb cb, void *ctx,
                                  struct fp_diag *diag)
 {
-        static const char sel[] = "SELECT cr, user, decision, comment, at FROM cr_votes"
-                                  " WHERE cr = ? ORDER BY at, user, decision";
+        static const char sel[] = "SELECT cr, \"user\", decision, comment, at FROM cr_votes"
+                                  " WHERE cr = ? ORDER BY at, \"user\", decision";
         return each_row(tx, sq_stmt(tx, sel, true, "s", cr), vote_row, (void *)cb, ctx, diag,
                         "votes");
 }
@@ -245,7 +245,7 @@ enum fp_err sq_orch_cr_update_list(struct fp_tx *tx, const char *cr, const char 
 /* ---- rollouts ---- */
 
 #define RO_COLS                                                                                    \
-        "cr, status, spec, window, wave, wave_count, wave_done_at, failures, started_total,"       \
+        "cr, status, spec, \"window\", wave, wave_count, wave_done_at, failures, started_total,"       \
         " created, updated, gen"
 
 static void rollout_fill(struct fp_tx *tx, struct sq_stmt *st, void *out)
@@ -383,20 +383,25 @@ enum fp_err sq_orch_lease_acquire(struct fp_tx *tx, const char *name, const char
             "INSERT INTO leases (name, holder, expires) VALUES (?1, ?2, ?3 + ?4)"
             " ON CONFLICT (name) DO UPDATE SET holder = excluded.holder,"
             " expires = excluded.expires WHERE leases.holder = ?2 OR leases.expires <= ?3";
-        /* the engine's own lock, when it has one, decides; the row then only says who */
+        /* The engine's own lock, when it has one (PostgreSQL: a session advisory lock),
+         * decides between processes: taken just now, the previous holder's session has
+         * ended, so the row is claimed whatever its expiry says; a replica killed while
+         * leading is replaced on the next tick, not a lease period later. Held already,
+         * the row decides between holders inside this process, as under SQLite. */
         static const char claim[] =
             "INSERT INTO leases (name, holder, expires) VALUES (?1, ?2, ?3 + ?4)"
             " ON CONFLICT (name) DO UPDATE SET holder = excluded.holder,"
             " expires = excluded.expires";
         const struct sq_driver *drv = tx->store->drv;
+        bool fresh = false;
         if (drv->lease) {
-                enum fp_err err = drv->lease(tx, name, diag);
+                enum fp_err err = drv->lease(tx, name, &fresh, diag);
                 if (err != FP_OK)
                         return err;
         }
         int n = 0;
-        enum fp_err err = sq_run(tx, sq_stmt(tx, drv->lease ? claim : up, true, "ssii", name,
-                                             holder, now, ttl),
+        enum fp_err err = sq_run(tx, sq_stmt(tx, fresh ? claim : up, true, "ssii", name, holder,
+                                             now, ttl),
                                  &n, diag, "lease");
         if (err == FP_OK && n == 0) {
                 fp_diag_set(diag, NULL, 0, NULL, "lease '%s' is held by another process", name);

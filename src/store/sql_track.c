@@ -287,7 +287,7 @@ enum fp_err sq_track_track_list(struct fp_tx *tx, const struct fp_track_filter *
         enum fp_err err = each_row(
             tx,
             sq_stmt(tx, sel, true, "ssssssi", accounts, f->account, f->state, f->grp, f->vuln,
-                    f->after_id, f->limit ? (int64_t)f->limit : (int64_t)-1),
+                    f->after_id, f->limit ? (int64_t)f->limit : INT64_MAX),
             track_row, (void *)cb, ctx, diag, "tracking records");
         free(accounts);
         return err;

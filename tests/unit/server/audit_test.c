@@ -5,7 +5,6 @@
  * row named), and the export: verified in both modes, refused after any single byte changes,
  * a line removed, two lines swapped, the trailer cut off, or another key.
  */
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -270,13 +269,7 @@ static void store_and_export(void)
         CHECK(check_export("{}\n", 3, false, &info, &d) == FP_EPARSE);
 
         /* the store tampered: a middle row deleted is named */
-        char path[400];
-        snprintf(path, sizeof(path), "%s/audit.db", dir);
-        sqlite3 *db;
-        CHECK(sqlite3_open(path, &db) == SQLITE_OK);
-        CHECK(sqlite3_exec(db, "DELETE FROM audit_log WHERE seq = 7", NULL, NULL, NULL) ==
-              SQLITE_OK);
-        sqlite3_close(db);
+        CHECK(test_store_exec(url, "DELETE FROM audit_log WHERE seq = 7"));
         rep = verify();
         CHECK(json_is_false(json_object_get(rep, "ok")));
         const json_t *p0 = json_array_get(json_object_get(rep, "problems"), 0);

@@ -63,7 +63,7 @@ static void host(struct fp_tx *tx, const char *id, const char *account, const ch
 static void basics(void)
 {
         struct fp_store *s = open_store();
-        CHECK_STR_EQ(fp_store_engine(s), "sqlite");
+        CHECK_STR_EQ(fp_store_engine(s), test_store_pg() ? "postgresql" : "sqlite");
         CHECK_INT_EQ(fp_store_ping(s, NULL), FP_OK);
         struct fp_tx *tx = begin(s, true);
         const char *regions[] = {"eu-west-1", "us-east-1"};

@@ -9,6 +9,7 @@
 #define FP_TEST_STORE_H
 
 #include <libpq-fe.h>
+#include <sqlite3.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,6 +57,28 @@ static inline bool test_store_url(char *out, size_t n, const char *dir, const ch
                 return false;
         snprintf(out, n, "postgresql:///fpt_%s%s", name, q ? q : "");
         return true;
+}
+
+/* Run sql on the store at url behind the engine's back (a test tampering with rows). */
+static inline bool test_store_exec(const char *url, const char *sql)
+{
+        if (!strncmp(url, "sqlite:", 7)) {
+                sqlite3 *db = NULL;
+                bool ok = sqlite3_open(url + 7, &db) == SQLITE_OK &&
+                          sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK;
+                if (!ok)
+                        fprintf(stderr, "test_store: %s: %s\n", sql, db ? sqlite3_errmsg(db) : "");
+                sqlite3_close(db);
+                return ok;
+        }
+        PGconn *c = PQconnectdb(url);
+        PGresult *r = PQstatus(c) == CONNECTION_OK ? PQexec(c, sql) : NULL;
+        bool ok = r && PQresultStatus(r) == PGRES_COMMAND_OK;
+        if (!ok)
+                fprintf(stderr, "test_store: %s: %s", sql, PQerrorMessage(c));
+        PQclear(r);
+        PQfinish(c);
+        return ok;
 }
 
 /* Drop store NAME's database (PostgreSQL) or file (SQLite), for a fresh start. */

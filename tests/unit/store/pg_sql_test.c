@@ -29,6 +29,25 @@ static void statements(void)
                  "INSERT INTO t (a) VALUES ($1) ON CONFLICT DO NOTHING", 1);
         rewrites("INSERT OR IGNORE INTO t (a) VALUES (?) RETURNING id",
                  "INSERT INTO t (a) VALUES ($1) ON CONFLICT DO NOTHING RETURNING id", 1);
+        /* REPLACE becomes an upsert on the table's primary key, setting the other columns */
+        rewrites("INSERT OR REPLACE INTO catchup_runs (host, baseline, state) VALUES (?,?,?)",
+                 "INSERT INTO catchup_runs (host, baseline, state) VALUES ($1,$2,$3)"
+                 " ON CONFLICT (host) DO UPDATE SET baseline = EXCLUDED.baseline, state = EXCLUDED.state", 3);
+        rewrites("INSERT OR REPLACE INTO host_tags (host, key, value) VALUES (?,?,?)",
+                 "INSERT INTO host_tags (host, key, value) VALUES ($1,$2,$3)"
+                 " ON CONFLICT (host, key) DO UPDATE SET value = EXCLUDED.value", 3);
+        rewrites("INSERT OR REPLACE INTO cr_updates (cr, host, name, arch) VALUES (?,?,?,?)",
+                 "INSERT INTO cr_updates (cr, host, name, arch) VALUES ($1,$2,$3,$4) ON CONFLICT DO NOTHING", 4);
+        rewrites("SELECT length(CAST(log AS BLOB)) FROM jobs WHERE id = ?",
+                 "SELECT length(convert_to(log, 'UTF8')) FROM jobs WHERE id = $1", 1);
+        rewrites("SELECT CAST(a AS TEXT)", "SELECT CAST(a AS TEXT)", 0);
+        int n0;
+        char *bad = pg_rewrite("INSERT OR REPLACE INTO unknown_table (a) VALUES (?)", &n0);
+        CHECK(bad == NULL); /* no conflict target known: refused, not guessed */
+        free(bad);
+        bad = pg_rewrite("INSERT OR REPLACE INTO host_tags VALUES (?,?,?)", &n0);
+        CHECK(bad == NULL); /* no column list */
+        free(bad);
         rewrites("SELECT value FROM json_each(?)", "SELECT value FROM json_array_elements_text(($1)::json)", 1);
         rewrites("SELECT j.value FROM t, json_each(t.doc) j WHERE f(j.value, (1)) = 'json_each('",
                  "SELECT j.value FROM t, json_array_elements_text((t.doc)::json) j WHERE f(j.value, (1)) = 'json_each('", 0);
