@@ -473,7 +473,8 @@ void fp_audit_anchor(struct fp_server *srv)
         enum fp_err err = fp_store_audit_head_get(tx, &h, &diag);
         char path[700], tmp[720];
         anchor_path(srv, path, sizeof(path));
-        snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+        /* replicas may share a state directory: each writes its own temporary file */
+        snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
         pthread_mutex_lock(&anchor_mu);
         struct anchor old;
         bool missing;
