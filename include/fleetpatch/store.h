@@ -22,13 +22,26 @@
 struct fp_store;
 struct fp_tx;
 
-/* "sqlite:PATH" or a plain path (SQLite); "postgresql://..." is reserved for the PG engine.
- * Opening creates or migrates the schema; a schema newer than this program is refused. */
+/* "sqlite:PATH" or a plain path (SQLite); "postgresql://..." or "postgres://..." (a libpq
+ * URI: PostgreSQL, docs/scaling.md). Opening creates or migrates the schema; a schema newer
+ * than this program is refused. */
 enum fp_err fp_store_open(const char *url, struct fp_store **out, struct fp_diag *diag);
 void fp_store_close(struct fp_store *s);
-const char *fp_store_engine(const struct fp_store *s); /* "sqlite" */
+const char *fp_store_engine(const struct fp_store *s); /* "sqlite" or "postgresql" */
 /* A cheap round trip to the database (for /readyz). */
 enum fp_err fp_store_ping(struct fp_store *s, struct fp_diag *diag);
+
+/* Hints between the processes sharing one database (PostgreSQL: NOTIFY/LISTEN; SQLite has one
+ * process: nothing to send, nothing to hear). fp_store_signal sends msg (at most
+ * FP_STORE_SIGNAL_MAX bytes) to the other processes; fp_store_listen has cb(ctx, msg) called
+ * on a thread of the store's for each message of another process, until the store closes or
+ * fp_store_listen(s, NULL, NULL, NULL) stops it. A message may be lost (a reconnect): it is a
+ * hint to act sooner, never the state itself. */
+#define FP_STORE_SIGNAL_MAX 1000
+typedef void (*fp_store_signal_cb)(void *ctx, const char *msg);
+enum fp_err fp_store_signal(struct fp_store *s, const char *msg, struct fp_diag *diag);
+enum fp_err fp_store_listen(struct fp_store *s, fp_store_signal_cb cb, void *ctx,
+                            struct fp_diag *diag);
 
 /* write = the transaction will write (the engine serialises writers up front, so a write
  * transaction never fails half-way because another writer came first). */

@@ -404,7 +404,7 @@ void api_hosts_delete(struct fp_req *r)
                 req_fail(r, err, &diag);
                 return;
         }
-        fp_longpoll_wake(r->srv->longpoll, h.id);
+        fp_wake_host(r->srv, h.id);
         req_answer(r, 200, json_pack("{s:s, s:b}", "id", h.id, "deleted", 1));
 }
 

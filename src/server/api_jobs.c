@@ -254,7 +254,7 @@ void api_hosts_jobs_create(struct fp_req *r)
                 req_fail(r, err, &diag);
                 goto out;
         }
-        fp_longpoll_wake(r->srv->longpoll, host);
+        fp_wake_host(r->srv, host);
         fp_metrics_count("jobs_queued_total", 1);
         req_answer(r, 201, answer);
 out:

@@ -282,6 +282,8 @@ int main(int argc, char **argv)
         printf("fleetpatchd: listening on %s (store %s, CA %s/tls/ca.pem)\n", url,
                fp_store_engine(srv.store), srv.cfg.state_dir);
         fflush(stdout);
+        if (fp_wake_listen(&srv, &diag) != FP_OK) /* the other replicas' wake-ups */
+                return fail("cannot listen for the other replicas' signals");
         srv.scheduler = fp_scheduler_start(&srv, srv.cfg.scheduler_interval);
         if (!srv.scheduler)
                 return fail("cannot start the scheduler");
@@ -298,6 +300,7 @@ int main(int argc, char **argv)
         fp_http_stop(&srv);
         fp_scheduler_stop(srv.scheduler);
         fp_notifier_stop(srv.notifier); /* a send in flight is recorded first */
+        fp_wake_stop(&srv);
         fp_longpoll_free(srv.longpoll);
         fp_findings_engine_close(srv.findings);
         fp_store_close(srv.store);

@@ -645,8 +645,10 @@ enum fp_err fp_scheduler_tick(struct fp_server *srv, const char *holder, int64_t
                            * (comply.c), queued before the deliveries run */
                 err = fp_comply_tick(srv, now, diag);
         fp_audit_anchor(srv); /* the entries this tick committed (docs/audit.md) */
-        for (size_t i = 0; i < wake.n; i++)
-                fp_longpoll_wake(srv->longpoll, wake.ids[i]);
+        const char *wake_ids[MAX_WAKE];
+        for (size_t i = 0; i < wake.n && i < MAX_WAKE; i++)
+                wake_ids[i] = wake.ids[i];
+        fp_wake_hosts(srv, wake_ids, wake.n < MAX_WAKE ? wake.n : MAX_WAKE);
         free(wake.ids);
         free(ids.ids);
         return err;

@@ -247,6 +247,15 @@ void fp_longpoll_tick(struct fp_longpoll *lp, int64_t now_ms);
 /* Resume all (shutdown). */
 void fp_longpoll_wake_all(struct fp_longpoll *lp);
 
+/* ---- waking long polls on every replica (wake.c) ---- */
+/* Wake the hosts' waiters here and signal the other replicas on the store to wake theirs. */
+void fp_wake_hosts(struct fp_server *srv, const char *const *ids, size_t n);
+void fp_wake_host(struct fp_server *srv, const char *id);
+/* Wake the waiters of this replica for the other replicas' signals; fp_wake_stop ends it
+ * (before the long-poll table is freed). */
+enum fp_err fp_wake_listen(struct fp_server *srv, struct fp_diag *diag);
+void fp_wake_stop(struct fp_server *srv);
+
 /* ---- routes (router.c) ---- */
 typedef void (*fp_handler)(struct fp_req *r);
 enum fp_auth { FP_AUTH_NONE, FP_AUTH_USER, FP_AUTH_ENROLL, FP_AUTH_AGENT };

@@ -156,6 +156,10 @@ struct fp_store_engine {
         enum fp_err (*open)(const char *target, struct fp_store **out, struct fp_diag *diag);
         void (*close)(struct fp_store *s);
         enum fp_err (*ping)(struct fp_store *s, struct fp_diag *diag);
+        /* NULL: one process per database (nothing to signal) */
+        enum fp_err (*signal)(struct fp_store *s, const char *msg, struct fp_diag *diag);
+        enum fp_err (*listen)(struct fp_store *s, fp_store_signal_cb cb, void *ctx,
+                              struct fp_diag *diag);
         enum fp_err (*begin)(struct fp_store *s, bool write, struct fp_tx **out,
                              struct fp_diag *diag);
         enum fp_err (*commit)(struct fp_tx *tx, struct fp_diag *diag);

@@ -28,6 +28,7 @@
 #include "fleetpatch/limits.h"
 #include "fleetpatch/util.h"
 #include "store/engine.h"
+#include "store/pg_signal.h"
 #include "store/pg_sql.h"
 #include "store/sql_int.h"
 
@@ -79,6 +80,9 @@ struct pg_engine {
         PGconn *lease_db; /* the session holding the advisory locks of leases */
         char lease_held[8][64];
         size_t leases;
+        char nonce[24];                /* names this process's signals (pg_signal.c) */
+        pthread_mutex_t listen_mu;
+        struct pg_listener *listener;
 };
 
 static const struct sq_driver pg_driver;
@@ -296,9 +300,11 @@ static void pg_close(struct fp_store *s)
         }
         struct pg_engine *e = eng(s);
         if (e) {
+                pg_listener_stop(e->listener); /* first: its callback may use the pool */
                 if (e->lease_db)
                         PQfinish(e->lease_db);
                 pthread_mutex_destroy(&e->lease_mu);
+                pthread_mutex_destroy(&e->listen_mu);
                 free(e->conninfo);
                 free(e);
         }
@@ -355,6 +361,8 @@ static enum fp_err pg_open(const char *url, struct fp_store **out, struct fp_dia
         pthread_mutex_init(&s->pool_mu, NULL);
         pthread_mutex_init(&s->write_mu, NULL);
         pthread_mutex_init(&e->lease_mu, NULL);
+        pthread_mutex_init(&e->listen_mu, NULL);
+        pg_signal_nonce(e->nonce);
         struct pg_conn *c = NULL;
         enum fp_err err = conn_open(s, &c, diag);
         if (err == FP_OK && PQserverVersion(c->db) < 120000) {
@@ -397,6 +405,26 @@ static bool conn_usable(struct pg_conn *c)
         return PQstatus(c->db) == CONNECTION_OK;
 }
 
+/* An idle connection of the pool that still works, or a new one. */
+static enum fp_err pool_take(struct fp_store *s, struct pg_conn **out, struct fp_diag *diag)
+{
+        pthread_mutex_lock(&s->pool_mu);
+        struct sq_conn *l = s->idle;
+        if (l)
+                s->idle = l->next;
+        pthread_mutex_unlock(&s->pool_mu);
+        struct pg_conn *c = l ? (struct pg_conn *)(void *)l : NULL;
+        if (c && !conn_usable(c)) {
+                conn_free(c);
+                c = NULL;
+        }
+        if (c) {
+                *out = c;
+                return FP_OK;
+        }
+        return conn_open(s, out, diag);
+}
+
 static enum fp_err pg_begin(struct fp_store *s, bool write, struct fp_tx **out,
                             struct fp_diag *diag)
 {
@@ -408,21 +436,9 @@ static enum fp_err pg_begin(struct fp_store *s, bool write, struct fp_tx **out,
         fp_arena_init(&tx->base.arena);
         tx->store = s;
         tx->write = write;
-        pthread_mutex_lock(&s->pool_mu);
-        tx->c = s->idle;
-        if (tx->c)
-                s->idle = tx->c->next;
-        pthread_mutex_unlock(&s->pool_mu);
-        if (tx->c && !conn_usable(conn_of(tx))) {
-                conn_free(conn_of(tx));
-                tx->c = NULL;
-        }
-        enum fp_err err = FP_OK;
-        if (!tx->c) {
-                struct pg_conn *c = NULL;
-                err = conn_open(s, &c, diag);
-                tx->c = c ? &c->link : NULL;
-        }
+        struct pg_conn *c = NULL;
+        enum fp_err err = pool_take(s, &c, diag);
+        tx->c = c ? &c->link : NULL;
         if (err != FP_OK || !tx->c) {
                 free(tx);
                 return err != FP_OK ? err : FP_ENOMEM;
@@ -876,6 +892,38 @@ static enum fp_err pg_lease(struct fp_tx *tx, const char *name, bool *fresh,
         return err;
 }
 
+/* ---- signals between replicas (pg_signal.c) ---- */
+
+static enum fp_err pg_signal(struct fp_store *s, const char *msg, struct fp_diag *diag)
+{
+        struct pg_conn *c = NULL;
+        enum fp_err err = pool_take(s, &c, diag);
+        if (err != FP_OK)
+                return err;
+        char why[256];
+        if (!pg_signal_send(c->db, eng(s)->nonce, msg, why, sizeof(why))) {
+                trim_newline(why);
+                fp_diag_set(diag, s->path, 0, NULL, "signal: %s", why);
+                err = FP_EIO;
+        }
+        pool_put(s, &c->link);
+        return err;
+}
+
+static enum fp_err pg_listen(struct fp_store *s, fp_store_signal_cb cb, void *ctx,
+                             struct fp_diag *diag)
+{
+        struct pg_engine *e = eng(s);
+        pthread_mutex_lock(&e->listen_mu);
+        pg_listener_stop(e->listener);
+        e->listener = cb ? pg_listener_start(e->conninfo, e->nonce, cb, ctx) : NULL;
+        bool ok = !cb || e->listener;
+        pthread_mutex_unlock(&e->listen_mu);
+        if (!ok)
+                fp_diag_set(diag, s->path, 0, NULL, "cannot start the listener");
+        return ok ? FP_OK : FP_ENOMEM;
+}
+
 static const struct sq_driver pg_driver = {
         .pg = true,
         .prepare = pg_prepare,
@@ -902,6 +950,8 @@ const struct fp_store_engine fp_store_pg_engine = {
         .open = pg_open,
         .close = pg_close,
         .ping = pg_ping,
+        .signal = pg_signal,
+        .listen = pg_listen,
         .begin = pg_begin,
         .commit = pg_commit,
         .rollback = pg_rollback,

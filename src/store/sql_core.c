@@ -723,13 +723,13 @@ static enum fp_err host_count(struct fp_tx *tx, const char *sql, const char *con
         fp_buf_init(&q, 64 * 1024);
         enum fp_err err = fp_buf_addstr(&q, "SELECT COUNT(*)");
         if (err == FP_OK)
-                err = fp_buf_addstr(&q, where ? where : " FROM hosts h WHERE 0");
+                err = fp_buf_addstr(&q, where ? where : " FROM hosts h WHERE 1 = 0");
         struct sq_stmt *st = NULL;
         if (err == FP_OK && !(st = sq_prepare(tx, fp_buf_str(&q), false)))
                 err = sq_fail(tx, diag, "host count");
         fp_buf_release(&q);
-        if (err != FP_OK)
-                return err;
+        if (err != FP_OK || !st)
+                return err != FP_OK ? err : FP_EIO;
         for (size_t i = 0; i < n; i++)
                 sq_bind_text(st, (int)i + 1, params[i]);
         if (sq_step(st) == SQ_ROW)

@@ -49,6 +49,22 @@ enum fp_err fp_store_ping(struct fp_store *s, struct fp_diag *diag)
         return engine_of(s)->ping(s, diag);
 }
 
+enum fp_err fp_store_signal(struct fp_store *s, const char *msg, struct fp_diag *diag)
+{
+        if (strlen(msg) > FP_STORE_SIGNAL_MAX) {
+                fp_diag_set(diag, NULL, 0, NULL, "a signal of %zu bytes (at most %d)", strlen(msg),
+                            FP_STORE_SIGNAL_MAX);
+                return FP_ELIMIT;
+        }
+        return engine_of(s)->signal ? engine_of(s)->signal(s, msg, diag) : FP_OK;
+}
+
+enum fp_err fp_store_listen(struct fp_store *s, fp_store_signal_cb cb, void *ctx,
+                            struct fp_diag *diag)
+{
+        return engine_of(s)->listen ? engine_of(s)->listen(s, cb, ctx, diag) : FP_OK;
+}
+
 enum fp_err fp_store_begin(struct fp_store *s, bool write, struct fp_tx **out,
                            struct fp_diag *diag)
 {

@@ -130,6 +130,28 @@ v=$(api_ok GET /v1/audit/verify)
 ok "replicas 1 and 2 agree on the rollout; the audit log (entries from three replicas) verifies"
 
 orch_agents_stop
+
+# An agent long-polling replica 2 hears at once of a job queued through replica 1: replica 1
+# signals the others (PostgreSQL NOTIFY) and replica 2 wakes its waiter. Without the signal
+# the poll would end only at its deadline; replica 2's count of signals heard proves it.
+h1=$(set -- $HOSTS; echo "$1")
+id1=$(host_id "$h1")
+metric_on() { curl -sS --cacert "$CA" "$1/metrics" | awk '$1 == "fleetpatchd_replica_wake_signals_total" { print $2; f = 1 } END { if (!f) print 0 }'; }
+before=$(metric_on "$U2")
+curl -sS --cacert "$CA" -H "Authorization: Bearer $(cat "$T/$h1.state/credential")" \
+        "$U2/v1/agent/jobs?wait=60" > "$T/poll.json" 2> "$T/poll.err" &
+POLL=$!
+sleep 0.5 # let the poll reach replica 2 first (if not, it is answered at once: still correct)
+URL=$U1
+JOB=$(api_ok POST "/v1/hosts/$id1/jobs" '{"type":"rescan","params":{}}' | jq -r .id)
+wait "$POLL" || { cat "$T/poll.err"; fail "the long poll on replica 2 failed"; }
+[ "$(jq --arg j "$JOB" '[.jobs[] | select(.id == $j)] | length' "$T/poll.json")" = 1 ] ||
+        { cat "$T/poll.json"; fail "the long poll on replica 2 did not return job $JOB"; }
+after=$(metric_on "$U2")
+[ "$after" -gt "$before" ] ||
+        fail "replica 2 heard no wake signal (fleetpatchd_replica_wake_signals_total $before -> $after): the poll ended at its deadline"
+ok "a job queued through replica 1 woke the long poll held by replica 2 (wake signals heard by replica 2: $before -> $after)"
+
 for k in 1 2; do
         eval "p=\$R$k"
         kill -0 "$p" 2>/dev/null || fail "replica $k died"
