@@ -296,9 +296,16 @@ enum fp_err sq_notify_notify_delivery_claim(struct fp_tx *tx, int64_t now, int64
                                             int64_t limit, fp_notify_delivery_cb cb, void *ctx,
                                             struct fp_diag *diag)
 {
-        static const char sel[] = "SELECT " DELIVERY_COLS DELIVERY_FROM
-                                  " WHERE d.state IN ('pending', 'sending') AND d.next_at <= ?"
-                                  " ORDER BY d.next_at, d.id LIMIT ?";
+#define CLAIM_SQL                                                                                  \
+        "SELECT " DELIVERY_COLS DELIVERY_FROM                                                      \
+        " WHERE d.state IN ('pending', 'sending') AND d.next_at <= ?"                              \
+        " ORDER BY d.next_at, d.id LIMIT ?"
+        /* PostgreSQL: rows another replica's claim holds are skipped, not waited for (writers
+         * follow one another there today, so this is the claim's own guarantee, not a need) */
+        static const char sel_sqlite[] = CLAIM_SQL;
+        static const char sel_pg[] = CLAIM_SQL " FOR UPDATE OF d SKIP LOCKED";
+#undef CLAIM_SQL
+        const char *sel = sq_pg(tx) ? sel_pg : sel_sqlite;
         static const char up[] = "UPDATE notify_deliveries SET state = 'sending',"
                                  " attempts = attempts + 1, next_at = ?, updated = ? WHERE id = ?";
         struct claimed c = {0};
