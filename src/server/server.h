@@ -254,6 +254,10 @@ void fp_wake_host(struct fp_server *srv, const char *id);
 /* Wake the waiters of this replica for the other replicas' signals; fp_wake_stop ends it
  * (before the long-poll table is freed). */
 enum fp_err fp_wake_listen(struct fp_server *srv, struct fp_diag *diag);
+/* A signal's text: "wake ID ID ..."; each(ctx, id) for every well-formed id (lowercase hex,
+ * 1..FP_WAKE_ID_MAX characters); other words and other kinds are ignored. The ids seen. */
+#define FP_WAKE_ID_MAX 64
+size_t fp_wake_parse(const char *msg, void (*each)(void *ctx, const char *id), void *ctx);
 void fp_wake_stop(struct fp_server *srv);
 
 /* ---- routes (router.c) ---- */

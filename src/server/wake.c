@@ -29,7 +29,7 @@ void fp_wake_hosts(struct fp_server *srv, const char *const *ids, size_t n)
         for (size_t i = 0; i < n; i++) {
                 fp_longpoll_wake(srv->longpoll, ids[i]);
                 size_t idn = strlen(ids[i]);
-                if (!idn || idn > 64)
+                if (!idn || idn > FP_WAKE_ID_MAX)
                         continue;
                 if (len && len + 1 + idn > FP_STORE_SIGNAL_MAX) {
                         signal_batch(srv, msg);
@@ -47,23 +47,35 @@ void fp_wake_host(struct fp_server *srv, const char *id)
         fp_wake_hosts(srv, &id, 1);
 }
 
-static void on_signal(void *ctx, const char *msg)
+size_t fp_wake_parse(const char *msg, void (*each)(void *ctx, const char *id), void *ctx)
 {
-        struct fp_server *srv = ctx;
         if (strncmp(msg, "wake ", 5))
-                return; /* a kind this version does not know: a newer replica's */
-        fp_metrics_count("replica_wake_signals_total", 1);
+                return 0; /* a kind this version does not know: a newer replica's */
+        size_t ids = 0;
         for (const char *p = msg + 5; *p;) {
                 size_t n = strspn(p, "0123456789abcdef");
-                char id[65];
-                if (n && n < sizeof(id) && (p[n] == ' ' || !p[n])) {
+                char id[FP_WAKE_ID_MAX + 1];
+                if (n && n <= FP_WAKE_ID_MAX && (p[n] == ' ' || !p[n])) {
                         memcpy(id, p, n);
                         id[n] = 0;
-                        fp_longpoll_wake(srv->longpoll, id);
+                        each(ctx, id);
+                        ids++;
                 }
-                p += n + strcspn(p + n, " ");
+                p += n + strcspn(p + n, " "); /* a malformed word is skipped whole */
                 p += *p == ' ';
         }
+        return ids;
+}
+
+static void wake_one(void *ctx, const char *id)
+{
+        fp_longpoll_wake(((struct fp_server *)ctx)->longpoll, id);
+}
+
+static void on_signal(void *ctx, const char *msg)
+{
+        if (fp_wake_parse(msg, wake_one, ctx))
+                fp_metrics_count("replica_wake_signals_total", 1);
 }
 
 enum fp_err fp_wake_listen(struct fp_server *srv, struct fp_diag *diag)
