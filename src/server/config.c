@@ -33,7 +33,7 @@ static const struct option_row options[] = {
     STR(listen, "127.0.0.1", "address to listen on (IPv4 or IPv6 literal)"),
     INT(port, 8443, 0, 65535, "TCP port (0 = any free port, printed at start)"),
     STR(state_dir, "/var/lib/fleetpatchd", "directory for the store, TLS material, tokens"),
-    STR(store, "", "store URL: sqlite:PATH (default sqlite:STATE_DIR/fleetpatch.db)"),
+    STR(store, "", "store URL: sqlite:PATH (default sqlite:STATE_DIR/fleetpatch.db) or a PostgreSQL libpq URI postgresql://..."),
     STR(vulndb, "", "vulnerability database (default STATE_DIR/vuln.db; see fleetpatch feeds)"),
     STR(tls_cert, "", "PEM certificate chain (default: generated under STATE_DIR/tls)"),
     STR(tls_key, "", "PEM private key of tls_cert"),
