@@ -320,7 +320,7 @@ enum fp_err sq_comply_comply_sla_add(struct fp_tx *tx, const char *account, int6
 {
         static const char up[] = "INSERT INTO comply_sla (account, day, due_day, value)"
                                  " VALUES (?,?,?,?) ON CONFLICT (account, day, due_day)"
-                                 " DO UPDATE SET value = comply_rollup.value + excluded.value";
+                                 " DO UPDATE SET value = comply_sla.value + excluded.value";
         if (delta == 0)
                 return FP_OK;
         return sq_run(tx, sq_stmt(tx, up, true, "siii", account, day, due_day, delta), NULL,
