@@ -200,6 +200,13 @@ static bool rewrite_span(struct fp_buf *b, const char *s, size_t from, size_t to
                                 continue;
                         }
                 }
+                if (word_at(s, i, "instr") && s[i + 5] == '(') {
+                        /* instr(haystack, needle): strpos, same order and result */
+                        if (fp_buf_addstr(b, "strpos") != FP_OK)
+                                return false;
+                        i += 5;
+                        continue;
+                }
                 if (word_at(s, i, "json_each") && s[i + 9] == '(') {
                         size_t close = closing_paren(s, i + 9);
                         if (close > to)

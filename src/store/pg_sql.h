@@ -8,7 +8,7 @@
 
 /* A statement: ?N -> $N, ? -> $<largest so far + 1>, INSERT OR IGNORE -> INSERT ... ON
  * CONFLICT DO NOTHING (before a RETURNING), json_each(X) -> json_array_elements_text((X)::json),
- * INSERT OR REPLACE -> an upsert on the table's primary key, CAST(x AS BLOB) ->
+ * INSERT OR REPLACE -> an upsert on the table's primary key, instr -> strpos, CAST(x AS BLOB) ->
  * convert_to(x, 'UTF8') (a byte count), LIMIT -1 -> LIMIT ALL; quoted text is left alone. *nparams = the largest parameter number.
  * Malloc'd; NULL when out of memory or a parameter number is above PG_SQL_MAX_PARAMS. */
 #define PG_SQL_MAX_PARAMS 65535

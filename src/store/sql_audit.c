@@ -121,7 +121,7 @@ enum fp_err sq_audit_audit_list(struct fp_tx *tx, const struct fp_audit_filter *
         ADD(f->no_org, " AND account <> ''");
         ADD(f->actor, " AND actor = ?3");
         ADD(f->action && !prefix, " AND action = ?4");
-        ADD(f->action && prefix, " AND substr(action, 1, ?5) = ?4");
+        ADD(f->action && prefix, " AND substr(action, 1, CAST(?5 AS INTEGER)) = ?4");
         ADD(f->from, " AND time >= ?6");
         ADD(f->to, " AND time <= ?7");
         ADD(f->seq_min, " AND seq >= ?8");

@@ -41,6 +41,9 @@ static void statements(void)
         rewrites("SELECT length(CAST(log AS BLOB)) FROM jobs WHERE id = ?",
                  "SELECT length(convert_to(log, 'UTF8')) FROM jobs WHERE id = $1", 1);
         rewrites("SELECT CAST(a AS TEXT)", "SELECT CAST(a AS TEXT)", 0);
+        rewrites("SELECT 1 WHERE instr(lower(h.name), lower(?)) > 0",
+                 "SELECT 1 WHERE strpos(lower(h.name), lower($1)) > 0", 1);
+        rewrites("SELECT my_instr(a)", "SELECT my_instr(a)", 0);
         int n0;
         char *bad = pg_rewrite("INSERT OR REPLACE INTO unknown_table (a) VALUES (?)", &n0);
         CHECK(bad == NULL); /* no conflict target known: refused, not guessed */
