@@ -23,7 +23,7 @@ struct fp_store;
 struct fp_tx;
 
 /* "sqlite:PATH" or a plain path (SQLite); "postgresql://..." or "postgres://..." (a libpq
- * URI: PostgreSQL, docs/scaling.md). Opening creates or migrates the schema; a schema newer
+ * URI: PostgreSQL, docs/server.md). Opening creates or migrates the schema; a schema newer
  * than this program is refused. */
 enum fp_err fp_store_open(const char *url, struct fp_store **out, struct fp_diag *diag);
 void fp_store_close(struct fp_store *s);
