@@ -108,17 +108,7 @@ ok "the lead moved to $(leader) (replica 0's session and its advisory lock are g
 
 final() { case $(cr_state "$CR") in done|failed|rolled_back|cancelled) return 0 ;; esac; ro_get "$CR"; at_most_two; return 1; }
 wait_for "the change request to finish under the new leader" final
-ro_get "$CR"
-[ "$(jq -r .status "$T/ro.json") $(cr_state "$CR")" = "done done" ] ||
-        { jq . "$T/ro.json"; fail "end: rollout $(jq -r .status "$T/ro.json"), request $(cr_state "$CR")"; }
-for h in $HOSTS; do
-        id=$(host_id "$h")
-        st=$(jq -r --arg h "$id" '.hosts[] | select(.host == $h) | .state' "$T/ro.json")
-        [ "$st" = succeeded ] || fail "$h ended $st"
-        [ "$(sched_jobs "$id" install)" = 1 ] || fail "$h got $(sched_jobs "$id" install) install jobs from the scheduler"
-        got="$(installed "$T/$h.root" hello-fp) $(installed "$T/$h.root" hello-fp-conf)"
-        [ "$got" = "2.0 1.1" ] || fail "$h has hello-fp/hello-fp-conf $got, want 2.0 1.1"
-done
+orch_patched_once "$CR"
 ok "the rollout completed under the new leader: 6 hosts patched, one scheduler install job each (the hosts in flight at the kill too), request done"
 
 # Every replica serves the same, and the audit chain written by three processes verifies.

@@ -52,17 +52,7 @@ ok "fleetpatchd restarted on the same state: the rollout is mid-way ($n of 5 suc
 
 final() { case $(cr_state "$CR") in done|failed|rolled_back|cancelled) return 0 ;; esac; running_at_most_one; return 1; }
 wait_for "the change request to finish after the restart" final
-ro_get "$CR"
-[ "$(jq -r .status "$T/ro.json") $(cr_state "$CR")" = "done done" ] ||
-        { jq . "$T/ro.json"; fail "end: rollout $(jq -r .status "$T/ro.json"), request $(cr_state "$CR")"; }
-for h in $HOSTS; do
-        id=$(host_id "$h")
-        st=$(jq -r --arg h "$id" '.hosts[] | select(.host == $h) | .state' "$T/ro.json")
-        [ "$st" = succeeded ] || fail "$h ended $st"
-        [ "$(sched_jobs "$id" install)" = 1 ] || fail "$h got $(sched_jobs "$id" install) install jobs from the scheduler"
-        got="$(installed "$T/$h.root" hello-fp) $(installed "$T/$h.root" hello-fp-conf)"
-        [ "$got" = "2.0 1.1" ] || fail "$h has hello-fp/hello-fp-conf $got, want 2.0 1.1"
-done
+orch_patched_once "$CR"
 ok "after the restart the rollout completed: 5 hosts patched, one scheduler install job each (the host in flight at the kill too), request done"
 
 orch_agents_stop

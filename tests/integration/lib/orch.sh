@@ -107,3 +107,20 @@ sched_jobs() { # HOSTID TYPE
         api_ok GET "/v1/hosts/$1/jobs" |
                 jq --arg t "$2" '[.jobs[] | select(.created_by == "scheduler" and .type == $t)] | length'
 }
+# orch_patched_once CR: the request and its rollout are done, and every host of $HOSTS
+# succeeded with exactly one install job from the scheduler (none patched twice, none
+# forgotten) and holds hello-fp 2.0 and hello-fp-conf 1.1. Leaves the rollout in $T/ro.json.
+orch_patched_once() {
+        ro_get "$1"
+        [ "$(jq -r .status "$T/ro.json") $(cr_state "$1")" = "done done" ] ||
+                { jq . "$T/ro.json"; fail "end: rollout $(jq -r .status "$T/ro.json"), request $(cr_state "$1")"; }
+        for _h in $HOSTS; do
+                _id=$(host_id "$_h")
+                _st=$(jq -r --arg h "$_id" '.hosts[] | select(.host == $h) | .state' "$T/ro.json")
+                [ "$_st" = succeeded ] || fail "$_h ended $_st"
+                _n=$(sched_jobs "$_id" install)
+                [ "$_n" = 1 ] || fail "$_h got $_n install jobs from the scheduler"
+                _got="$(installed "$T/$_h.root" hello-fp) $(installed "$T/$_h.root" hello-fp-conf)"
+                [ "$_got" = "2.0 1.1" ] || fail "$_h has hello-fp/hello-fp-conf $_got, want 2.0 1.1"
+        done
+}
