@@ -1,5 +1,6 @@
 /*
- * Engine-neutral export and import of a whole store (docs/store.md, "Moving a deployment"):
+ * Engine-neutral export and import of a whole store (docs/server.md, "Moving from SQLite to
+ * PostgreSQL"):
  * every table of the schema, in the order schema.c creates them, as JSON lines:
  *
  *   {"fleetpatch_dump":1,"schema":N,"engine":"sqlite"}
