@@ -23,8 +23,8 @@ struct fp_findings_engine {
         pthread_mutex_t mu;
         char path[700];
         struct fp_vulndb *db;
-        struct timespec mtime;
-        off_t size;
+        struct timespec mtime, wal_mtime;
+        off_t size, wal_size;
         struct {
                 char key[128];
                 struct fp_vindex *ix;
@@ -41,16 +41,30 @@ static void drop(struct fp_findings_engine *e)
         e->db = NULL;
 }
 
-/* Open (or re-open after a change) the database; false when there is none. Lock held. */
+static bool same_time(const struct timespec *a, const struct timespec *b)
+{
+        return a->tv_sec == b->tv_sec && a->tv_nsec == b->tv_nsec;
+}
+
+/* Open (or re-open after a change) the database; false when there is none. Lock held.
+ * The database is in WAL mode: an import by `fleetpatch feeds import` while this process
+ * holds the file open lands in FILE-wal and leaves the main file untouched until a
+ * checkpoint, so a change of either file counts. */
 static bool refresh(struct fp_findings_engine *e)
 {
-        struct stat st;
+        struct stat st, wst;
         if (stat(e->path, &st) != 0) {
                 drop(e);
                 return false;
         }
-        if (e->db && st.st_mtim.tv_sec == e->mtime.tv_sec &&
-            st.st_mtim.tv_nsec == e->mtime.tv_nsec && st.st_size == e->size)
+        char wal[720];
+        snprintf(wal, sizeof(wal), "%s-wal", e->path);
+        /* an empty or missing FILE-wal holds nothing: its mtime changes whenever a process
+         * opens or closes the database, which must not re-open it in every replica */
+        if (stat(wal, &wst) != 0 || wst.st_size == 0)
+                memset(&wst, 0, sizeof(wst));
+        if (e->db && same_time(&st.st_mtim, &e->mtime) && st.st_size == e->size &&
+            same_time(&wst.st_mtim, &e->wal_mtime) && wst.st_size == e->wal_size)
                 return true;
         drop(e);
         struct fp_diag diag;
@@ -64,6 +78,8 @@ static bool refresh(struct fp_findings_engine *e)
         }
         e->mtime = st.st_mtim;
         e->size = st.st_size;
+        e->wal_mtime = wst.st_mtim;
+        e->wal_size = wst.st_size;
         return true;
 }
 
