@@ -469,10 +469,15 @@ void api_agent_checkin(struct fp_req *r)
                                     &diag);
         /* Identity: the boot id as reported; machine and instance ids stored the first time
          * they are seen (a change of either is answered as a clone above). */
-        if (err == FP_OK)
-                err = fp_store_host_set_identity(
-                    tx, h.id, *h.machine_id ? NULL : facts.machine_id, facts.boot_id,
-                    *h.instance_id ? NULL : facts.cloud_instance, NULL, &diag);
+        const char *set_machine = *h.machine_id ? NULL : facts.machine_id;
+        const char *set_instance = *h.instance_id ? NULL : facts.cloud_instance;
+        const char *set_boot =
+            facts.boot_id && !(h.boot_id && !strcmp(facts.boot_id, h.boot_id)) ? facts.boot_id
+                                                                                : NULL;
+        /* nothing new (the usual check-in): no write, one round trip less under the lock */
+        if (err == FP_OK && (set_machine || set_boot || set_instance))
+                err = fp_store_host_set_identity(tx, h.id, set_machine, set_boot, set_instance,
+                                                 NULL, &diag);
         /* Catch-up: reasons this check-in brings, or a clear when an inventory that arrived
          * after the mark shows every version jobs installed. */
         const char *reasons[4];
