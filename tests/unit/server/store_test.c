@@ -594,6 +594,46 @@ static void concurrency(void)
         fp_store_close(s);
 }
 
+/* PostgreSQL: an agent's delivery claims its jobs FOR UPDATE SKIP LOCKED. A job row another
+ * session holds (here a plain libpq session, as another replica's delivery would) is skipped
+ * by a delivery, not waited for; a read still lists it; released, it is delivered. */
+static void job_claim_skips_locked(void)
+{
+        struct fp_store *s = open_store();
+        struct fp_tx *tx = begin(s, true);
+        host(tx, "kh", "acme", "", "{}");
+        const char *ids[] = {"k1", "k2"};
+        for (int i = 0; i < 2; i++) {
+                struct fp_job_rec j = {.id = ids[i], .host = "kh", .account = "acme",
+                                       .type = "rescan", .params_json = "{}", .created = 10 + i};
+                CHECK_INT_EQ(fp_store_job_create(tx, &j, NULL), FP_OK);
+        }
+        CHECK_INT_EQ(fp_tx_commit(tx, NULL), FP_OK);
+        PGconn *other = PQconnectdb(url);
+        CHECK_MSG(PQstatus(other) == CONNECTION_OK, "%s", PQerrorMessage(other));
+        PGresult *r = PQexec(other, "BEGIN; SELECT id FROM jobs WHERE id = 'k1' FOR UPDATE");
+        CHECK_MSG(PQresultStatus(r) == PGRES_TUPLES_OK, "%s", PQerrorMessage(other));
+        PQclear(r);
+        char got[256] = "";
+        tx = begin(s, true);
+        CHECK_INT_EQ(fp_store_job_pending(tx, "kh", job_ids_cb, got, NULL), FP_OK);
+        CHECK_STR_EQ(got, "k2");
+        fp_tx_rollback(tx);
+        got[0] = 0;
+        tx = begin(s, false);
+        CHECK_INT_EQ(fp_store_job_pending(tx, "kh", job_ids_cb, got, NULL), FP_OK);
+        CHECK_STR_EQ(got, "k1 k2");
+        fp_tx_rollback(tx);
+        PQclear(PQexec(other, "COMMIT"));
+        PQfinish(other);
+        got[0] = 0;
+        tx = begin(s, true);
+        CHECK_INT_EQ(fp_store_job_pending(tx, "kh", job_ids_cb, got, NULL), FP_OK);
+        CHECK_STR_EQ(got, "k1 k2");
+        fp_tx_rollback(tx);
+        fp_store_close(s);
+}
+
 /* Signals between the processes of one database. The limit holds on both engines; on
  * PostgreSQL a second store (another replica's connection) hears what the first sends, and the
  * sender does not hear itself. */
@@ -704,6 +744,8 @@ int main(void)
         }
         concurrency();
         signals();
+        if (test_store_pg())
+                job_claim_skips_locked();
         if (!test_store_pg())
                 newer_schema_refused();
         char cmd[300];
