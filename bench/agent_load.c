@@ -939,6 +939,40 @@ static void pg_sizes(void)
         pclose(p);
 }
 
+/* Write activity of the database: committed and rolled-back transactions, rows inserted and
+ * updated and deleted (pg_stat_database), and the WAL position in bytes. The statistics of a
+ * backend reach pg_stat_database when it has been idle for a while (PostgreSQL flushes them
+ * at most once a second and at the latest after 10 s idle), so callers wait 11 s before
+ * taking a snapshot. */
+struct pg_act {
+        double commits, rollbacks, ins, upd, del, wal;
+        bool ok;
+};
+
+static struct pg_act pg_activity(void)
+{
+        struct pg_act a = {0};
+        char cmd[1200];
+        snprintf(cmd, sizeof(cmd),
+                 "psql -X -q -A -t -F ' ' '%s' -c \"SELECT xact_commit, xact_rollback, "
+                 "tup_inserted, tup_updated, tup_deleted, pg_wal_lsn_diff(pg_current_wal_lsn(), "
+                 "'0/0') FROM pg_stat_database WHERE datname = current_database()\" 2>/dev/null",
+                 store_url);
+        FILE *p = popen(cmd, "r");
+        if (!p)
+                return a;
+        a.ok = fscanf(p, "%lf %lf %lf %lf %lf %lf", &a.commits, &a.rollbacks, &a.ins, &a.upd,
+                      &a.del, &a.wal) == 6;
+        pclose(p);
+        return a;
+}
+
+static void pg_settle(void)
+{
+        struct timespec ts = {11, 0};
+        nanosleep(&ts, NULL);
+}
+
 static void goal_min(const char *what, double v, double target)
 {
         printf("  goal: %s %.0f (target >= %.0f: %.2fx) %s\n", what, v, target, v / target,
@@ -1102,6 +1136,9 @@ int main(int argc, char **argv)
                 w[i].id = i;
                 conn_init(&w[i].c, i);
         }
+        struct pg_act act_a = {0};
+        if (store_url && strstr(store_url, "postgres"))
+                act_a = pg_activity();
         double t0 = now_s(), scpu0 = servers_cpu_ms(), ccpu0 = cpu_ms_of(getpid());
         double pcpu0 = postgres_cpu_ms();
         for (size_t i = 0; i < nconns; i++)
@@ -1132,6 +1169,20 @@ int main(int argc, char **argv)
 
         /* (b) unchanged check-ins, and GET /healthz on the same connections as the reference */
         failures = 0;
+        bool pg = store_url && strstr(store_url, "postgres");
+        struct pg_act act0 = {0}, act1 = {0};
+        if (pg) {
+                pg_settle();
+                act0 = pg_activity();
+                if (act_a.ok && act0.ok)
+                        printf("    PostgreSQL per enrolled host (enrollment + first full "
+                               "check-in): %.2f commits, rows inserted %.1f, updated %.1f, WAL "
+                               "%.0f KiB\n",
+                               (act0.commits - act_a.commits) / (double)nhosts,
+                               (act0.ins - act_a.ins) / (double)nhosts,
+                               (act0.upd - act_a.upd) / (double)nhosts,
+                               (act0.wal - act_a.wal) / 1024.0 / (double)nhosts);
+        }
         double c0 = servers_cpu_ms(), p0 = postgres_cpu_ms(), g0 = cpu_ms_of(getpid());
         struct rate ck = run_checkins(w, false);
         double ck_cpu = (servers_cpu_ms() - c0) / (double)(ck.n ? ck.n : 1);
@@ -1152,6 +1203,20 @@ int main(int argc, char **argv)
                duration > 0 ? "duration" : "count", hz.per_s, hz.p50_ms, hz.p99_ms, failures);
         printf("    ratio check-in / healthz: rate %.2fx, p50 %.2fx, p99 %.2fx\n",
                ck.per_s / hz.per_s, ck.p50_ms / hz.p50_ms, ck.p99_ms / hz.p99_ms);
+        if (pg) {
+                pg_settle();
+                act1 = pg_activity();
+        }
+        if (pg && act0.ok && act1.ok && ck.n) {
+                double n = (double)ck.n;
+                printf("    PostgreSQL per check-in (pg_stat_database, WAL position; the "
+                       "healthz phase writes nothing): %.2f commits (write transactions), "
+                       "%.2f rollbacks (read transactions), rows inserted %.2f, updated %.2f, "
+                       "deleted %.2f, WAL %.0f bytes (fsync off here: WAL is still written)\n",
+                       (act1.commits - act0.commits) / n, (act1.rollbacks - act0.rollbacks) / n,
+                       (act1.ins - act0.ins) / n, (act1.upd - act0.upd) / n,
+                       (act1.del - act0.del) / n, (act1.wal - act0.wal) / n);
+        }
         goal_min("check-ins/s", ck.per_s, 2000);
         goal_max("check-in p99 (agent_load goal)", ck.p99_ms, 50);
         goal_max("check-in p99 (issue 10)", ck.p99_ms, 100);
