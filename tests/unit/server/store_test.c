@@ -594,6 +594,17 @@ static void concurrency(void)
         fp_store_close(s);
 }
 
+/* The ids fp_store_job_pending gives host "kh" in a write (a delivery) or read transaction. */
+static const char *pending_ids(struct fp_store *s, bool write)
+{
+        static char got[256];
+        got[0] = 0;
+        struct fp_tx *tx = begin(s, write);
+        CHECK_INT_EQ(fp_store_job_pending(tx, "kh", job_ids_cb, got, NULL), FP_OK);
+        fp_tx_rollback(tx);
+        return got;
+}
+
 /* PostgreSQL: an agent's delivery claims its jobs FOR UPDATE SKIP LOCKED. A job row another
  * session holds (here a plain libpq session, as another replica's delivery would) is skipped
  * by a delivery, not waited for; a read still lists it; released, it is delivered. */
@@ -614,23 +625,11 @@ static void job_claim_skips_locked(void)
         PGresult *r = PQexec(other, "BEGIN; SELECT id FROM jobs WHERE id = 'k1' FOR UPDATE");
         CHECK_MSG(PQresultStatus(r) == PGRES_TUPLES_OK, "%s", PQerrorMessage(other));
         PQclear(r);
-        char got[256] = "";
-        tx = begin(s, true);
-        CHECK_INT_EQ(fp_store_job_pending(tx, "kh", job_ids_cb, got, NULL), FP_OK);
-        CHECK_STR_EQ(got, "k2");
-        fp_tx_rollback(tx);
-        got[0] = 0;
-        tx = begin(s, false);
-        CHECK_INT_EQ(fp_store_job_pending(tx, "kh", job_ids_cb, got, NULL), FP_OK);
-        CHECK_STR_EQ(got, "k1 k2");
-        fp_tx_rollback(tx);
+        CHECK_STR_EQ(pending_ids(s, true), "k2");     /* a delivery skips the held row */
+        CHECK_STR_EQ(pending_ids(s, false), "k1 k2"); /* a read lists it */
         PQclear(PQexec(other, "COMMIT"));
         PQfinish(other);
-        got[0] = 0;
-        tx = begin(s, true);
-        CHECK_INT_EQ(fp_store_job_pending(tx, "kh", job_ids_cb, got, NULL), FP_OK);
-        CHECK_STR_EQ(got, "k1 k2");
-        fp_tx_rollback(tx);
+        CHECK_STR_EQ(pending_ids(s, true), "k1 k2");
         fp_store_close(s);
 }
 
