@@ -172,13 +172,61 @@ enum fp_err sq_track_exposure_of_track(struct fp_tx *tx, const char *track, int6
                         ctx, diag, "exposures");
 }
 
+/* The open rows of a record, read a page at a time: the callers (the closing rule's gap
+ * search) usually stop at the first row, and a record of a fleet-wide advisory has a row per
+ * host; PostgreSQL answers a statement whole, so one unbounded SELECT moved every open row of
+ * the record to the server at every check-in that synced it (under the write lock: O(hosts)
+ * per enrollment, O(hosts^2) for a fleet's). Keyset pages on the open rows' unique key. */
+#define EXPO_PAGE 64
+#define EXPO_STR_(x) #x
+#define EXPO_STR(x) EXPO_STR_(x)
+
+struct expo_page {
+        fp_exposure_cb cb;
+        void *ctx;
+        size_t n;
+        bool stopped;
+        const char *host, *vuln, *package, *arch; /* the last row's key (in the tx arena) */
+};
+
+static bool expo_page_row(void *ctx, const struct fp_exposure_rec *e)
+{
+        struct expo_page *p = ctx;
+        p->n++;
+        p->host = e->host;
+        p->vuln = e->vuln;
+        p->package = e->package;
+        p->arch = e->arch;
+        if (!p->cb(p->ctx, e)) {
+                p->stopped = true;
+                return false;
+        }
+        return true;
+}
+
 enum fp_err sq_track_exposure_open_of_track(struct fp_tx *tx, const char *track,
                                             fp_exposure_cb cb, void *ctx, struct fp_diag *diag)
 {
-        static const char sel[] = "SELECT " EXPO_COLS " FROM exposures"
-                                  " WHERE track = ? AND fixed_at = 0 ORDER BY host";
-        return each_row(tx, sq_stmt(tx, sel, true, "s", track), expo_row, (void *)cb, ctx, diag,
-                        "exposures");
+#define EXPO_PAGE_ORDER " ORDER BY host, vuln, package, arch LIMIT " EXPO_STR(EXPO_PAGE)
+        static const char first[] = "SELECT " EXPO_COLS " FROM exposures"
+                                    " WHERE track = ? AND fixed_at = 0" EXPO_PAGE_ORDER;
+        static const char next[] =
+            "SELECT " EXPO_COLS " FROM exposures"
+            " WHERE track = ?1 AND fixed_at = 0 AND host >= ?2"
+            " AND (host > ?2 OR vuln > ?3 OR (vuln = ?3 AND (package > ?4"
+            " OR (package = ?4 AND arch > ?5))))" EXPO_PAGE_ORDER;
+#undef EXPO_PAGE_ORDER
+        struct expo_page p = {.cb = cb, .ctx = ctx};
+        enum fp_err err = each_row(tx, sq_stmt(tx, first, true, "s", track), expo_row,
+                                   (void *)expo_page_row, &p, diag, "exposures");
+        while (err == FP_OK && !p.stopped && p.n == EXPO_PAGE) {
+                p.n = 0;
+                err = each_row(tx,
+                               sq_stmt(tx, next, true, "sssss", track, p.host, p.vuln,
+                                       p.package, p.arch),
+                               expo_row, (void *)expo_page_row, &p, diag, "exposures");
+        }
+        return err;
 }
 
 enum fp_err sq_track_exposure_of_track_host(struct fp_tx *tx, const char *track,
