@@ -151,10 +151,9 @@ job_done() {
 wait_for "the rescan job" job_done
 [ "$(host "$UBU" | jq .last_seq)" -gt "$seq0" ] || fail "no check-in after the job"
 kill -0 "$DAEMON_PID" || fail "the daemon exited"
-if command -v sqlite3 >/dev/null 2>&1; then
-        fin() { [ "$(sqlite3 "$T/srv/fleetpatch.db" "SELECT finished > 0 AND delivered > 0 FROM jobs WHERE id = '$JOB'" 2>/dev/null)" = 1 ]; }
-        wait_for "the job to be finished" fin
-fi
+# through the API, so that the test holds whatever the store's engine
+fin() { api_ok GET "/v1/jobs/$JOB" | jq -e '.status == "succeeded" and .finished > 0 and .delivered > 0' > /dev/null; }
+wait_for "the job to be finished" fin
 ok "the daemon (not --once) took rescan job $JOB from the long poll, sent its new inventory and finished the job"
 kill "$DAEMON_PID"; wait "$DAEMON_PID"; DAEMON_PID=
 
