@@ -18,8 +18,17 @@ STATUS=$S/inventory/debian12-dpkg-status
 WAIT_TRIES=${WAIT_TRIES:-1200} # x 0.1 s
 
 # srv_start DIR LOG [fleetpatchd options...]: sets SRV_PID, URL, ADM, CA.
+# With FP_TEST_SRV_PG=1 under tests/tools/with_pg.sh (the integration-pg/* runs of
+# tests/meson.build), the server's store is a PostgreSQL database of its own per state
+# directory (the same one again when the test restarts the server on that directory).
 srv_start() {
         _d=$1 _log=$2; shift 2
+        if [ -n "${FP_TEST_SRV_PG:-}" ] && [ -n "${FP_TEST_PG:-}" ]; then
+                _db=fp_$(printf '%s' "$_d" | md5sum | cut -c1-16)
+                "$FP_TEST_PG_BIN/psql" "$FP_TEST_PG" -qc "CREATE DATABASE $_db" > /dev/null 2>&1 # or it exists
+                echo "srv_start: $_d on PostgreSQL database $_db"
+                set -- "$@" --store "$(printf '%s' "$FP_TEST_PG" | sed "s|^postgresql:///postgres?|postgresql:///$_db?|")"
+        fi
         rm -f "$_d/fleetpatchd.url"
         "$FLEETPATCHD" --state-dir "$_d" "$@" >> "$_log" 2>&1 &
         SRV_PID=$!
