@@ -212,6 +212,13 @@ enum fp_err fp_store_host_set_counts(struct fp_tx *tx, const char *id,
                                      const struct fp_host_counts *c, struct fp_diag *diag);
 enum fp_err fp_store_host_inventory(struct fp_tx *tx, const char *id, const char **json,
                                     struct fp_diag *diag);
+/* The server's named state shared by every replica (value: at most FP_STORE_SETTING_MAX bytes;
+ * get: FP_ENOTFOUND when unset, the value valid for the transaction). */
+#define FP_STORE_SETTING_MAX 1024
+enum fp_err fp_store_setting_get(struct fp_tx *tx, const char *name, const char **value,
+                                 struct fp_diag *diag);
+enum fp_err fp_store_setting_put(struct fp_tx *tx, const char *name, const char *value,
+                                 int64_t now, struct fp_diag *diag);
 enum fp_err fp_store_host_set_tags(struct fp_tx *tx, const char *id, bool api,
                                    const char *tags_json, struct fp_diag *diag);
 /* Delete the host, its credentials and jobs. */

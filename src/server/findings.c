@@ -6,6 +6,7 @@
  * One lock: the index caches evaluations as it goes, and matching a host takes milliseconds.
  */
 #include <pthread.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -107,6 +108,47 @@ bool fp_findings_available(struct fp_findings_engine *e)
 {
         pthread_mutex_lock(&e->mu);
         bool ok = refresh(e);
+        pthread_mutex_unlock(&e->mu);
+        return ok;
+}
+
+bool fp_findings_version(struct fp_findings_engine *e, char out[65])
+{
+        pthread_mutex_lock(&e->mu);
+        bool ok = refresh(e);
+        struct fp_arena a;
+        fp_arena_init(&a);
+        struct fp_feed_status *f = NULL;
+        size_t n = 0;
+        struct fp_diag d;
+        fp_diag_clear(&d);
+        if (ok && fp_vulndb_feeds(e->db, &a, &f, &n, &d) != FP_OK)
+                ok = false;
+        if (ok) {
+                /* what each feed holds: its content digest (or, for a feed without one, when
+                 * it was last imported) and its record count; a re-import of the same content
+                 * is no change */
+                crypto_hash_sha256_state st;
+                crypto_hash_sha256_init(&st);
+                for (size_t i = 0; i < n; i++) {
+                        char line[1024];
+                        int len = snprintf(line, sizeof(line), "%s\037%s\037%lld\037%lld\n",
+                                           f[i].name ? f[i].name : "",
+                                           f[i].content_sha256 ? f[i].content_sha256 : "",
+                                           f[i].content_sha256 && *f[i].content_sha256
+                                               ? 0LL
+                                               : (long long)f[i].last_good,
+                                           (long long)f[i].advisories);
+                        if (len > 0)
+                                crypto_hash_sha256_update(&st, (const unsigned char *)line,
+                                                          (size_t)len < sizeof(line) ? (size_t)len
+                                                                                     : sizeof(line) - 1);
+                }
+                unsigned char h[crypto_hash_sha256_BYTES];
+                crypto_hash_sha256_final(&st, h);
+                sodium_bin2hex(out, 65, h, sizeof(h));
+        }
+        fp_arena_release(&a);
         pthread_mutex_unlock(&e->mu);
         return ok;
 }

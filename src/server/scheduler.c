@@ -641,6 +641,8 @@ enum fp_err fp_scheduler_tick(struct fp_server *srv, const char *holder, int64_t
                 err = fp_catchup_runs_tick(srv, now, &wake, diag);
         if (err == FP_OK)
                 err = fp_replace_tick(srv, now, diag);
+        if (err == FP_OK) /* a new or changed advisory: the stored exposures of every host */
+                err = fp_refresh_tick(srv, now, diag);
         if (err == FP_OK) /* compliance of unevaluated and stale hosts, then scheduled reports
                            * (comply.c), queued before the deliveries run */
                 err = fp_comply_tick(srv, now, diag);

@@ -526,7 +526,16 @@ enum fp_err fp_track_sync_host(struct fp_server *srv, struct fp_tx *tx,
                                int64_t now, struct fp_diag *diag)
 {
         enum fp_err err = snaps_after(tx, h->id, hash, inv, now, diag);
-        if (err != FP_OK || !set || !set->assessed)
+        return err == FP_OK ? fp_track_sync_exposures(srv, tx, h, hash, set, now, diag) : err;
+}
+
+enum fp_err fp_track_sync_exposures(struct fp_server *srv, struct fp_tx *tx,
+                                    const struct fp_host_rec *h, const char *hash,
+                                    const struct fp_expo_set *set, int64_t now,
+                                    struct fp_diag *diag)
+{
+        enum fp_err err = FP_OK;
+        if (!set || !set->assessed)
                 return err;
         struct expo_list old = {0};
         struct idset touched = {0};

@@ -46,6 +46,13 @@ enum fp_err fp_track_sync_host(struct fp_server *srv, struct fp_tx *tx,
                                const struct fp_host_rec *h, const char *hash,
                                const struct fp_inventory *inv, const struct fp_expo_set *set,
                                int64_t now, struct fp_diag *diag);
+/* The exposures part of that alone (hash: the inventory that shows a fix), also for the same
+ * inventory judged against a changed vulnerability database (src/server/refresh.c): no job
+ * snapshot is touched. */
+enum fp_err fp_track_sync_exposures(struct fp_server *srv, struct fp_tx *tx,
+                                    const struct fp_host_rec *h, const char *hash,
+                                    const struct fp_expo_set *set, int64_t now,
+                                    struct fp_diag *diag);
 /* A patch job finished: snapshot the host's stored inventory ("before") for its packages, and
  * re-evaluate the tracking records of the host. */
 enum fp_err fp_track_job_finished(struct fp_server *srv, struct fp_tx *tx,

@@ -76,6 +76,12 @@
         X(host_set_counts, (struct fp_tx * tx, const char *id, const struct fp_host_counts *c,     \
                             struct fp_diag *diag),                                                 \
           (tx, id, c, diag))                                                                       \
+        X(setting_get, (struct fp_tx * tx, const char *name, const char **value,                   \
+                        struct fp_diag *diag),                                                     \
+          (tx, name, value, diag))                                                                 \
+        X(setting_put, (struct fp_tx * tx, const char *name, const char *value, int64_t now,       \
+                        struct fp_diag *diag),                                                     \
+          (tx, name, value, now, diag))                                                            \
         X(host_inventory, (struct fp_tx * tx, const char *id, const char **json,                   \
                            struct fp_diag *diag),                                                  \
           (tx, id, json, diag))                                                                    \

@@ -248,6 +248,10 @@ const char *const sq_migrations[] = {
     "  before TEXT NOT NULL, finished INTEGER NOT NULL, after_hash TEXT NOT NULL,"
     "  after TEXT NOT NULL, after_at INTEGER NOT NULL);"
     "CREATE INDEX job_snapshots_pending ON job_snapshots (host) WHERE after_hash = '';",
+    /* 8: the server's own named state shared by every replica (src/server/refresh.c: how far
+     * the exposures are re-derived against which vulnerability database). */
+    "CREATE TABLE settings (name TEXT PRIMARY KEY, value TEXT NOT NULL,"
+    "  updated INTEGER NOT NULL);",
 };
 
 const size_t sq_migrations_n = sizeof(sq_migrations) / sizeof(sq_migrations[0]);

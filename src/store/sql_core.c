@@ -653,6 +653,35 @@ enum fp_err sq_core_host_set_counts(struct fp_tx *tx, const char *id,
         return err == FP_OK && n == 0 ? FP_ENOTFOUND : err;
 }
 
+/* ---- settings ---- */
+
+static void value_fill(struct fp_tx *tx, struct sq_stmt *st, void *out)
+{
+        *(const char **)out = sq_col_str0(tx, st, 0);
+}
+
+enum fp_err sq_core_setting_get(struct fp_tx *tx, const char *name, const char **value,
+                                struct fp_diag *diag)
+{
+        static const char sel[] = "SELECT value FROM settings WHERE name = ?";
+        return sq_one_row(tx, sq_stmt(tx, sel, true, "s", name), value_fill, (void *)value, diag,
+                          "setting");
+}
+
+enum fp_err sq_core_setting_put(struct fp_tx *tx, const char *name, const char *value,
+                                int64_t now, struct fp_diag *diag)
+{
+        static const char up[] = "INSERT INTO settings (name, value, updated) VALUES (?, ?, ?)"
+                                 " ON CONFLICT (name) DO UPDATE SET value = excluded.value,"
+                                 " updated = excluded.updated";
+        if (strlen(value) > FP_STORE_SETTING_MAX) {
+                fp_diag_set(diag, NULL, 0, "value", "setting %s: %zu bytes (at most %d)", name,
+                            strlen(value), FP_STORE_SETTING_MAX);
+                return FP_ELIMIT;
+        }
+        return sq_run(tx, sq_stmt(tx, up, true, "ssi", name, value, now), NULL, diag, "setting");
+}
+
 enum fp_err sq_core_host_set_inventory(struct fp_tx *tx, const char *id, const char *os_id,
                                       const char *os_release, const char *hash,
                                       const char *inventory_json, const struct fp_host_counts *c,

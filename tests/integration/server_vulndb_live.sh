@@ -7,6 +7,9 @@
 # (its fixed version raised) shows too. Whether the import's pages are still in the WAL or
 # already checkpointed into vuln.db when the server looks is up to SQLite: this test covers
 # the outcome, and the benchmark (bench/agent_load, docs/scaling.md) found the WAL case.
+# The stored fleet view (GET /v1/vulns: exposures, written when an inventory arrives) follows
+# without a new inventory: the scheduler's leader judges every host again from its stored
+# inventory (src/server/refresh.c), and the host's counts and tracking records with it.
 set -u
 T=$(mktemp -d) || exit 1
 SRV_PID=
@@ -26,7 +29,7 @@ import() {
 mkdir -m 700 "$T/srv"
 tracker CVE-2099-0001 5.2.15-1 > "$T/old.json" # fixed before the host's version: not affected
 import "$T/old.json"
-srv_start "$T/srv" "$T/srv.log" --port 0
+srv_start "$T/srv" "$T/srv.log" --port 0 --scheduler-interval 1
 enroll_token "$T/tok" '{"uses":1}'
 deb_root "$T/r" "$STATUS" debian 12 bookworm 5e1f00000000000000000000000000aa
 agent_conf h1 "$T/r" "$T/tok"
@@ -43,8 +46,17 @@ has() { [ "$(cves)" = "$1" ]; }
 wait_for "the new record in the host's live findings" has CVE-2099-0002
 kill -0 "$pid0" || fail "the server is gone"
 ok "a record imported while the server runs is in the host's findings (no restart)"
+fleet() { api_ok GET /v1/vulns > "$T/f.json"; jq -r '[.vulns[] | select(.vuln | startswith("CVE-2099-")) | "\(.vuln)=\(.hosts)"] | sort | join(" ")' "$T/f.json"; }
+in_fleet() { [ "$(fleet)" = "$1" ]; }
+wait_for "the new record in the fleet view" in_fleet "CVE-2099-0002=1"
+api_ok GET /v1/tracking > "$T/t.json"
+jq -e '[.records[]? // .tracking[]? | select(.vuln == "CVE-2099-0002")] | length == 1' "$T/t.json" > /dev/null ||
+        { cat "$T/t.json"; fail "no tracking record for the new advisory"; }
+[ "$(metric exposure_refresh_hosts_total)" -ge 1 ] || fail "no host counted as refreshed"
+ok "the fleet view (stored exposures) and a tracking record follow without a new inventory"
 
 tracker CVE-2099-0001 99.0 > "$T/raised.json" # the old record now affects the host too
 import "$T/raised.json"
 wait_for "the changed record in the host's live findings" has "CVE-2099-0001 CVE-2099-0002"
-ok "a changed record (fixed version raised) shows as well"
+wait_for "the changed record in the fleet view" in_fleet "CVE-2099-0001=1 CVE-2099-0002=1"
+ok "a changed record (fixed version raised) shows as well, live and in the fleet view"

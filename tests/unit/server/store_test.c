@@ -594,6 +594,29 @@ static void concurrency(void)
         fp_store_close(s);
 }
 
+/* Settings: unset is FP_ENOTFOUND, a put replaces, the limit is refused and changes nothing. */
+static void settings(void)
+{
+        struct fp_store *s = open_store();
+        struct fp_tx *tx = begin(s, true);
+        const char *v = NULL;
+        struct fp_diag d;
+        fp_diag_clear(&d);
+        CHECK_INT_EQ(fp_store_setting_get(tx, "t.one", &v, &d), FP_ENOTFOUND);
+        CHECK_INT_EQ(fp_store_setting_put(tx, "t.one", "a b", 10, &d), FP_OK);
+        CHECK_INT_EQ(fp_store_setting_put(tx, "t.one", "c d", 11, &d), FP_OK);
+        static char big[FP_STORE_SETTING_MAX + 2];
+        memset(big, 'x', FP_STORE_SETTING_MAX + 1);
+        CHECK_INT_EQ(fp_store_setting_put(tx, "t.one", big, 12, &d), FP_ELIMIT);
+        CHECK_MSG(strstr(d.msg, "at most 1024"), "msg: %s", d.msg);
+        CHECK_INT_EQ(fp_tx_commit(tx, NULL), FP_OK);
+        tx = begin(s, false);
+        CHECK_INT_EQ(fp_store_setting_get(tx, "t.one", &v, NULL), FP_OK);
+        CHECK_STR_EQ(v, "c d");
+        fp_tx_rollback(tx);
+        fp_store_close(s);
+}
+
 /* The ids fp_store_job_pending gives host "kh" in a write (a delivery) or read transaction. */
 static const char *pending_ids(struct fp_store *s, bool write)
 {
@@ -743,6 +766,7 @@ int main(void)
         }
         concurrency();
         signals();
+        settings();
         if (test_store_pg())
                 job_claim_skips_locked();
         if (!test_store_pg())

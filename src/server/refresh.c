@@ -1,0 +1,214 @@
+/*
+ * Every host judged again after the vulnerability database changed (docs/server.md
+ * "Vulnerability data"). A host's stored counts, exposures (the fleet view, GET /v1/vulns),
+ * tracking records and compliance are derived at the check-in that brings its inventory; a new
+ * or changed advisory changes them for hosts whose inventory did not change. The scheduler's
+ * leader re-derives them from each host's stored inventory whenever the database's content
+ * (fp_findings_version) is not the one the store records as done: a page of hosts at a time in
+ * host id order, the position kept in the store (setting "exposure_refresh": "VERSION NEXT",
+ * NEXT the last host done or "*" when every host is), so a new leader carries on where the
+ * last one stopped and every replica sees the same progress.
+ *
+ * The heavy part (parse, match) of a page runs in a read transaction; its writes (counts,
+ * exposures and tracking, notifications of counts that rose, compliance) in one write
+ * transaction, where a host whose inventory changed in between is left alone (its check-in
+ * judged it against the current database already). Job snapshots are not touched: the
+ * inventory is not new.
+ */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fleetpatch/store.h"
+#include "fleetpatch/wire.h"
+#include "server/comply.h"
+#include "server/notify.h"
+#include "server/server.h"
+#include "server/track.h"
+
+#define REFRESH_SETTING "exposure_refresh"
+#define REFRESH_PAGE 25
+#define ID_MAX 64 /* a host id (16 hex digits today) */
+/* hosts per scheduler tick at most, so the tick's other work is not held up for long */
+#define REFRESH_TICK_HOSTS 2000
+
+struct item {
+        struct fp_host_rec h; /* strings in the read transaction's arena: copied below */
+        char id[ID_MAX + 1], hash[65];
+        struct fp_host_counts counts;
+        struct fp_expo_set expo;
+        bool judged;
+};
+
+struct page {
+        struct item *v;
+        size_t n;
+};
+
+static bool page_cb(void *ctx, const struct fp_host_rec *h)
+{
+        struct page *p = ctx;
+        if (p->n >= REFRESH_PAGE)
+                return false;
+        struct item *it = &p->v[p->n++];
+        snprintf(it->id, sizeof(it->id), "%s", h->id);
+        snprintf(it->hash, sizeof(it->hash), "%s", h->inventory_hash ? h->inventory_hash : "");
+        it->h = *h;
+        return true;
+}
+
+/* Judge one host of the page from its stored inventory (read transaction). */
+static void judge(struct fp_server *srv, struct fp_tx *tx, struct item *it)
+{
+        const char *doc = NULL;
+        struct fp_diag d;
+        fp_diag_clear(&d);
+        if (!*it->hash || fp_store_host_inventory(tx, it->id, &doc, &d) != FP_OK || !doc)
+                return;
+        json_t *inv = json_loads(doc, 0, NULL);
+        struct fp_wire_inventory w;
+        if (!inv || fp_wire_inventory_parse(inv, &w, &d) != FP_OK) {
+                fprintf(stderr, "fleetpatchd: refresh: host %s: its stored inventory: %s\n",
+                        it->id, d.msg[0] ? d.msg : "not JSON");
+                json_decref(inv);
+                return;
+        }
+        json_t *tags = fp_json_tags(&it->h);
+        char *tags_text = tags ? json_dumps(tags, JSON_COMPACT) : NULL;
+        fp_findings_counts_expo(srv->findings, &w, it->h.hostname, tags_text, &it->counts,
+                                &it->expo);
+        it->judged = true;
+        free(tags_text);
+        json_decref(tags);
+        fp_wire_inventory_release(&w);
+        json_decref(inv);
+}
+
+/* The writes of one judged host (write transaction). */
+static enum fp_err apply(struct fp_server *srv, struct fp_tx *tx, const struct item *it,
+                         int64_t now, struct fp_diag *diag)
+{
+        struct fp_host_rec h;
+        enum fp_err err = fp_store_host_get(tx, it->id, &h, diag);
+        if (err == FP_ENOTFOUND) { /* deleted meanwhile */
+                fp_diag_clear(diag);
+                return FP_OK;
+        }
+        if (err != FP_OK || strcmp(h.inventory_hash ? h.inventory_hash : "", it->hash))
+                return err; /* a new inventory meanwhile: judged at its check-in */
+        struct fp_host_counts c = it->counts;
+        c.compliance = h.counts.compliance;
+        err = fp_store_host_set_counts(tx, h.id, &c, diag);
+        if (err == FP_OK)
+                err = fp_notify_host_counts(srv, tx, &h, &c, it->hash, now, diag);
+        if (err == FP_OK)
+                err = fp_track_sync_exposures(srv, tx, &h, it->hash, &it->expo, now, diag);
+        if (err == FP_OK)
+                err = fp_comply_evaluate(srv, tx, h.id, true, now, diag);
+        return err;
+}
+
+static enum fp_err put_state(struct fp_server *srv, const char *version, const char *next,
+                             int64_t now, struct fp_diag *diag)
+{
+        char v[200];
+        snprintf(v, sizeof(v), "%s %s", version, next);
+        struct fp_tx *tx;
+        enum fp_err err = fp_store_begin(srv->store, true, &tx, diag);
+        if (err != FP_OK)
+                return err;
+        err = fp_store_setting_put(tx, REFRESH_SETTING, v, now, diag);
+        return err == FP_OK ? fp_tx_commit(tx, diag) : (fp_tx_rollback(tx), err);
+}
+
+/* One page after `after` ("" = from the start): *last = its last host, *more = a full page. */
+static enum fp_err refresh_page(struct fp_server *srv, const char *version, const char *after,
+                                int64_t now, char *last, size_t lastsz, bool *more,
+                                size_t *done, struct fp_diag *diag)
+{
+        struct item *v = calloc(REFRESH_PAGE, sizeof(*v));
+        if (!v)
+                return FP_ENOMEM;
+        struct page p = {v, 0};
+        struct fp_tx *tx;
+        enum fp_err err = fp_store_begin(srv->store, false, &tx, diag);
+        if (err == FP_OK) {
+                struct fp_host_filter f = {.compliance = -1,
+                                           .after_id = *after ? after : NULL,
+                                           .limit = REFRESH_PAGE};
+                err = fp_store_host_list(tx, &f, page_cb, &p, diag);
+                for (size_t i = 0; err == FP_OK && i < p.n; i++) {
+                        fp_expo_set_init(&v[i].expo);
+                        judge(srv, tx, &v[i]);
+                }
+                /* the host records' strings live in this transaction: the writes below read
+                 * each host again */
+                fp_tx_rollback(tx);
+        }
+        if (err == FP_OK && p.n) {
+                err = fp_store_begin(srv->store, true, &tx, diag);
+                for (size_t i = 0; err == FP_OK && i < p.n; i++)
+                        if (v[i].judged)
+                                err = apply(srv, tx, &v[i], now, diag);
+                char state[200];
+                snprintf(state, sizeof(state), "%s %s", version,
+                         p.n == REFRESH_PAGE ? v[p.n - 1].id : "*");
+                if (err == FP_OK)
+                        err = fp_store_setting_put(tx, REFRESH_SETTING, state, now, diag);
+                if (tx)
+                        err = err == FP_OK ? fp_tx_commit(tx, diag) : (fp_tx_rollback(tx), err);
+        } else if (err == FP_OK) {
+                err = put_state(srv, version, "*", now, diag);
+        }
+        *more = p.n == REFRESH_PAGE;
+        snprintf(last, lastsz, "%s", p.n ? v[p.n - 1].id : "");
+        *done += p.n;
+        for (size_t i = 0; i < p.n; i++)
+                fp_expo_set_release(&v[i].expo);
+        free(v);
+        return err;
+}
+
+enum fp_err fp_refresh_tick(struct fp_server *srv, int64_t now, struct fp_diag *diag)
+{
+        char version[65];
+        if (!srv->findings || !fp_findings_version(srv->findings, version))
+                return FP_OK; /* no database: nothing to judge by */
+        struct fp_tx *tx;
+        enum fp_err err = fp_store_begin(srv->store, false, &tx, diag);
+        if (err != FP_OK)
+                return err;
+        const char *state = NULL;
+        err = fp_store_setting_get(tx, REFRESH_SETTING, &state, diag);
+        char done_version[65] = "", next[ID_MAX + 2] = "";
+        bool first = err == FP_ENOTFOUND;
+        if (err == FP_OK && state &&
+            sscanf(state, "%64s %65s", done_version, next) != 2) /* unreadable: start over */
+                done_version[0] = 0;
+        fp_tx_rollback(tx);
+        if (first) {
+                /* the first start of a store (no host yet, or hosts from before this state
+                 * existed): judge every host once */
+                fp_diag_clear(diag);
+                err = FP_OK;
+        }
+        if (err != FP_OK)
+                return err;
+        if (!strcmp(done_version, version) && !strcmp(next, "*"))
+                return FP_OK; /* every host judged against this database */
+        char after[ID_MAX + 2] = "";
+        if (!strcmp(done_version, version))
+                snprintf(after, sizeof(after), "%s", next); /* carry on */
+        size_t done = 0;
+        bool more = true;
+        while (err == FP_OK && more && done < REFRESH_TICK_HOSTS) {
+                char last[ID_MAX + 2];
+                err = refresh_page(srv, version, after, now, last, sizeof(last), &more, &done,
+                                   diag);
+                snprintf(after, sizeof(after), "%s", last);
+        }
+        if (done)
+                fp_metrics_count("exposure_refresh_hosts_total", done);
+        return err;
+}
