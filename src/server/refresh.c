@@ -19,19 +19,22 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "fleetpatch/store.h"
 #include "fleetpatch/wire.h"
 #include "server/comply.h"
 #include "server/notify.h"
+#include "server/orch.h"
 #include "server/server.h"
 #include "server/track.h"
 
 #define REFRESH_SETTING "exposure_refresh"
 #define REFRESH_PAGE 25
 #define ID_MAX 64 /* a host id (16 hex digits today) */
-/* hosts per scheduler tick at most, so the tick's other work is not held up for long */
-#define REFRESH_TICK_HOSTS 2000
+/* Work per scheduler tick at most, so that rollouts and the tick's other work are not held up
+ * (a host takes milliseconds): when more remains, the tick asks for the next one at once. */
+#define REFRESH_TICK_MS 1000
 
 struct item {
         struct fp_host_rec h; /* strings in the read transaction's arena: copied below */
@@ -170,6 +173,13 @@ static enum fp_err refresh_page(struct fp_server *srv, const char *version, cons
         return err;
 }
 
+static int64_t mono_ms(void)
+{
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 enum fp_err fp_refresh_tick(struct fp_server *srv, int64_t now, struct fp_diag *diag)
 {
         char version[65];
@@ -202,13 +212,16 @@ enum fp_err fp_refresh_tick(struct fp_server *srv, int64_t now, struct fp_diag *
                 snprintf(after, sizeof(after), "%s", next); /* carry on */
         size_t done = 0;
         bool more = true;
-        while (err == FP_OK && more && done < REFRESH_TICK_HOSTS) {
+        int64_t until = mono_ms() + REFRESH_TICK_MS;
+        while (err == FP_OK && more && mono_ms() < until) {
                 char last[ID_MAX + 2];
                 err = refresh_page(srv, version, after, now, last, sizeof(last), &more, &done,
                                    diag);
                 snprintf(after, sizeof(after), "%s", last);
         }
         if (done)
-                fp_metrics_count("exposure_refresh_hosts_total", done);
+                fp_metrics_count("exposure_refresh_hosts_total", (long long)done);
+        if (err == FP_OK && more)
+                fp_scheduler_kick(srv->scheduler); /* the next tick at once: more to do */
         return err;
 }

@@ -237,8 +237,8 @@ bool fp_findings_available(struct fp_findings_engine *e);
 /* What the vulnerability database holds, as 64 hex digits (the same content gives the same
  * version in every replica); false when there is none. */
 bool fp_findings_version(struct fp_findings_engine *e, char out[65]);
-/* The leader's scheduler tick: every host judged again, a bounded number per tick, after the
- * database's version changed (refresh.c). */
+/* The leader's scheduler tick: every host judged again after the database's version changed,
+ * about a second of it per tick, the next tick kicked while more remains (refresh.c). */
 enum fp_err fp_refresh_tick(struct fp_server *srv, int64_t now, struct fp_diag *diag);
 
 /* ---- long-poll (longpoll.c) ---- */
