@@ -133,23 +133,24 @@ static enum fp_err refresh_page(struct fp_server *srv, const char *version, cons
         struct item *v = calloc(REFRESH_PAGE, sizeof(*v));
         if (!v)
                 return FP_ENOMEM;
+        for (size_t i = 0; i < REFRESH_PAGE; i++)
+                fp_expo_set_init(&v[i].expo);
         struct page p = {v, 0};
-        struct fp_tx *tx;
+        struct fp_tx *tx = NULL;
         enum fp_err err = fp_store_begin(srv->store, false, &tx, diag);
         if (err == FP_OK) {
                 struct fp_host_filter f = {.compliance = -1,
                                            .after_id = *after ? after : NULL,
                                            .limit = REFRESH_PAGE};
                 err = fp_store_host_list(tx, &f, page_cb, &p, diag);
-                for (size_t i = 0; err == FP_OK && i < p.n; i++) {
-                        fp_expo_set_init(&v[i].expo);
+                for (size_t i = 0; err == FP_OK && i < p.n; i++)
                         judge(srv, tx, &v[i]);
-                }
                 /* the host records' strings live in this transaction: the writes below read
                  * each host again */
                 fp_tx_rollback(tx);
         }
         if (err == FP_OK && p.n) {
+                tx = NULL;
                 err = fp_store_begin(srv->store, true, &tx, diag);
                 for (size_t i = 0; err == FP_OK && i < p.n; i++)
                         if (v[i].judged)
@@ -167,7 +168,7 @@ static enum fp_err refresh_page(struct fp_server *srv, const char *version, cons
         *more = p.n == REFRESH_PAGE;
         snprintf(last, lastsz, "%s", p.n ? v[p.n - 1].id : "");
         *done += p.n;
-        for (size_t i = 0; i < p.n; i++)
+        for (size_t i = 0; i < REFRESH_PAGE; i++)
                 fp_expo_set_release(&v[i].expo);
         free(v);
         return err;
