@@ -9,10 +9,10 @@
  * NEXT the last host done or "*" when every host is), so a new leader carries on where the
  * last one stopped and every replica sees the same progress.
  *
- * The heavy part (parse, match) of a page runs in a read transaction; its writes (counts,
- * exposures and tracking, notifications of counts that rose, compliance) in one write
- * transaction, where a host whose inventory changed in between is left alone (its check-in
- * judged it against the current database already). Job snapshots are not touched: the
+ * The heavy part (parse, match) of a page runs in a read transaction; the writes of each host
+ * (counts, exposures and tracking, notifications of counts that rose, compliance, the position)
+ * in a write transaction of its own, where a host whose inventory changed in between is left
+ * alone (its check-in judged it against the current database already). Job snapshots are not touched: the
  * inventory is not new.
  */
 #include <jansson.h>
@@ -149,22 +149,23 @@ static enum fp_err refresh_page(struct fp_server *srv, const char *version, cons
                  * each host again */
                 fp_tx_rollback(tx);
         }
-        if (err == FP_OK && p.n) {
+        /* one write transaction per host, the position with it: a check-in on any replica
+         * waits behind one host's writes at most, never a page's */
+        for (size_t i = 0; err == FP_OK && i < p.n; i++) {
                 tx = NULL;
                 err = fp_store_begin(srv->store, true, &tx, diag);
-                for (size_t i = 0; err == FP_OK && i < p.n; i++)
-                        if (v[i].judged)
-                                err = apply(srv, tx, &v[i], now, diag);
+                if (err == FP_OK && v[i].judged)
+                        err = apply(srv, tx, &v[i], now, diag);
                 char state[200];
                 snprintf(state, sizeof(state), "%s %s", version,
-                         p.n == REFRESH_PAGE ? v[p.n - 1].id : "*");
+                         i + 1 == p.n && p.n < REFRESH_PAGE ? "*" : v[i].id);
                 if (err == FP_OK)
                         err = fp_store_setting_put(tx, REFRESH_SETTING, state, now, diag);
                 if (tx)
                         err = err == FP_OK ? fp_tx_commit(tx, diag) : (fp_tx_rollback(tx), err);
-        } else if (err == FP_OK) {
-                err = put_state(srv, version, "*", now, diag);
         }
+        if (err == FP_OK && !p.n)
+                err = put_state(srv, version, "*", now, diag);
         *more = p.n == REFRESH_PAGE;
         snprintf(last, lastsz, "%s", p.n ? v[p.n - 1].id : "");
         *done += p.n;
