@@ -674,9 +674,10 @@ enum fp_err sq_core_setting_put(struct fp_tx *tx, const char *name, const char *
         static const char up[] = "INSERT INTO settings (name, value, updated) VALUES (?, ?, ?)"
                                  " ON CONFLICT (name) DO UPDATE SET value = excluded.value,"
                                  " updated = excluded.updated";
-        if (strlen(value) > FP_STORE_SETTING_MAX) {
-                fp_diag_set(diag, NULL, 0, "value", "setting %s: %zu bytes (at most %d)", name,
-                            strlen(value), FP_STORE_SETTING_MAX);
+        size_t len = strnlen(value, FP_STORE_SETTING_MAX + 1);
+        if (len > FP_STORE_SETTING_MAX) {
+                fp_diag_set(diag, NULL, 0, "value", "setting %s: more than %d bytes", name,
+                            FP_STORE_SETTING_MAX);
                 return FP_ELIMIT;
         }
         return sq_run(tx, sq_stmt(tx, up, true, "ssi", name, value, now), NULL, diag, "setting");

@@ -608,7 +608,7 @@ static void settings(void)
         static char big[FP_STORE_SETTING_MAX + 2];
         memset(big, 'x', FP_STORE_SETTING_MAX + 1);
         CHECK_INT_EQ(fp_store_setting_put(tx, "t.one", big, 12, &d), FP_ELIMIT);
-        CHECK_MSG(strstr(d.msg, "at most 1024"), "msg: %s", d.msg);
+        CHECK_MSG(strstr(d.msg, "more than 1024 bytes"), "msg: %s", d.msg);
         CHECK_INT_EQ(fp_tx_commit(tx, NULL), FP_OK);
         tx = begin(s, false);
         CHECK_INT_EQ(fp_store_setting_get(tx, "t.one", &v, NULL), FP_OK);
