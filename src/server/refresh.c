@@ -156,6 +156,16 @@ static enum fp_err refresh_page(struct fp_server *srv, const char *version, cons
                 err = fp_store_begin(srv->store, true, &tx, diag);
                 if (err == FP_OK && v[i].judged)
                         err = apply(srv, tx, &v[i], now, diag);
+                if (err != FP_OK && err != FP_ENOMEM && tx) {
+                        /* one host whose writes fail does not hold up the fleet: said, and
+                         * passed (its next inventory judges it again) */
+                        fprintf(stderr, "fleetpatchd: refresh: host %s: %s\n", v[i].id,
+                                diag->msg[0] ? diag->msg : fp_strerror(err));
+                        fp_diag_clear(diag);
+                        fp_tx_rollback(tx);
+                        tx = NULL;
+                        err = fp_store_begin(srv->store, true, &tx, diag);
+                }
                 char state[200];
                 snprintf(state, sizeof(state), "%s %s", version,
                          i + 1 == p.n && p.n < REFRESH_PAGE ? "*" : v[i].id);

@@ -641,8 +641,16 @@ enum fp_err fp_scheduler_tick(struct fp_server *srv, const char *holder, int64_t
                 err = fp_catchup_runs_tick(srv, now, &wake, diag);
         if (err == FP_OK)
                 err = fp_replace_tick(srv, now, diag);
-        if (err == FP_OK) /* a new or changed advisory: the stored exposures of every host */
-                err = fp_refresh_tick(srv, now, diag);
+        if (err == FP_OK) { /* a new or changed advisory: the stored exposures of every host */
+                enum fp_err e = fp_refresh_tick(srv, now, diag);
+                if (e == FP_ENOMEM) {
+                        err = e;
+                } else if (e != FP_OK) { /* said; compliance and reports still run */
+                        fprintf(stderr, "fleetpatchd: refresh: %s\n",
+                                diag->msg[0] ? diag->msg : fp_strerror(e));
+                        fp_diag_clear(diag);
+                }
+        }
         if (err == FP_OK) /* compliance of unevaluated and stale hosts, then scheduled reports
                            * (comply.c), queued before the deliveries run */
                 err = fp_comply_tick(srv, now, diag);
