@@ -89,6 +89,12 @@
 #define FP_MAX_CSV_LINE_LEN (64 * 1024)
 /* A URL feed download, compressed. */
 #define FP_MAX_DOWNLOAD_SIZE (512L * 1024 * 1024)
+/* Evaluated (package, version, arch) tuples one fp_vindex caches (src/vuln/match.c), and their
+ * bytes (approximate: results and keys, not the hash table). Hosts choose the versions they
+ * report, so the cache is dropped whole when either is reached (the synthetic 100,000-host
+ * benchmark of docs/vulns.md has 1,257 distinct tuples). Per index: one per release. */
+#define FP_VINDEX_TUPLES_MAX 200000
+#define FP_VINDEX_TUPLE_BYTES_MAX (256L * 1024 * 1024)
 
 /* ---- control plane (docs/api.md) ---- */
 /* A request body of the user API. */

@@ -34,6 +34,10 @@ size_t fp_vindex_tuples(const struct fp_vindex *ix);
 /* Sharing evaluated tuples between hosts is on by default; off re-evaluates every package of
  * every host (the reference the benchmark measures sharing against). */
 void fp_vindex_share_tuples(struct fp_vindex *ix, bool share);
+/* Bound the tuple cache (defaults FP_VINDEX_TUPLES_MAX and FP_VINDEX_TUPLE_BYTES_MAX; SIZE_MAX:
+ * unbounded). Reaching either drops the whole cache; results are the same, only slower. At
+ * least 2 tuples (one package's source and binary lookups). */
+void fp_vindex_set_tuple_limit(struct fp_vindex *ix, size_t max_tuples, size_t max_bytes);
 
 enum fp_finding_status {
         FP_FIND_VULNERABLE,     /* a fixed version exists and is newer than what is installed */

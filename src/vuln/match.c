@@ -59,11 +59,16 @@ struct fp_vindex {
         struct fp_strmap advs;   /* "feed\037id" -> ix_adv */
         struct fp_strmap kev;    /* CVE -> kev_rec */
         struct fp_strmap epss;   /* CVE -> epss_rec */
-        struct fp_strmap tuples; /* tuple key -> tuple_result (or &no_match) */
+        /* tuple key (malloc'd) -> tuple_result (or &no_match). Hosts choose the versions they
+         * report, so it is bounded: dropped whole at the next package past a limit. */
+        struct fp_strmap tuples;
+        size_t tuple_bytes, tuple_max, tuple_bytes_max;
+        /* advisories strings of the tuples' findings, interned so that findings outlive a
+         * drop of the tuples. Bounded by the index: the advisories matching a version change
+         * only at the versions (and arches) the chain names. */
+        struct fp_strmap advstrs;
         size_t entries;
         bool no_sharing;
-        struct tuple_result **unshared; /* results made while not sharing */
-        size_t nunshared, unshared_cap;
 };
 
 const char *fp_finding_status_name(enum fp_finding_status s)
@@ -258,6 +263,9 @@ enum fp_err fp_vindex_load(struct fp_vulndb *db, const char *distro, const char 
         fp_strmap_init(&ix->kev);
         fp_strmap_init(&ix->epss);
         fp_strmap_init(&ix->tuples);
+        fp_strmap_init(&ix->advstrs);
+        ix->tuple_max = FP_VINDEX_TUPLES_MAX;
+        ix->tuple_bytes_max = FP_VINDEX_TUPLE_BYTES_MAX;
         enum fp_err err = fp_vulndb_each_affected(db, distro, release, load_affected, ix, diag);
         if (err == FP_OK)
                 err = fp_vulndb_each_kev(db, load_kev, ix, diag);
@@ -271,29 +279,41 @@ enum fp_err fp_vindex_load(struct fp_vulndb *db, const char *distro, const char 
         return FP_OK;
 }
 
-void fp_vindex_free(struct fp_vindex *ix)
+static void free_result(const struct tuple_result *r)
 {
-        if (!ix)
-                return;
+        if (r && r != &no_match) {
+                free(r->t);
+                free((void *)r);
+        }
+}
+
+/* Forget every evaluated tuple. Only between packages: no caller holds a result then. */
+static void drop_tuples(struct fp_vindex *ix)
+{
         size_t pos = 0;
         const char *k;
         size_t kl;
         void *v;
-        while (fp_strmap_next(&ix->tuples, &pos, &k, &kl, &v))
-                if (v != &no_match) {
-                        free(((struct tuple_result *)v)->t);
-                        free(v);
-                }
-        for (size_t i = 0; i < ix->nunshared; i++) {
-                free(ix->unshared[i]->t);
-                free((void *)ix->unshared[i]);
+        while (fp_strmap_next(&ix->tuples, &pos, &k, &kl, &v)) {
+                free_result(v);
+                free((void *)k);
         }
-        free(ix->unshared);
+        fp_strmap_release(&ix->tuples);
+        fp_strmap_init(&ix->tuples);
+        ix->tuple_bytes = 0;
+}
+
+void fp_vindex_free(struct fp_vindex *ix)
+{
+        if (!ix)
+                return;
+        drop_tuples(ix);
         fp_strmap_release(&ix->chains);
         fp_strmap_release(&ix->advs);
         fp_strmap_release(&ix->kev);
         fp_strmap_release(&ix->epss);
-        fp_strmap_release(&ix->tuples);
+        fp_strmap_release(&ix->tuples); /* empty now */
+        fp_strmap_release(&ix->advstrs);
         fp_arena_release(&ix->arena);
         free(ix);
 }
@@ -311,6 +331,12 @@ size_t fp_vindex_tuples(const struct fp_vindex *ix)
 void fp_vindex_share_tuples(struct fp_vindex *ix, bool share)
 {
         ix->no_sharing = !share;
+}
+
+void fp_vindex_set_tuple_limit(struct fp_vindex *ix, size_t max_tuples, size_t max_bytes)
+{
+        ix->tuple_max = max_tuples < 2 ? 2 : max_tuples;
+        ix->tuple_bytes_max = max_bytes;
 }
 
 /* ---- one tuple ----------------------------------------------------------------------------- */
@@ -432,7 +458,9 @@ static const struct tuple_result *evaluate(const struct ix_aff *chain, const cha
                 free(r);
                 return &no_match;
         }
-        return r;
+        /* the chain may be long and the matches few: keep (and count) only the matches */
+        struct tuple_result *fit = realloc(r, sizeof(*r) + r->n * sizeof(r->m[0]));
+        return fit ? fit : r;
 }
 
 struct hit {
@@ -449,7 +477,21 @@ static int hit_order(const void *a, const void *b)
         return strcmp(x->m->aff->adv->id, y->m->aff->adv->id);
 }
 
-/* One finding from n hits that share a vuln id (pkg left unset). */
+/* s as a string of the index that no drop of the tuples frees. */
+static const char *intern_str(struct fp_vindex *ix, const char *s)
+{
+        size_t len = strlen(s);
+        char *d = fp_strmap_get(&ix->advstrs, s, len);
+        if (d)
+                return d;
+        d = fp_arena_strndup(&ix->arena, s, len);
+        if (!d || fp_strmap_put(&ix->advstrs, d, len, d) != FP_OK)
+                return NULL;
+        return d;
+}
+
+/* One finding from n hits that share a vuln id (pkg left unset). The advisories string goes
+ * into arena a, or is interned in the index when a is NULL (a tuple's template). */
 static enum fp_err merge_into(struct fp_vindex *ix, enum fp_scheme sch, struct fp_arena *a,
                               const struct hit *h, size_t n, struct fp_finding *f)
 {
@@ -493,7 +535,8 @@ static enum fp_err merge_into(struct fp_vindex *ix, enum fp_scheme sch, struct f
         f->severity = distro_sev != FP_SEV_UNKNOWN ? distro_sev
                       : adv_sev != FP_SEV_UNKNOWN  ? adv_sev
                                                    : fp_severity_from_cvss(f->cvss);
-        f->advisories = fp_arena_strdup(a, fp_buf_str(&advs));
+        const char *list = fp_buf_str(&advs);
+        f->advisories = a ? fp_arena_strdup(a, list) : intern_str(ix, list);
         fp_buf_release(&advs);
         if (!f->advisories)
                 return FP_ENOMEM;
@@ -543,10 +586,15 @@ static enum fp_err build_templates(struct fp_vindex *ix, enum fp_scheme sch, str
                 size_t j = i + 1;
                 while (j < n && strcmp(h[j].vuln, h[i].vuln) == 0)
                         j++;
-                err = merge_into(ix, sch, &ix->arena, &h[i], j - i, &r->t[r->nt++]);
+                err = merge_into(ix, sch, NULL, &h[i], j - i, &r->t[r->nt++]);
                 i = j;
         }
         free(h);
+        if (err == FP_OK && r->nt) {
+                struct fp_finding *fit = realloc(r->t, r->nt * sizeof(*fit));
+                if (fit)
+                        r->t = fit;
+        }
         return err;
 }
 
@@ -580,34 +628,19 @@ static const struct tuple_result *lookup(struct fp_vindex *ix, const struct fp_i
                 free((void *)r);
                 return NULL;
         }
-        if (ix->no_sharing && r) {
-                /* kept for the host's lifetime; freed with the index */
-                if (r == &no_match)
-                        return r;
-                if (ix->nunshared == ix->unshared_cap) {
-                        size_t cap = ix->unshared_cap ? ix->unshared_cap * 2 : 1024;
-                        struct tuple_result **grown =
-                            realloc(ix->unshared, cap * sizeof(*grown)); // NOLINT(bugprone-sizeof-expression):
-                                                                         // an array of pointers
-                        if (!grown) {
-                                free(r->t);
-                                free((void *)r);
-                                return NULL;
-                        }
-                        ix->unshared = grown;
-                        ix->unshared_cap = cap;
-                }
-                ix->unshared[ix->nunshared++] = (struct tuple_result *)r;
-                return r;
-        }
-        const char *k = r ? fp_arena_strndup(&ix->arena, tkey, tlen) : NULL;
+        if (ix->no_sharing || !r)
+                return r; /* not sharing: match_pkg frees it */
+        char *k = malloc(tlen + 1);
+        if (k)
+                memcpy(k, tkey, tlen + 1);
         if (!k || fp_strmap_put(&ix->tuples, k, tlen, (void *)r) != FP_OK) {
-                if (r && r != &no_match) {
-                        free(r->t);
-                        free((void *)r);
-                }
+                free(k);
+                free_result(r);
                 return NULL;
         }
+        ix->tuple_bytes += tlen + 1;
+        if (r != &no_match)
+                ix->tuple_bytes += sizeof(*r) + r->n * sizeof(r->m[0]) + r->nt * sizeof(*r->t);
         return r;
 }
 
@@ -636,12 +669,10 @@ static struct fp_finding *new_finding(struct host_ctx *c)
         return f;
 }
 
-static enum fp_err match_pkg(struct host_ctx *c, const struct fp_inv_pkg *p)
+/* Findings of one package from its source and binary tuples (findings point into neither). */
+static enum fp_err pkg_findings(struct host_ctx *c, const struct fp_inv_pkg *p,
+                                const struct tuple_result *src, const struct tuple_result *bin)
 {
-        /* Debian, Ubuntu and Alpine advisories mostly name source packages. */
-        const struct tuple_result *src =
-            lookup(c->ix, c->inv, 'S', p->source, p->source_version, NULL);
-        const struct tuple_result *bin = lookup(c->ix, c->inv, 'B', p->name, p->version, p->arch);
         if (!src || !bin)
                 return FP_ENOMEM;
         if (!src->nt || !bin->nt) {
@@ -681,6 +712,26 @@ static enum fp_err match_pkg(struct host_ctx *c, const struct fp_inv_pkg *p)
                 i = j;
         }
         free(h);
+        return err;
+}
+
+static enum fp_err match_pkg(struct host_ctx *c, const struct fp_inv_pkg *p)
+{
+        struct fp_vindex *ix = c->ix;
+        /* Between packages nothing points into the cache (findings are copies whose strings
+         * belong to the index): the place to drop it, before this package's two lookups
+         * would pass the limit. */
+        if (ix->tuples.count + 2 > ix->tuple_max || ix->tuple_bytes >= ix->tuple_bytes_max)
+                drop_tuples(ix);
+        /* Debian, Ubuntu and Alpine advisories mostly name source packages. */
+        const struct tuple_result *src =
+            lookup(ix, c->inv, 'S', p->source, p->source_version, NULL);
+        const struct tuple_result *bin = lookup(ix, c->inv, 'B', p->name, p->version, p->arch);
+        enum fp_err err = pkg_findings(c, p, src, bin);
+        if (ix->no_sharing) {
+                free_result(src);
+                free_result(bin);
+        }
         return err;
 }
 

@@ -265,11 +265,124 @@ static void test_kernels(void)
         vt_db_close(db);
 }
 
+/* Two findings are the same answer (same package, same strings and fields). */
+static bool same_finding(const struct fp_finding *a, const struct fp_finding *b)
+{
+        return a->pkg == b->pkg && strcmp(a->vuln, b->vuln) == 0 &&
+               strcmp(a->advisories, b->advisories) == 0 &&
+               (a->fixed && b->fixed ? strcmp(a->fixed, b->fixed) == 0 : a->fixed == b->fixed) &&
+               a->status == b->status && a->severity == b->severity && a->cvss == b->cvss &&
+               a->published == b->published && a->kev == b->kev &&
+               (a->note && b->note ? strcmp(a->note, b->note) == 0 : a->note == b->note);
+}
+
+static bool same_findings(const struct fp_host_findings *a, const struct fp_host_findings *b)
+{
+        if (a->count != b->count)
+                return false;
+        for (size_t i = 0; i < a->count; i++)
+                if (!same_finding(&a->items[i], &b->items[i]))
+                        return false;
+        return true;
+}
+
+/*
+ * Hosts report versions of their choosing: the tuple cache stays within its limit (dropped
+ * whole) and the findings are those of an unbounded cache, also for findings made before a
+ * drop and read after it.
+ */
+static void test_tuple_limit(void)
+{
+        enum { HOSTS = 300, LIMIT = 8 };
+        struct fp_vulndb *db = vt_db_open();
+        const char *cve1[] = {"CVE-2024-4001"};
+        struct fp_vuln_affected a1[] = {AFF("bookworm", "foo", true, FP_VS_AFFECTED, "1.20-1")};
+        struct fp_vuln_affected a2[] = {AFF("bookworm", "foo", true, FP_VS_AFFECTED, "1.40-1")};
+        struct fp_vuln_affected a3[] = {AFF("bookworm", "foo", true, FP_VS_AFFECTED, NULL)};
+        struct fp_vuln_affected a4[] = {
+            AFF("bookworm", "libfoo1", false, FP_VS_AFFECTED, "1.30-1")};
+        struct fp_vuln_advisory advs[] = {
+                {.id = "CVE-2024-4001", .cvss_score = 7.5, .affected = a1, .naffected = 1},
+                {.id = "CVE-2024-4002", .cvss_score = -1, .affected = a2, .naffected = 1},
+                {.id = "CVE-2024-4003", .cvss_score = 4.0, .affected = a3, .naffected = 1},
+                {.id = "CVE-2024-4004", .cvss_score = -1, .affected = a4, .naffected = 1},
+                {.id = "DSA-9998-1", .kind = FP_FEED_DSA, .aliases = cve1, .naliases = 1,
+                 .cvss_score = -1, .affected = a1, .naffected = 1},
+        };
+        CHECK_INT_EQ(vt_import(db, "t", advs, sizeof(advs) / sizeof(advs[0]), NULL, 0, NULL),
+                     FP_OK);
+        struct fp_vindex *lim = load(db, "debian", "bookworm");
+        struct fp_vindex *bytes = load(db, "debian", "bookworm");
+        struct fp_vindex *unshared = load(db, "debian", "bookworm");
+        struct fp_vindex *ref = load(db, "debian", "bookworm");
+        fp_vindex_set_tuple_limit(lim, LIMIT, SIZE_MAX);
+        fp_vindex_set_tuple_limit(bytes, SIZE_MAX, 1); /* past the bytes at every package */
+        fp_vindex_share_tuples(unshared, false);
+        fp_vindex_set_tuple_limit(ref, SIZE_MAX, SIZE_MAX);
+
+        static struct fp_inventory inv[HOSTS];
+        static struct fp_host_findings hl[HOSTS];
+        size_t max_lim = 0, max_bytes = 0, findings = 0, merged = 0, equal = 0;
+        for (size_t h = 0; h < HOSTS; h++) {
+                vt_inv_init(&inv[h], "deb", "debian", "bookworm");
+                char v1[32], v2[32];
+                snprintf(v1, sizeof(v1), "1.%zu-%zu", h % 50, h); /* distinct for every host */
+                snprintf(v2, sizeof(v2), "1.%zu-%zu", (h * 7) % 50, h + 1000);
+                const char *s1 = fp_arena_strdup(&inv[h].arena, v1);
+                const char *s2 = fp_arena_strdup(&inv[h].arena, v2);
+                vt_pkg(&inv[h], "libfoo1", "amd64", s1, "foo", s1);
+                vt_pkg(&inv[h], "foo-utils", "amd64", s2, "foo", s2);
+                vt_pkg(&inv[h], "bar", "amd64", s1, "bar", s1); /* in no advisory */
+                struct fp_host_findings hb, hu, hr;
+                CHECK_INT_EQ(fp_match_host(lim, &inv[h], &hl[h], NULL), FP_OK);
+                CHECK_INT_EQ(fp_match_host(bytes, &inv[h], &hb, NULL), FP_OK);
+                CHECK_INT_EQ(fp_match_host(unshared, &inv[h], &hu, NULL), FP_OK);
+                CHECK_INT_EQ(fp_match_host(ref, &inv[h], &hr, NULL), FP_OK);
+                if (fp_vindex_tuples(lim) > max_lim)
+                        max_lim = fp_vindex_tuples(lim);
+                if (fp_vindex_tuples(bytes) > max_bytes)
+                        max_bytes = fp_vindex_tuples(bytes);
+                equal += same_findings(&hl[h], &hr) && same_findings(&hb, &hr) &&
+                         same_findings(&hu, &hr);
+                findings += hr.count;
+                merged += vt_find(&hr, "libfoo1", "CVE-2024-4004") != NULL;
+                fp_host_findings_release(&hb);
+                fp_host_findings_release(&hu);
+                fp_host_findings_release(&hr);
+        }
+        CHECK_INT_EQ(equal, HOSTS);
+        CHECK_MSG(max_lim <= LIMIT, "tuple cache %zu past its limit %d", max_lim, LIMIT);
+        CHECK_MSG(max_bytes <= 2, "byte limit: only the last package's tuples (%zu)", max_bytes);
+        CHECK_MSG(fp_vindex_tuples(ref) > 10 * LIMIT, "the hosts have many distinct tuples (%zu)",
+                  fp_vindex_tuples(ref));
+        CHECK_MSG(findings > 2 * HOSTS && merged > 0, "findings %zu, merged src+bin %zu", findings,
+                  merged);
+
+        /* Findings of the first hosts were made before many drops: still valid and right. */
+        equal = 0;
+        for (size_t h = 0; h < HOSTS; h++) {
+                struct fp_host_findings hr;
+                CHECK_INT_EQ(fp_match_host(ref, &inv[h], &hr, NULL), FP_OK);
+                equal += same_findings(&hl[h], &hr);
+                fp_host_findings_release(&hr);
+                fp_host_findings_release(&hl[h]);
+                free(inv[h].pkgs);
+                fp_arena_release(&inv[h].arena);
+        }
+        CHECK_INT_EQ(equal, HOSTS);
+        fp_vindex_free(lim);
+        fp_vindex_free(bytes);
+        fp_vindex_free(unshared);
+        fp_vindex_free(ref);
+        vt_db_close(db);
+}
+
 int main(void)
 {
         test_debian_states();
         test_osv_ranges();
         test_rpm_arch_module_epoch();
         test_kernels();
+        test_tuple_limit();
         return fp_test_finish();
 }
