@@ -47,6 +47,13 @@ enum fp_err fp_store_listen(struct fp_store *s, fp_store_signal_cb cb, void *ctx
  * transaction never fails half-way because another writer came first). */
 enum fp_err fp_store_begin(struct fp_store *s, bool write, struct fp_tx **out,
                            struct fp_diag *diag);
+/* A writer that is not serialised with the others, for writes that are correct under row
+ * locks alone: single statements that change one row by its key and carry their own condition
+ * (fp_store_host_checkin_next). On PostgreSQL each statement commits on its own (one round
+ * trip, no wait for the writers' lock: the steady check-in of a large fleet); on SQLite it is
+ * a write transaction like any. Commit or roll back as usual; on PostgreSQL a rollback undoes
+ * nothing. */
+enum fp_err fp_store_begin_rows(struct fp_store *s, struct fp_tx **out, struct fp_diag *diag);
 enum fp_err fp_tx_commit(struct fp_tx *tx, struct fp_diag *diag);
 void fp_tx_rollback(struct fp_tx *tx);
 /* The arena that owns the strings this transaction's reads return. */
@@ -200,6 +207,11 @@ enum fp_err fp_store_installed_list(struct fp_tx *tx, const char *host, fp_insta
 enum fp_err fp_store_host_checkin(struct fp_tx *tx, const char *id, const char *hostname,
                                   const char *region, const char *facts_json, int64_t seq,
                                   int64_t now, struct fp_diag *diag);
+/* The same when seq is above the stored one, in the same statement; FP_ENOTFOUND when it is
+ * not (a replay or a concurrent check-in) or the host is gone: the caller judges why. */
+enum fp_err fp_store_host_checkin_next(struct fp_tx *tx, const char *id, const char *hostname,
+                                       const char *region, const char *facts_json, int64_t seq,
+                                       int64_t now, struct fp_diag *diag);
 enum fp_err fp_store_host_seq_regressed(struct fp_tx *tx, const char *id, struct fp_diag *diag);
 /* A new inventory with what the server derived from it. */
 enum fp_err fp_store_host_set_inventory(struct fp_tx *tx, const char *id, const char *os_id,

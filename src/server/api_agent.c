@@ -346,6 +346,74 @@ static void clone_detected(struct fp_req *r, const struct fp_host_rec *h, const 
         sodium_memzero(token, sizeof(token));
 }
 
+struct any_ctx {
+        bool any;    /* an unfinished job: the answer lists the host's unfinished jobs */
+        bool queued; /* one not delivered yet: a long poll answers at once */
+};
+
+static bool any_cb(void *ctx, const struct fp_job_rec *j);
+
+static bool differs(const char *reported, const char *stored)
+{
+        return reported && strcmp(reported, stored ? stored : "");
+}
+
+/* The steady check-in of a fleet (no inventory, nothing new): when the read transaction shows
+ * that the serialised path below would only record the sequence, facts and time (no clone, no
+ * replay, no identity, catch-up, compliance or job to change or deliver), that one row update
+ * is made alone, outside the writers' turn (fp_store_begin_rows), the sequence condition in the
+ * statement: two check-ins of one host at once cannot both pass it. Anything else, or a race
+ * the condition catches, goes the serialised way (false: r->tx is gone then, h's strings with
+ * it). What changed between the read and the update (a baseline, a new job) is the next
+ * check-in's, as it would be had the update come first. */
+static bool checkin_steady(struct fp_req *r, const struct fp_host_rec *h,
+                           const struct fp_facts *facts, const char *facts_text, int64_t seq,
+                           const struct lifecycle *lc, const char *hash)
+{
+        const char *region = facts->cloud_region && *facts->cloud_region ? facts->cloud_region
+                                                                         : NULL;
+        if (lc->suspend || lc->revert || seq <= h->last_seq ||
+            (facts->machine_id && (!*h->machine_id || strcmp(facts->machine_id, h->machine_id))) ||
+            (facts->cloud_instance &&
+             (!*h->instance_id || strcmp(facts->cloud_instance, h->instance_id))) ||
+            differs(facts->boot_id, h->boot_id) || differs(facts->hostname, h->hostname) ||
+            differs(region, h->region) ||
+            (h->last_seen > 0 && r->now - h->last_seen > fp_srv_catchup_after(&r->srv->cfg)))
+                return false;
+        struct fp_diag diag;
+        fp_diag_clear(&diag);
+        bool needed = true;
+        struct any_ctx jobs = {false, false};
+        enum fp_err err = fp_comply_checkin_needed(r->srv, r->tx, h, r->now, &needed, &diag);
+        if (err == FP_OK && !needed)
+                err = fp_store_job_pending(r->tx, h->id, any_cb, &jobs, &diag);
+        if (err != FP_OK || needed || jobs.any)
+                return false; /* an error is the serialised path's to report */
+        const char *state = strcmp(hash, h->inventory_hash) ? "needed" : "unchanged";
+        fp_tx_rollback(r->tx);
+        r->tx = NULL;
+        struct fp_tx *tx;
+        err = fp_store_begin_rows(r->srv->store, &tx, &diag);
+        if (err == FP_OK) {
+                err = fp_store_host_checkin_next(tx, r->who.host, facts->hostname, region,
+                                                 facts_text, seq, r->now, &diag);
+                err = err == FP_OK ? fp_tx_commit(tx, &diag) : (fp_tx_rollback(tx), err);
+        }
+        if (err == FP_ENOTFOUND)
+                return false; /* a replay or another check-in came first: judged below */
+        if (err != FP_OK) {
+                req_fail(r, err, &diag);
+                return true;
+        }
+        fp_metrics_count("checkins_total", 1);
+        fp_metrics_count("checkins_steady_total", 1);
+        req_answer(r, 200, json_pack("{s:s, s:I, s:f, s:[]}", "inventory", state,
+                                     "checkin_interval",
+                                     (json_int_t)r->srv->cfg.checkin_interval, "jitter",
+                                     (double)r->srv->cfg.jitter_percent / 100.0, "jobs"));
+        return true;
+}
+
 void api_agent_checkin(struct fp_req *r)
 {
         static const char *const allowed[] = {"seq",       "facts",     "inventory_hash",
@@ -367,22 +435,29 @@ void api_agent_checkin(struct fp_req *r)
         char *facts_text = NULL, *tags_text = NULL, *inv_text = NULL;
         if (!read_facts(r, &facts, &facts_text))
                 return;
+        json_t *findings = NULL; /* the inventory's, for compliance */
         struct fp_expo_set expo; /* the exposures history (track.c) */
         fp_expo_set_init(&expo);
         struct fp_diag diag;
         fp_diag_clear(&diag);
         struct fp_host_rec h;
         struct fp_tx *tx = req_tx(r, false);
-        enum fp_err err = tx ? fp_store_host_get(tx, r->who.host, &h, &diag) : FP_EIO;
+        enum fp_err err = FP_OK;
+        if (tx && tx == r->agent_host_tx)
+                h = r->agent_host; /* as authentication read it, in this transaction */
+        else
+                err = tx ? fp_store_host_get(tx, r->who.host, &h, &diag) : FP_EIO;
         if (err != FP_OK) {
                 if (tx)
                         req_fail(r, err, &diag);
                 goto out;
         }
-        /* The heavy part (parse, hash, match) before taking the write lock. */
         json_t *inv = json_object_get(r->json, "inventory");
-        struct fp_wire_inventory w;
         bool have_inv = inv && !json_is_null(inv);
+        if (!have_inv && checkin_steady(r, &h, &facts, facts_text, seq, &lc, hash))
+                goto out;
+        /* The heavy part (parse, hash, match) before taking the write lock. */
+        struct fp_wire_inventory w;
         struct fp_host_counts counts;
         if (have_inv) {
                 char got[65];
@@ -403,9 +478,10 @@ void api_agent_checkin(struct fp_req *r)
                 json_t *tags = fp_json_tags(&h);
                 tags_text = json_dumps(tags, JSON_COMPACT);
                 json_decref(tags);
-                fp_findings_counts_expo(r->srv->findings, &w,
-                                        facts.hostname ? facts.hostname : h.hostname, tags_text,
-                                        &counts, &expo);
+                findings = fp_findings_judge(r->srv->findings, &w,
+                                             facts.hostname ? facts.hostname : h.hostname,
+                                             tags_text, &counts, &expo, &diag);
+                fp_diag_clear(&diag); /* no list: compliance judges for itself */
                 inv_text = json_dumps(inv, JSON_COMPACT | JSON_SORT_KEYS);
                 if (!inv_text) {
                         fp_wire_inventory_release(&w);
@@ -515,8 +591,13 @@ void api_agent_checkin(struct fp_req *r)
                 state = "needed";
         }
         /* Compliance (docs/compliance.md): the host's state after this check-in. */
-        if (err == FP_OK)
-                err = fp_comply_evaluate(r->srv, tx, h.id, have_inv, r->now, &diag);
+        if (err == FP_OK && have_inv) {
+                /* the inventory just stored, as parsed and judged above */
+                const struct fp_host_judged j = {&w, findings};
+                err = fp_comply_evaluate_judged(r->srv, tx, h.id, &j, r->now, &diag);
+        } else if (err == FP_OK) {
+                err = fp_comply_evaluate(r->srv, tx, h.id, false, r->now, &diag);
+        }
         json_t *jobs = err == FP_OK ? deliver_jobs(r, &diag, &err) : NULL;
         if (err != FP_OK) {
                 req_fail(r, err, &diag);
@@ -531,17 +612,13 @@ release:
         if (have_inv)
                 fp_wire_inventory_release(&w);
 out:
+        json_decref(findings);
         fp_expo_set_release(&expo);
         fp_facts_release(&facts);
         free(facts_text);
         free(tags_text);
         free(inv_text);
 }
-
-struct any_ctx {
-        bool any;    /* an unfinished job: the answer lists the host's unfinished jobs */
-        bool queued; /* one not delivered yet: a long poll answers at once */
-};
 
 static bool any_cb(void *ctx, const struct fp_job_rec *j)
 {

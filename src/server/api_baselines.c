@@ -268,7 +268,7 @@ void api_hosts_baseline(struct fp_req *r)
         json_t *ups = NULL;
         char family[8];
         enum fp_err err = fp_orch_host_updates(r->srv, r->tx, &h, NULL, r->now, pkg, false, &ups,
-                                               family, &diag);
+                                               family, NULL, &diag);
         json_decref(ups);
         ups = NULL;
         if (err == FP_ENOTFOUND) {
@@ -280,7 +280,7 @@ void api_hosts_baseline(struct fp_req *r)
         if (err == FP_OK)
                 err = fp_orch_host_baseline(r->tx, &h, family, &b, why, &diag);
         if (err == FP_OK)
-                err = fp_orch_host_updates(r->srv, r->tx, &h, b, r->now, pkg, true, &ups, family,
+                err = fp_orch_host_updates(r->srv, r->tx, &h, b, r->now, pkg, true, &ups, family, NULL,
                                            &diag);
         if (err != FP_OK) {
                 fp_baseline_free(b);

@@ -213,7 +213,7 @@ static enum fp_err freeze(struct fp_req *r, const char *cr_id, const struct fp_b
                         return err;
                 json_t *ups = NULL;
                 char family[8];
-                err = fp_orch_host_updates(r->srv, r->tx, &h, b, r->now, NULL, false, &ups, family,
+                err = fp_orch_host_updates(r->srv, r->tx, &h, b, r->now, NULL, false, &ups, family, NULL,
                                            diag);
                 if (err == FP_ENOTFOUND) {
                         fp_diag_clear(diag);

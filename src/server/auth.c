@@ -117,6 +117,8 @@ bool fp_authenticate(struct fp_req *r, enum fp_auth need)
                         return false;
                 }
                 r->who.kind = FP_PRINCIPAL_AGENT;
+                r->agent_host = host;
+                r->agent_host_tx = tx;
                 snprintf(r->who.host, sizeof(r->who.host), "%s", host.id);
                 snprintf(r->who.account, sizeof(r->who.account), "%s", host.account);
                 break;

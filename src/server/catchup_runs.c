@@ -87,7 +87,7 @@ static enum fp_err approved_pairs(struct fp_server *srv, struct fp_tx *tx,
 {
         *params = NULL;
         json_t *ups = NULL;
-        enum fp_err err = fp_orch_host_updates(srv, tx, h, b, now, NULL, false, &ups, family, diag);
+        enum fp_err err = fp_orch_host_updates(srv, tx, h, b, now, NULL, false, &ups, family, NULL, diag);
         if (err != FP_OK)
                 return err;
         json_t *pkgs = json_array();

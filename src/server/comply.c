@@ -195,35 +195,47 @@ static void package_findings(const json_t *findings, const char *pkg, int64_t *e
 static enum fp_err full_inputs(struct fp_server *srv, struct fp_tx *tx,
                                const struct fp_host_rec *h, int64_t now,
                                struct fp_comply_input *in, struct fp_comply_rec *rec,
-                               struct fp_diag *diag)
+                               const struct fp_host_judged *judged, struct fp_diag *diag)
 {
-        const char *doc = NULL;
-        enum fp_err err = fp_store_host_inventory(tx, h->id, &doc, diag);
-        if (err == FP_ENOTFOUND) {
-                fp_diag_clear(diag);
-                in->inventory = false;
-                return FP_OK;
+        struct fp_wire_inventory own;
+        const struct fp_wire_inventory *w = judged ? judged->w : NULL;
+        json_t *findings = judged ? json_incref((json_t *)judged->findings) : NULL;
+        enum fp_err err = FP_OK;
+        if (!w) {
+                const char *doc = NULL;
+                err = fp_store_host_inventory(tx, h->id, &doc, diag);
+                if (err == FP_ENOTFOUND) {
+                        fp_diag_clear(diag);
+                        in->inventory = false;
+                        return FP_OK;
+                }
+                if (err != FP_OK)
+                        return err;
+                json_t *inv = json_loads(doc, 0, NULL);
+                err = inv ? fp_wire_inventory_parse(inv, &own, diag) : FP_ECORRUPT;
+                json_decref(inv);
+                if (err != FP_OK)
+                        return err == FP_ENOMEM ? err : FP_EIO;
+                w = &own;
         }
-        if (err != FP_OK)
-                return err;
         in->inventory = true;
-        json_t *inv = json_loads(doc, 0, NULL);
-        struct fp_wire_inventory w;
-        err = inv ? fp_wire_inventory_parse(inv, &w, diag) : FP_ECORRUPT;
-        json_decref(inv);
-        if (err != FP_OK)
-                return err == FP_ENOMEM ? err : FP_EIO;
         char family[8];
-        snprintf(family, sizeof(family), "%s", w.inv.family ? w.inv.family : "");
-        json_t *tagobj = fp_json_tags(h);
-        char *tags = json_dumps(tagobj, JSON_COMPACT);
-        json_decref(tagobj);
-        json_t *findings = tags ? fp_findings_list(srv->findings, &w, h->hostname, tags, diag)
+        snprintf(family, sizeof(family), "%s", w->inv.family ? w->inv.family : "");
+        if (!findings) {
+                json_t *tagobj = fp_json_tags(h);
+                char *tags = json_dumps(tagobj, JSON_COMPACT);
+                json_decref(tagobj);
+                findings = tags ? fp_findings_list(srv->findings, w, h->hostname, tags, diag)
                                 : NULL;
-        free(tags);
-        fp_wire_inventory_release(&w);
-        if (!findings)
+                free(tags);
+        }
+        /* the updates below judge the same inventory: handed on, not parsed again */
+        const struct fp_host_judged given = {w, findings};
+        if (!findings) {
+                if (w == &own)
+                        fp_wire_inventory_release(&own);
                 return FP_ENOMEM;
+        }
         struct findings_facts ff;
         scan_findings(findings, now, &ff);
         in->excepted = ff.excepted;
@@ -236,7 +248,8 @@ static enum fp_err full_inputs(struct fp_server *srv, struct fp_tx *tx,
         err = fp_orch_host_baseline(tx, h, family, &b, why, diag);
         json_t *ups = NULL;
         if (err == FP_OK && b)
-                err = fp_orch_host_updates(srv, tx, h, b, now, NULL, false, &ups, family, diag);
+                err = fp_orch_host_updates(srv, tx, h, b, now, NULL, false, &ups, family, &given,
+                                           diag);
         if (err == FP_OK && b) {
                 in->level = fp_baseline_compliance_level(b);
                 rec->baseline = fp_arena_strdup(fp_tx_arena(tx), fp_baseline_name(b));
@@ -263,14 +276,23 @@ static enum fp_err full_inputs(struct fp_server *srv, struct fp_tx *tx,
         json_decref(ups);
         json_decref(findings);
         fp_baseline_free(b);
+        if (w == &own)
+                fp_wire_inventory_release(&own);
         return err;
 }
 
-enum fp_err fp_comply_evaluate(struct fp_server *srv, struct fp_tx *tx, const char *host,
-                               bool full, int64_t now, struct fp_diag *diag)
+/* hr: the host as read in tx, or NULL (read here). needed: a dry run (nothing written), set to
+ * whether the evaluation would write (a full one always would). */
+static enum fp_err evaluate(struct fp_server *srv, struct fp_tx *tx, const char *host,
+                            const struct fp_host_rec *hr, bool full, int64_t now, bool *needed,
+                            const struct fp_host_judged *judged, struct fp_diag *diag)
 {
         struct fp_host_rec h;
-        enum fp_err err = fp_store_host_get(tx, host, &h, diag);
+        enum fp_err err = FP_OK;
+        if (hr)
+                h = *hr;
+        else
+                err = fp_store_host_get(tx, host, &h, diag);
         if (err != FP_OK)
                 return err;
         struct fp_comply_rec old;
@@ -290,6 +312,10 @@ enum fp_err fp_comply_evaluate(struct fp_server *srv, struct fp_tx *tx, const ch
                 err = fp_store_comply_baselines_since(tx, h.account, meta.evaluated, &full, diag);
                 if (err != FP_OK)
                         return err;
+        }
+        if (full && needed) {
+                *needed = true;
+                return FP_OK;
         }
         /* A reboot pending from a job ends when the host comes back with another boot id. */
         bool rebooted = false;
@@ -328,7 +354,7 @@ enum fp_err fp_comply_evaluate(struct fp_server *srv, struct fp_tx *tx, const ch
         in.kev = h.counts.kev;
         rec.baseline = "";
         if (full) {
-                err = full_inputs(srv, tx, &h, now, &in, &rec, diag);
+                err = full_inputs(srv, tx, &h, now, &in, &rec, judged, diag);
                 if (err != FP_OK)
                         return err;
                 meta.evaluated = now;
@@ -362,10 +388,36 @@ enum fp_err fp_comply_evaluate(struct fp_server *srv, struct fp_tx *tx, const ch
         }
         /* the usual check-in: nothing changed, nothing to write (no row rewritten, one round
          * trip less under the write lock) */
-        if (have_old && same_rec(&old, &rec) && meta.evaluated == meta0.evaluated &&
-            meta.reboot_since == meta0.reboot_since && same_str(meta.boot_id, meta0.boot_id))
+        bool same = have_old && same_rec(&old, &rec) && meta.evaluated == meta0.evaluated &&
+                    meta.reboot_since == meta0.reboot_since && same_str(meta.boot_id, meta0.boot_id);
+        if (needed) {
+                *needed = !same;
+                return FP_OK;
+        }
+        if (same)
                 return FP_OK;
         return record(tx, have_old ? &old : NULL, &rec, &meta, now, diag);
+}
+
+enum fp_err fp_comply_evaluate(struct fp_server *srv, struct fp_tx *tx, const char *host,
+                               bool full, int64_t now, struct fp_diag *diag)
+{
+        return evaluate(srv, tx, host, NULL, full, now, NULL, NULL, diag);
+}
+
+enum fp_err fp_comply_evaluate_judged(struct fp_server *srv, struct fp_tx *tx, const char *host,
+                                      const struct fp_host_judged *judged, int64_t now,
+                                      struct fp_diag *diag)
+{
+        return evaluate(srv, tx, host, NULL, true, now, NULL, judged, diag);
+}
+
+enum fp_err fp_comply_checkin_needed(struct fp_server *srv, struct fp_tx *tx,
+                                     const struct fp_host_rec *h, int64_t now, bool *needed,
+                                     struct fp_diag *diag)
+{
+        *needed = true;
+        return evaluate(srv, tx, h->id, h, false, now, needed, NULL, diag);
 }
 
 enum fp_err fp_comply_job_finished(struct fp_server *srv, struct fp_tx *tx, const char *host,

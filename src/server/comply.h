@@ -62,6 +62,18 @@ void fp_comply_metrics(const struct fp_comply_rec *r, int64_t out[FP_CM_COUNT]);
  * row and rollup deltas only on a change. */
 enum fp_err fp_comply_evaluate(struct fp_server *srv, struct fp_tx *tx, const char *host,
                                bool full, int64_t now, struct fp_diag *diag);
+/* A full evaluation with the host's stored inventory and its findings as the caller has them
+ * (judged->w must be the stored inventory: a check-in that stored it, the refresh that read it);
+ * NULL judged->findings: judged here. */
+enum fp_err fp_comply_evaluate_judged(struct fp_server *srv, struct fp_tx *tx, const char *host,
+                                      const struct fp_host_judged *judged, int64_t now,
+                                      struct fp_diag *diag);
+/* Whether fp_comply_evaluate(srv, tx, h->id, false, now) would write anything, judged without
+ * writing from h as read in tx (which may be a read transaction): a check-in without
+ * inventory that leaves the stored state as it is needs no serialised write (api_agent.c). */
+enum fp_err fp_comply_checkin_needed(struct fp_server *srv, struct fp_tx *tx,
+                                     const struct fp_host_rec *h, int64_t now, bool *needed,
+                                     struct fp_diag *diag);
 /* A finished job's result: reboot_required marks a pending reboot until the boot id changes. */
 enum fp_err fp_comply_job_finished(struct fp_server *srv, struct fp_tx *tx, const char *host,
                                    const json_t *result, int64_t now, struct fp_diag *diag);

@@ -267,25 +267,18 @@ static void collect_exposures(const struct fp_host_findings *hf, const struct fp
         }
 }
 
-void fp_findings_counts_expo(struct fp_findings_engine *e, const struct fp_wire_inventory *w,
-                             const char *hostname, const char *tags_json, struct fp_host_counts *c,
-                             struct fp_expo_set *set)
+/* The host's counts from its inventory and its findings (hf NULL: none assessed). */
+static void count_findings(const struct fp_wire_inventory *w, const struct fp_host_findings *hf,
+                           struct fp_host_counts *c)
 {
         memset(c, 0, sizeof(*c));
         c->packages = (int64_t)w->inv.count;
         c->updates = (int64_t)w->update_count;
         for (size_t i = 0; i < w->update_count; i++)
                 c->security_updates += w->updates[i].security;
-        struct fp_host_findings hf;
-        struct fp_diag diag;
-        fp_diag_clear(&diag);
-        pthread_mutex_lock(&e->mu);
-        enum fp_err err = assess(e, w, hostname, tags_json, &hf, &diag);
-        if (err == FP_OK && set)
-                collect_exposures(&hf, w, set);
         int64_t now = fp_now();
-        for (size_t i = 0; err == FP_OK && i < hf.count; i++) {
-                const struct fp_finding *f = &hf.items[i];
+        for (size_t i = 0; hf && i < hf->count; i++) {
+                const struct fp_finding *f = &hf->items[i];
                 if (!fp_finding_exposed(f->status))
                         continue;
                 if ((unsigned)f->severity < 6)
@@ -293,10 +286,52 @@ void fp_findings_counts_expo(struct fp_findings_engine *e, const struct fp_wire_
                 c->kev += f->kev;
                 c->overdue += f->sla_due && f->sla_due < now;
         }
-        fp_host_findings_release(&hf);
-        pthread_mutex_unlock(&e->mu);
         c->compliance = c->security_updates || c->kev || c->overdue ? FP_COMPL_NONCOMPLIANT
                                                                     : FP_COMPL_COMPLIANT;
+}
+
+void fp_findings_counts_expo(struct fp_findings_engine *e, const struct fp_wire_inventory *w,
+                             const char *hostname, const char *tags_json, struct fp_host_counts *c,
+                             struct fp_expo_set *set)
+{
+        struct fp_host_findings hf;
+        struct fp_diag diag;
+        fp_diag_clear(&diag);
+        pthread_mutex_lock(&e->mu);
+        enum fp_err err = assess(e, w, hostname, tags_json, &hf, &diag);
+        if (err == FP_OK && set)
+                collect_exposures(&hf, w, set);
+        count_findings(w, err == FP_OK ? &hf : NULL, c);
+        fp_host_findings_release(&hf);
+        pthread_mutex_unlock(&e->mu);
+}
+
+/* The findings as JSON objects appended to arr, risk first. */
+static enum fp_err findings_json(const struct fp_host_findings *hf, json_t *arr)
+{
+        for (size_t i = 0; i < hf->count; i++) {
+                const struct fp_finding *f = &hf->items[i];
+                json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:f, s:s*, s:s*, s:s*, "
+                                      "s:s*}",
+                                      "vuln", f->vuln, "package", f->pkg->name, "arch",
+                                      f->pkg->arch, "installed", f->pkg->version, "status",
+                                      fp_finding_status_name(f->status), "severity",
+                                      fp_severity_name(f->severity), "kev", f->kev, "score",
+                                      f->score, "fixed", f->fixed, "update", f->update,
+                                      "advisories", f->advisories, "reasons", f->reasons);
+                if (!o)
+                        return FP_ENOMEM;
+                if (f->cvss >= 0)
+                        json_object_set_new(o, "cvss", json_real(f->cvss));
+                if (f->epss >= 0)
+                        json_object_set_new(o, "epss", json_real(f->epss));
+                if (f->sla_due)
+                        json_object_set_new(o, "sla_due", json_integer(f->sla_due));
+                if (f->published)
+                        json_object_set_new(o, "published", json_integer(f->published));
+                json_array_append_new(arr, o);
+        }
+        return FP_OK;
 }
 
 json_t *fp_findings_list(struct fp_findings_engine *e, const struct fp_wire_inventory *w,
@@ -310,30 +345,35 @@ json_t *fp_findings_list(struct fp_findings_engine *e, const struct fp_wire_inve
         enum fp_err err = assess(e, w, hostname, tags_json, &hf, diag);
         if (err == FP_ENOTFOUND)
                 err = FP_OK; /* no database or release not covered: no findings */
-        for (size_t i = 0; err == FP_OK && i < hf.count; i++) {
-                const struct fp_finding *f = &hf.items[i];
-                json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:f, s:s*, s:s*, s:s*, "
-                                      "s:s*}",
-                                      "vuln", f->vuln, "package", f->pkg->name, "arch",
-                                      f->pkg->arch, "installed", f->pkg->version, "status",
-                                      fp_finding_status_name(f->status), "severity",
-                                      fp_severity_name(f->severity), "kev", f->kev, "score",
-                                      f->score, "fixed", f->fixed, "update", f->update,
-                                      "advisories", f->advisories, "reasons", f->reasons);
-                if (!o) {
-                        err = FP_ENOMEM;
-                        break;
-                }
-                if (f->cvss >= 0)
-                        json_object_set_new(o, "cvss", json_real(f->cvss));
-                if (f->epss >= 0)
-                        json_object_set_new(o, "epss", json_real(f->epss));
-                if (f->sla_due)
-                        json_object_set_new(o, "sla_due", json_integer(f->sla_due));
-                if (f->published)
-                        json_object_set_new(o, "published", json_integer(f->published));
-                json_array_append_new(arr, o);
+        if (err == FP_OK)
+                err = findings_json(&hf, arr);
+        fp_host_findings_release(&hf);
+        pthread_mutex_unlock(&e->mu);
+        if (err != FP_OK) {
+                json_decref(arr);
+                return NULL;
         }
+        return arr;
+}
+
+json_t *fp_findings_judge(struct fp_findings_engine *e, const struct fp_wire_inventory *w,
+                          const char *hostname, const char *tags_json, struct fp_host_counts *c,
+                          struct fp_expo_set *set, struct fp_diag *diag)
+{
+        json_t *arr = json_array();
+        if (!arr)
+                return NULL;
+        struct fp_host_findings hf;
+        pthread_mutex_lock(&e->mu);
+        enum fp_err err = assess(e, w, hostname, tags_json, &hf, diag);
+        if (err == FP_OK && set)
+                collect_exposures(&hf, w, set);
+        bool assessed = err == FP_OK;
+        if (err == FP_ENOTFOUND)
+                err = FP_OK; /* no database or release not covered: no findings */
+        count_findings(w, assessed ? &hf : NULL, c);
+        if (err == FP_OK && assessed)
+                err = findings_json(&hf, arr);
         fp_host_findings_release(&hf);
         pthread_mutex_unlock(&e->mu);
         if (err != FP_OK) {

@@ -195,41 +195,52 @@ static void fixes_of(const json_t *findings, const struct fp_wire_update *u, enu
 enum fp_err fp_orch_host_updates(struct fp_server *srv, struct fp_tx *tx,
                                  const struct fp_host_rec *h, const struct fp_baseline *b,
                                  int64_t now, const char *only, bool explain, json_t **out,
-                                 char family[8], struct fp_diag *diag)
+                                 char family[8], const struct fp_host_judged *judged,
+                                 struct fp_diag *diag)
 {
         *out = NULL;
         family[0] = 0;
-        const char *doc = NULL;
-        enum fp_err err = fp_store_host_inventory(tx, h->id, &doc, diag);
-        if (err == FP_ENOTFOUND)
-                fp_diag_set(diag, NULL, 0, NULL, "host %s has not reported an inventory", h->id);
-        if (err != FP_OK)
-                return err;
-        json_t *inv = json_loads(doc, 0, NULL);
-        struct fp_wire_inventory w;
-        err = inv ? fp_wire_inventory_parse(inv, &w, diag) : FP_ECORRUPT;
-        json_decref(inv);
-        if (err != FP_OK)
-                return err;
-        snprintf(family, 8, "%s", w.inv.family);
-        enum fp_scheme sch = strcmp(w.inv.family, "rpm") ? FP_SCHEME_DEB : FP_SCHEME_RPM;
-        char *tags = fp_orch_host_tags_text(h);
-        json_t *findings = tags ? fp_findings_list(srv->findings, &w, h->hostname, tags, diag)
+        struct fp_wire_inventory own;
+        const struct fp_wire_inventory *wp = judged ? judged->w : NULL;
+        json_t *findings = judged ? json_incref((json_t *)judged->findings) : NULL;
+        enum fp_err err = FP_OK;
+        if (!wp) {
+                const char *doc = NULL;
+                err = fp_store_host_inventory(tx, h->id, &doc, diag);
+                if (err == FP_ENOTFOUND)
+                        fp_diag_set(diag, NULL, 0, NULL, "host %s has not reported an inventory",
+                                    h->id);
+                if (err != FP_OK)
+                        return err;
+                json_t *inv = json_loads(doc, 0, NULL);
+                err = inv ? fp_wire_inventory_parse(inv, &own, diag) : FP_ECORRUPT;
+                json_decref(inv);
+                if (err != FP_OK)
+                        return err;
+                wp = &own;
+        }
+        const struct fp_wire_inventory *const w = wp;
+        snprintf(family, 8, "%s", w->inv.family);
+        enum fp_scheme sch = strcmp(w->inv.family, "rpm") ? FP_SCHEME_DEB : FP_SCHEME_RPM;
+        if (!findings) {
+                char *tags = fp_orch_host_tags_text(h);
+                findings = tags ? fp_findings_list(srv->findings, w, h->hostname, tags, diag)
                                 : NULL;
-        free(tags);
+                free(tags);
+        }
         json_t *arr = json_array();
         struct fp_buf ex;
         fp_buf_init(&ex, 64 * 1024);
         err = findings && arr ? FP_OK : FP_ENOMEM;
-        for (size_t i = 0; err == FP_OK && i < w.update_count; i++) {
-                const struct fp_wire_update *u = &w.updates[i];
+        for (size_t i = 0; err == FP_OK && i < w->update_count; i++) {
+                const struct fp_wire_update *u = &w->updates[i];
                 if (only && strcmp(only, u->name))
                         continue;
                 int sev;
                 bool kev, fixes;
                 int64_t published, first = 0, sla_due;
                 fixes_of(findings, u, sch, &sev, &kev, &published, &sla_due, &fixes);
-                err = fp_store_first_seen(tx, w.inv.family, u->name, u->arch, u->candidate, now,
+                err = fp_store_first_seen(tx, w->inv.family, u->name, u->arch, u->candidate, now,
                                           &first, diag);
                 if (err != FP_OK)
                         break;
@@ -238,7 +249,7 @@ enum fp_err fp_orch_host_updates(struct fp_server *srv, struct fp_tx *tx,
                     .arch = u->arch,
                     .installed = u->installed,
                     .candidate = u->candidate,
-                    .cls = fp_update_classify(w.inv.family, u->origin, u->security, fixes),
+                    .cls = fp_update_classify(w->inv.family, u->origin, u->security, fixes),
                     .severity = sev,
                     .kev = kev,
                     .released = published ? published : first,
@@ -263,7 +274,8 @@ enum fp_err fp_orch_host_updates(struct fp_server *srv, struct fp_tx *tx,
         }
         fp_buf_release(&ex);
         json_decref(findings);
-        fp_wire_inventory_release(&w);
+        if (w == &own)
+                fp_wire_inventory_release(&own);
         if (err != FP_OK) {
                 json_decref(arr);
                 return err;

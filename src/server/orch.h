@@ -51,11 +51,13 @@ enum fp_err fp_orch_window_get(struct fp_tx *tx, const char *account, const char
 /* The host's pending updates judged by the baseline: a JSON array of {name, arch, installed,
  * candidate, classification, severity, kev, released, approved, explain?}. only: one package
  * name or NULL; explain: add the explanation lines. *family receives the inventory's family
- * ("" without an inventory → FP_ENOTFOUND). */
+ * ("" without an inventory → FP_ENOTFOUND). judged: the inventory and findings as the caller has
+ * them, or NULL (read from the store and judged here). */
 enum fp_err fp_orch_host_updates(struct fp_server *srv, struct fp_tx *tx,
                                  const struct fp_host_rec *h, const struct fp_baseline *b,
                                  int64_t now, const char *only, bool explain, json_t **out,
-                                 char family[8], struct fp_diag *diag);
+                                 char family[8], const struct fp_host_judged *judged,
+                                 struct fp_diag *diag);
 
 /* Queue a job from the server side (scheduler, change requests): params checked by the
  * agent's parser for the host's family, stored canonical. id receives the job id. The caller

@@ -12,8 +12,9 @@
  * The heavy part (parse, match) of a page runs in a read transaction; the writes of each host
  * (counts, exposures and tracking, notifications of counts that rose, compliance, the position)
  * in a write transaction of its own, where a host whose inventory changed in between is left
- * alone (its check-in judged it against the current database already). Job snapshots are not touched: the
- * inventory is not new.
+ * alone (its check-in judged it against the current database already). Job snapshots are not
+ * touched: the inventory is not new. The inventory is read, parsed and matched once per host:
+ * compliance is handed what the read transaction made (fp_comply_evaluate_judged).
  */
 #include <jansson.h>
 #include <stdio.h>
@@ -41,8 +42,21 @@ struct item {
         char id[ID_MAX + 1], hash[65];
         struct fp_host_counts counts;
         struct fp_expo_set expo;
+        /* kept for the host's write transaction: compliance judges the same inventory */
+        json_t *inv;             /* owns the strings of w */
+        struct fp_wire_inventory w;
+        json_t *findings;        /* fp_findings_judge's list, or NULL (compliance judges) */
         bool judged;
 };
+
+static void item_release(struct item *it)
+{
+        fp_expo_set_release(&it->expo);
+        if (it->judged)
+                fp_wire_inventory_release(&it->w);
+        json_decref(it->findings);
+        json_decref(it->inv);
+}
 
 struct page {
         struct item *v;
@@ -70,22 +84,20 @@ static void judge(struct fp_server *srv, struct fp_tx *tx, struct item *it)
         if (!*it->hash || fp_store_host_inventory(tx, it->id, &doc, &d) != FP_OK || !doc)
                 return;
         json_t *inv = json_loads(doc, 0, NULL);
-        struct fp_wire_inventory w;
-        if (!inv || fp_wire_inventory_parse(inv, &w, &d) != FP_OK) {
+        if (!inv || fp_wire_inventory_parse(inv, &it->w, &d) != FP_OK) {
                 fprintf(stderr, "fleetpatchd: refresh: host %s: its stored inventory: %s\n",
                         it->id, d.msg[0] ? d.msg : "not JSON");
                 json_decref(inv);
                 return;
         }
+        it->inv = inv;
         json_t *tags = fp_json_tags(&it->h);
         char *tags_text = tags ? json_dumps(tags, JSON_COMPACT) : NULL;
-        fp_findings_counts_expo(srv->findings, &w, it->h.hostname, tags_text, &it->counts,
-                                &it->expo);
+        it->findings = fp_findings_judge(srv->findings, &it->w, it->h.hostname, tags_text,
+                                         &it->counts, &it->expo, &d);
         it->judged = true;
         free(tags_text);
         json_decref(tags);
-        fp_wire_inventory_release(&w);
-        json_decref(inv);
 }
 
 /* The writes of one judged host (write transaction). */
@@ -107,8 +119,9 @@ static enum fp_err apply(struct fp_server *srv, struct fp_tx *tx, const struct i
                 err = fp_notify_host_counts(srv, tx, &h, &c, it->hash, now, diag);
         if (err == FP_OK)
                 err = fp_track_sync_exposures(srv, tx, &h, it->hash, &it->expo, now, diag);
+        const struct fp_host_judged j = {&it->w, it->findings};
         if (err == FP_OK)
-                err = fp_comply_evaluate(srv, tx, h.id, true, now, diag);
+                err = fp_comply_evaluate_judged(srv, tx, h.id, &j, now, diag);
         return err;
 }
 
@@ -180,7 +193,7 @@ static enum fp_err refresh_page(struct fp_server *srv, const char *version, cons
         snprintf(last, lastsz, "%s", p.n ? v[p.n - 1].id : "");
         *done += p.n;
         for (size_t i = 0; i < REFRESH_PAGE; i++)
-                fp_expo_set_release(&v[i].expo);
+                item_release(&v[i]);
         free(v);
         return err;
 }

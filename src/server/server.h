@@ -145,6 +145,10 @@ struct fp_req {
         size_t body_len;
         json_t *json; /* parsed body (routes with a body), owned by the request */
         struct fp_principal who;
+        /* an agent's host as authentication read it, while tx is still agent_host_tx (its
+         * strings live in that transaction) */
+        struct fp_host_rec agent_host;
+        const struct fp_tx *agent_host_tx;
         struct fp_tx *tx;
         bool tx_write;
         int64_t now;
@@ -232,6 +236,18 @@ void fp_findings_counts_expo(struct fp_findings_engine *e, const struct fp_wire_
 /* The findings as a JSON array, risk first; NULL on failure (diag says why). */
 json_t *fp_findings_list(struct fp_findings_engine *e, const struct fp_wire_inventory *w,
                          const char *hostname, const char *tags_json, struct fp_diag *diag);
+/* Counts, exposures (set may be NULL) and the findings as fp_findings_list gives them, from one
+ * assessment; NULL when the list could not be made (the counts and set are made regardless). */
+json_t *fp_findings_judge(struct fp_findings_engine *e, const struct fp_wire_inventory *w,
+                          const char *hostname, const char *tags_json, struct fp_host_counts *c,
+                          struct fp_expo_set *set, struct fp_diag *diag);
+/* A host's stored inventory as parsed and its findings as judged (fp_findings_judge), handed by
+ * the code that has them to the evaluations of the same transaction (compliance, the baseline's
+ * updates), so that none of them reads, parses or matches the inventory again. */
+struct fp_host_judged {
+        const struct fp_wire_inventory *w;
+        const json_t *findings;
+};
 /* Is a vulnerability database loaded? (for /readyz and summaries) */
 bool fp_findings_available(struct fp_findings_engine *e);
 /* What the vulnerability database holds, as 64 hex digits (the same content gives the same

@@ -14,6 +14,13 @@
 #include "store/ops_notify.h"
 #include "store/ops_track.h"
 
+/* What a transaction may do (fp_store_begin, fp_store_begin_rows). */
+enum sq_tx_kind {
+        SQ_TX_READ,
+        SQ_TX_WRITE, /* serialised with every other writer */
+        SQ_TX_ROWS,  /* one-statement writes by key, not serialised (fp_store_begin_rows) */
+};
+
 /* X(name, parameters, arguments): fp_store_<name> forwards to engine->name. */
 #define FP_STORE_TX_OPS(X)                                                                         \
         X(account_create, (struct fp_tx * tx, const struct fp_account_rec *a, struct fp_diag *diag),  \
@@ -65,6 +72,10 @@
         X(host_checkin, (struct fp_tx * tx, const char *id, const char *hostname,                  \
                          const char *region, const char *facts_json, int64_t seq, int64_t now,     \
                          struct fp_diag *diag),                                                    \
+          (tx, id, hostname, region, facts_json, seq, now, diag))                                  \
+        X(host_checkin_next, (struct fp_tx * tx, const char *id, const char *hostname,             \
+                              const char *region, const char *facts_json, int64_t seq,             \
+                              int64_t now, struct fp_diag *diag),                                  \
           (tx, id, hostname, region, facts_json, seq, now, diag))                                  \
         X(host_seq_regressed, (struct fp_tx * tx, const char *id, struct fp_diag *diag),           \
           (tx, id, diag))                                                                          \
@@ -166,7 +177,7 @@ struct fp_store_engine {
         enum fp_err (*signal)(struct fp_store *s, const char *msg, struct fp_diag *diag);
         enum fp_err (*listen)(struct fp_store *s, fp_store_signal_cb cb, void *ctx,
                               struct fp_diag *diag);
-        enum fp_err (*begin)(struct fp_store *s, bool write, struct fp_tx **out,
+        enum fp_err (*begin)(struct fp_store *s, enum sq_tx_kind kind, struct fp_tx **out,
                              struct fp_diag *diag);
         enum fp_err (*commit)(struct fp_tx *tx, struct fp_diag *diag);
         void (*rollback)(struct fp_tx *tx);

@@ -425,9 +425,10 @@ static enum fp_err pool_take(struct fp_store *s, struct pg_conn **out, struct fp
         return conn_open(s, out, diag);
 }
 
-static enum fp_err pg_begin(struct fp_store *s, bool write, struct fp_tx **out,
+static enum fp_err pg_begin(struct fp_store *s, enum sq_tx_kind kind, struct fp_tx **out,
                             struct fp_diag *diag)
 {
+        bool write = kind != SQ_TX_READ;
         *out = NULL;
         struct fp_tx *tx = calloc(1, sizeof(*tx));
         if (!tx)
@@ -444,6 +445,11 @@ static enum fp_err pg_begin(struct fp_store *s, bool write, struct fp_tx **out,
                 return err != FP_OK ? err : FP_ENOMEM;
         }
         conn_of(tx)->err[0] = 0;
+        if (kind == SQ_TX_ROWS) { /* no block: each statement commits on its own */
+                tx->rows = true;
+                *out = tx;
+                return FP_OK;
+        }
         /* one round trip: the BEGIN and, for a writer, the wait for its turn */
         char begin[128];
         snprintf(begin, sizeof(begin),
@@ -479,13 +485,18 @@ static void tx_end(struct fp_tx *tx)
 
 static void pg_rollback(struct fp_tx *tx)
 {
-        PQclear(PQexec(conn_of(tx)->db, "ROLLBACK"));
+        if (!tx->rows)
+                PQclear(PQexec(conn_of(tx)->db, "ROLLBACK"));
         tx_end(tx);
 }
 
 static enum fp_err pg_commit(struct fp_tx *tx, struct fp_diag *diag)
 {
         struct pg_conn *c = conn_of(tx);
+        if (tx->rows) { /* every statement committed already (or said why not) */
+                tx_end(tx);
+                return FP_OK;
+        }
         PGresult *res = PQexec(c->db, "COMMIT");
         /* a transaction that failed earlier answers COMMIT with ROLLBACK: not committed */
         bool ok = PQresultStatus(res) == PGRES_COMMAND_OK && !strcmp(PQcmdStatus(res), "COMMIT");
@@ -507,7 +518,7 @@ static enum fp_err pg_commit(struct fp_tx *tx, struct fp_diag *diag)
 static enum fp_err pg_ping(struct fp_store *s, struct fp_diag *diag)
 {
         struct fp_tx *tx;
-        enum fp_err err = pg_begin(s, false, &tx, diag);
+        enum fp_err err = pg_begin(s, SQ_TX_READ, &tx, diag);
         if (err != FP_OK)
                 return err;
         err = exec_sql(conn_of(tx)->db, s->path, "SELECT count(*) FROM accounts", diag);

@@ -559,6 +559,21 @@ enum fp_err sq_core_host_checkin(struct fp_tx *tx, const char *id, const char *h
         return err == FP_OK && n == 0 ? FP_ENOTFOUND : err;
 }
 
+enum fp_err sq_core_host_checkin_next(struct fp_tx *tx, const char *id, const char *hostname,
+                                     const char *region, const char *facts_json, int64_t seq,
+                                     int64_t now, struct fp_diag *diag)
+{
+        static const char up[] =
+                "UPDATE hosts SET hostname = coalesce(?, hostname), region = coalesce(?, region),"
+                " facts = coalesce(?, facts), last_seq = ?, last_seen = ? WHERE id = ?"
+                " AND last_seq < ?";
+        int n = 0;
+        enum fp_err err = sq_run(tx, sq_stmt(tx, up, true, "sssiisi", hostname, region, facts_json,
+                                       seq, now, id, seq),
+                              &n, diag, "check-in");
+        return err == FP_OK && n == 0 ? FP_ENOTFOUND : err;
+}
+
 enum fp_err sq_core_host_set_identity(struct fp_tx *tx, const char *id, const char *machine_id,
                                      const char *boot_id, const char *instance_id,
                                      const char *regress_boot, struct fp_diag *diag)
@@ -976,7 +991,7 @@ enum fp_err sq_core_job_pending(struct fp_tx *tx, const char *host, fp_job_cb cb
          * twice (writers follow one another today: this is the claim's own guarantee) */
         static const char claim_pg[] = PENDING_SQL " FOR UPDATE SKIP LOCKED";
 #undef PENDING_SQL
-        return job_rows(tx, sq_stmt(tx, sq_pg(tx) && tx->write ? claim_pg : sel, false, "s", host),
+        return job_rows(tx, sq_stmt(tx, sq_pg(tx) && tx->write ? claim_pg : sel, true, "s", host),
                         cb, ctx, diag);
 }
 

@@ -97,6 +97,7 @@ struct fp_tx {
         struct fp_store *store;
         struct sq_conn *c;
         bool write;
+        bool rows; /* fp_store_begin_rows: on PostgreSQL no transaction block (autocommit) */
 };
 
 static inline bool sq_pg(const struct fp_tx *tx)

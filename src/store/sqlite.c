@@ -200,9 +200,11 @@ static void pool_put(struct fp_store *s, struct sq_conn *c)
         pthread_mutex_unlock(&s->pool_mu);
 }
 
-static enum fp_err sqlite_begin(struct fp_store *s, bool write, struct fp_tx **out,
+/* SQ_TX_ROWS is a write transaction like any: SQLite serialises every writer anyway. */
+static enum fp_err sqlite_begin(struct fp_store *s, enum sq_tx_kind kind, struct fp_tx **out,
                                 struct fp_diag *diag)
 {
+        bool write = kind != SQ_TX_READ;
         *out = NULL;
         struct fp_tx *tx = calloc(1, sizeof(*tx));
         if (!tx)
@@ -279,7 +281,7 @@ static enum fp_err sqlite_commit(struct fp_tx *tx, struct fp_diag *diag)
 static enum fp_err sqlite_ping(struct fp_store *s, struct fp_diag *diag)
 {
         struct fp_tx *tx;
-        enum fp_err err = sqlite_begin(s, false, &tx, diag);
+        enum fp_err err = sqlite_begin(s, SQ_TX_READ, &tx, diag);
         if (err != FP_OK)
                 return err;
         err = exec_sql(conn_of(tx)->db, s->path, "SELECT count(*) FROM accounts", diag);

@@ -68,7 +68,12 @@ enum fp_err fp_store_listen(struct fp_store *s, fp_store_signal_cb cb, void *ctx
 enum fp_err fp_store_begin(struct fp_store *s, bool write, struct fp_tx **out,
                            struct fp_diag *diag)
 {
-        return engine_of(s)->begin(s, write, out, diag);
+        return engine_of(s)->begin(s, write ? SQ_TX_WRITE : SQ_TX_READ, out, diag);
+}
+
+enum fp_err fp_store_begin_rows(struct fp_store *s, struct fp_tx **out, struct fp_diag *diag)
+{
+        return engine_of(s)->begin(s, SQ_TX_ROWS, out, diag);
 }
 
 static struct fp_tx_base *tx_base(struct fp_tx *tx)

@@ -89,7 +89,7 @@ case " $NAMES " in *" rpm1 "*) check_host rpm1 rocky 9 ;; esac
 ok "$(echo $NAMES | wc -w) agents enrolled; os, release, packages and updates equal fleetpatch scan --root"
 
 # ---- an unchanged second check-in sends only the hash ----
-inv0=$(metric inventories_total) chk0=$(metric checkins_total)
+inv0=$(metric inventories_total) chk0=$(metric checkins_total) steady0=$(metric checkins_steady_total)
 [ "$inv0" -eq "$(echo $NAMES | wc -w)" ] || fail "inventories_total $inv0 after the first round"
 for n in $NAMES; do
         : > "$T/$n.err"
@@ -100,7 +100,10 @@ done
 [ "$(metric inventories_total)" -eq "$inv0" ] || fail "the server received inventories on unchanged check-ins"
 [ "$(metric checkins_total)" -eq $((chk0 + $(echo $NAMES | wc -w))) ] || fail "checkins_total did not count them"
 [ "$(host "$(host_id deb1)" | jq .last_seq)" -eq 2 ] || fail "deb1 last_seq is not 2"
-ok "unchanged check-ins send the hash only (inventories_total stays $inv0)"
+# nothing new in them: each one only the row update outside the writers' turn (api_agent.c)
+[ "$(metric checkins_steady_total)" -eq $((${steady0:-0} + $(echo $NAMES | wc -w))) ] ||
+        fail "checkins_steady_total $(metric checkins_steady_total): unchanged check-ins took the serialised path"
+ok "unchanged check-ins send the hash only (inventories_total stays $inv0), and are steady ones"
 
 # ---- a changed dpkg status is sent again: upgrade one package to its candidate ----
 jq -r '.updates[0] | [.name, .arch, .installed, .candidate] | join(" ")' "$T/deb1.scan.json" > "$T/bump"

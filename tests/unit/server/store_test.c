@@ -617,6 +617,57 @@ static void settings(void)
         fp_store_close(s);
 }
 
+static int64_t last_seq_of(struct fp_store *s, const char *host)
+{
+        struct fp_tx *tx = begin(s, false);
+        struct fp_host_rec h = {0};
+        CHECK_INT_EQ(fp_store_host_get(tx, host, &h, NULL), FP_OK);
+        int64_t seq = h.last_seq;
+        fp_tx_rollback(tx);
+        return seq;
+}
+
+/* The steady check-in's write (fp_store_begin_rows, fp_store_host_checkin_next): the sequence
+ * condition is the statement's, and on PostgreSQL it does not wait for the writers' turn. */
+static void checkin_rows(void)
+{
+        struct fp_store *s = open_store();
+        int64_t seq = last_seq_of(s, "h1");
+        struct fp_tx *tx = NULL;
+        CHECK_INT_EQ(fp_store_begin_rows(s, &tx, NULL), FP_OK);
+        CHECK_INT_EQ(fp_store_host_checkin_next(tx, "h1", NULL, NULL, "{\"k\":1}", seq + 5, 5000,
+                                                NULL),
+                     FP_OK);
+        /* the same or a lower sequence: refused, nothing changed */
+        CHECK_INT_EQ(fp_store_host_checkin_next(tx, "h1", "other", NULL, NULL, seq + 5, 6000, NULL),
+                     FP_ENOTFOUND);
+        CHECK_INT_EQ(fp_store_host_checkin_next(tx, "h1", "other", NULL, NULL, seq + 1, 6000, NULL),
+                     FP_ENOTFOUND);
+        CHECK_INT_EQ(fp_store_host_checkin_next(tx, "nope", NULL, NULL, NULL, 1, 6000, NULL),
+                     FP_ENOTFOUND);
+        CHECK_INT_EQ(fp_tx_commit(tx, NULL), FP_OK);
+        tx = begin(s, false);
+        struct fp_host_rec h;
+        CHECK_INT_EQ(fp_store_host_get(tx, "h1", &h, NULL), FP_OK);
+        CHECK_INT_EQ(h.last_seq, seq + 5);
+        CHECK_INT_EQ(h.last_seen, 5000);
+        CHECK_STR_EQ(h.hostname, "h1");
+        fp_tx_rollback(tx);
+        if (test_store_pg()) {
+                /* a writer holds the writers' lock: the row update goes ahead of it (were it
+                 * serialised, this would wait for ever and the test time out) */
+                struct fp_tx *w = begin(s, true);
+                CHECK_INT_EQ(fp_store_begin_rows(s, &tx, NULL), FP_OK);
+                CHECK_INT_EQ(fp_store_host_checkin_next(tx, "h1", NULL, NULL, NULL, seq + 6, 7000,
+                                                        NULL),
+                             FP_OK);
+                CHECK_INT_EQ(fp_tx_commit(tx, NULL), FP_OK);
+                CHECK_INT_EQ(last_seq_of(s, "h1"), seq + 6); /* committed on its own */
+                fp_tx_rollback(w);
+        }
+        fp_store_close(s);
+}
+
 /* The ids fp_store_job_pending gives host "kh" in a write (a delivery) or read transaction. */
 static const char *pending_ids(struct fp_store *s, bool write)
 {
@@ -767,6 +818,7 @@ int main(void)
         concurrency();
         signals();
         settings();
+        checkin_rows();
         if (test_store_pg())
                 job_claim_skips_locked();
         if (!test_store_pg())
