@@ -891,10 +891,10 @@ static void bench_advisory(struct conn *cs, double wait_s)
                        nhosts, fleet_at);
         else
                 printf("    (ii) fleet view (stored counts and exposures): %ld of %zu hosts "
-                       "after %.0f s: fleetpatchd recounts a host only when it sends a changed "
-                       "inventory (docs/server.md \"Vulnerability data\"), never for a new "
-                       "advisory\n",
-                       fleet_n, nhosts, wait_s);
+                       "after %.0f s (the leader's refresh, docs/server.md \"Vulnerability "
+                       "data\"): %.0f hosts/s, all of them in about %.0f s at that rate\n",
+                       fleet_n, nhosts, wait_s, (double)fleet_n / wait_s,
+                       fleet_n > 0 ? (double)nhosts * wait_s / (double)fleet_n : -1.0);
         double per_host_ms = evals ? eval_s * 1e3 / (double)evals : 0;
         long cpus = sysconf(_SC_NPROCESSORS_ONLN);
         printf("    projection, were every host re-evaluated at this per-host cost (one GET: "

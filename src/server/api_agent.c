@@ -454,6 +454,7 @@ void api_agent_checkin(struct fp_req *r)
         }
         json_t *inv = json_object_get(r->json, "inventory");
         bool have_inv = inv && !json_is_null(inv);
+        r->agent_host_tx = NULL; /* used: not to be taken for a later transaction's */
         if (!have_inv && checkin_steady(r, &h, &facts, facts_text, seq, &lc, hash))
                 goto out;
         /* The heavy part (parse, hash, match) before taking the write lock. */

@@ -239,6 +239,7 @@ struct fp_tx *req_tx(struct fp_req *r, bool write)
         if (r->tx) {
                 fp_tx_rollback(r->tx); /* only reads so far: redo them under the write lock */
                 r->tx = NULL;
+                r->agent_host_tx = NULL; /* its strings went with it */
         }
         r->tx_write = write;
         struct fp_diag diag;
