@@ -202,18 +202,12 @@ static enum fp_err full_inputs(struct fp_server *srv, struct fp_tx *tx,
         json_t *findings = judged ? json_incref((json_t *)judged->findings) : NULL;
         enum fp_err err = FP_OK;
         if (!w) {
-                const char *doc = NULL;
-                err = fp_store_host_inventory(tx, h->id, &doc, diag);
+                err = fp_orch_host_inventory(tx, h->id, &own, diag);
                 if (err == FP_ENOTFOUND) {
                         fp_diag_clear(diag);
                         in->inventory = false;
                         return FP_OK;
                 }
-                if (err != FP_OK)
-                        return err;
-                json_t *inv = json_loads(doc, 0, NULL);
-                err = inv ? fp_wire_inventory_parse(inv, &own, diag) : FP_ECORRUPT;
-                json_decref(inv);
                 if (err != FP_OK)
                         return err == FP_ENOMEM ? err : FP_EIO;
                 w = &own;

@@ -232,12 +232,6 @@ static enum fp_err assess(struct fp_findings_engine *e, const struct fp_wire_inv
         return FP_OK;
 }
 
-void fp_findings_counts(struct fp_findings_engine *e, const struct fp_wire_inventory *w,
-                        const char *hostname, const char *tags_json, struct fp_host_counts *c)
-{
-        fp_findings_counts_expo(e, w, hostname, tags_json, c, NULL);
-}
-
 /* The exposures history (docs/tracking.md): exposed findings and those an exception covers,
  * copied out under the lock (they point into the index). */
 static void collect_exposures(const struct fp_host_findings *hf, const struct fp_wire_inventory *w,
@@ -290,22 +284,6 @@ static void count_findings(const struct fp_wire_inventory *w, const struct fp_ho
                                                                     : FP_COMPL_COMPLIANT;
 }
 
-void fp_findings_counts_expo(struct fp_findings_engine *e, const struct fp_wire_inventory *w,
-                             const char *hostname, const char *tags_json, struct fp_host_counts *c,
-                             struct fp_expo_set *set)
-{
-        struct fp_host_findings hf;
-        struct fp_diag diag;
-        fp_diag_clear(&diag);
-        pthread_mutex_lock(&e->mu);
-        enum fp_err err = assess(e, w, hostname, tags_json, &hf, &diag);
-        if (err == FP_OK && set)
-                collect_exposures(&hf, w, set);
-        count_findings(w, err == FP_OK ? &hf : NULL, c);
-        fp_host_findings_release(&hf);
-        pthread_mutex_unlock(&e->mu);
-}
-
 /* The findings as JSON objects appended to arr, risk first. */
 static enum fp_err findings_json(const struct fp_host_findings *hf, json_t *arr)
 {
@@ -334,28 +312,6 @@ static enum fp_err findings_json(const struct fp_host_findings *hf, json_t *arr)
         return FP_OK;
 }
 
-json_t *fp_findings_list(struct fp_findings_engine *e, const struct fp_wire_inventory *w,
-                         const char *hostname, const char *tags_json, struct fp_diag *diag)
-{
-        json_t *arr = json_array();
-        if (!arr)
-                return NULL;
-        struct fp_host_findings hf;
-        pthread_mutex_lock(&e->mu);
-        enum fp_err err = assess(e, w, hostname, tags_json, &hf, diag);
-        if (err == FP_ENOTFOUND)
-                err = FP_OK; /* no database or release not covered: no findings */
-        if (err == FP_OK)
-                err = findings_json(&hf, arr);
-        fp_host_findings_release(&hf);
-        pthread_mutex_unlock(&e->mu);
-        if (err != FP_OK) {
-                json_decref(arr);
-                return NULL;
-        }
-        return arr;
-}
-
 json_t *fp_findings_judge(struct fp_findings_engine *e, const struct fp_wire_inventory *w,
                           const char *hostname, const char *tags_json, struct fp_host_counts *c,
                           struct fp_expo_set *set, struct fp_diag *diag)
@@ -381,4 +337,11 @@ json_t *fp_findings_judge(struct fp_findings_engine *e, const struct fp_wire_inv
                 return NULL;
         }
         return arr;
+}
+
+json_t *fp_findings_list(struct fp_findings_engine *e, const struct fp_wire_inventory *w,
+                         const char *hostname, const char *tags_json, struct fp_diag *diag)
+{
+        struct fp_host_counts unused;
+        return fp_findings_judge(e, w, hostname, tags_json, &unused, NULL, diag);
 }

@@ -192,6 +192,21 @@ static void fixes_of(const json_t *findings, const struct fp_wire_update *u, enu
         }
 }
 
+enum fp_err fp_orch_host_inventory(struct fp_tx *tx, const char *host,
+                                   struct fp_wire_inventory *out, struct fp_diag *diag)
+{
+        const char *doc = NULL;
+        enum fp_err err = fp_store_host_inventory(tx, host, &doc, diag);
+        if (err == FP_ENOTFOUND)
+                fp_diag_set(diag, NULL, 0, NULL, "host %s has not reported an inventory", host);
+        if (err != FP_OK)
+                return err;
+        json_t *inv = json_loads(doc, 0, NULL);
+        err = inv ? fp_wire_inventory_parse(inv, out, diag) : FP_ECORRUPT;
+        json_decref(inv); /* the result owns its strings */
+        return err;
+}
+
 enum fp_err fp_orch_host_updates(struct fp_server *srv, struct fp_tx *tx,
                                  const struct fp_host_rec *h, const struct fp_baseline *b,
                                  int64_t now, const char *only, bool explain, json_t **out,
@@ -205,16 +220,7 @@ enum fp_err fp_orch_host_updates(struct fp_server *srv, struct fp_tx *tx,
         json_t *findings = judged ? json_incref((json_t *)judged->findings) : NULL;
         enum fp_err err = FP_OK;
         if (!wp) {
-                const char *doc = NULL;
-                err = fp_store_host_inventory(tx, h->id, &doc, diag);
-                if (err == FP_ENOTFOUND)
-                        fp_diag_set(diag, NULL, 0, NULL, "host %s has not reported an inventory",
-                                    h->id);
-                if (err != FP_OK)
-                        return err;
-                json_t *inv = json_loads(doc, 0, NULL);
-                err = inv ? fp_wire_inventory_parse(inv, &own, diag) : FP_ECORRUPT;
-                json_decref(inv);
+                err = fp_orch_host_inventory(tx, h->id, &own, diag);
                 if (err != FP_OK)
                         return err;
                 wp = &own;

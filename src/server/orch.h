@@ -48,6 +48,10 @@ enum fp_err fp_orch_baseline_get(struct fp_tx *tx, const char *account, const ch
 enum fp_err fp_orch_window_get(struct fp_tx *tx, const char *account, const char *name,
                                struct fp_window *out, struct fp_diag *diag);
 
+/* The host's stored inventory, parsed (release it with fp_wire_inventory_release);
+ * FP_ENOTFOUND when it has reported none, FP_ECORRUPT when what is stored is not JSON. */
+enum fp_err fp_orch_host_inventory(struct fp_tx *tx, const char *host,
+                                   struct fp_wire_inventory *out, struct fp_diag *diag);
 /* The host's pending updates judged by the baseline: a JSON array of {name, arch, installed,
  * candidate, classification, severity, kev, released, approved, explain?}. only: one package
  * name or NULL; explain: add the explanation lines. *family receives the inventory's family

@@ -43,7 +43,6 @@ struct item {
         struct fp_host_counts counts;
         struct fp_expo_set expo;
         /* kept for the host's write transaction: compliance judges the same inventory */
-        json_t *inv;             /* owns the strings of w */
         struct fp_wire_inventory w;
         json_t *findings;        /* fp_findings_judge's list, or NULL (compliance judges) */
         bool judged;
@@ -55,7 +54,6 @@ static void item_release(struct item *it)
         if (it->judged)
                 fp_wire_inventory_release(&it->w);
         json_decref(it->findings);
-        json_decref(it->inv);
 }
 
 struct page {
@@ -78,19 +76,17 @@ static bool page_cb(void *ctx, const struct fp_host_rec *h)
 /* Judge one host of the page from its stored inventory (read transaction). */
 static void judge(struct fp_server *srv, struct fp_tx *tx, struct item *it)
 {
-        const char *doc = NULL;
         struct fp_diag d;
         fp_diag_clear(&d);
-        if (!*it->hash || fp_store_host_inventory(tx, it->id, &doc, &d) != FP_OK || !doc)
+        if (!*it->hash)
                 return;
-        json_t *inv = json_loads(doc, 0, NULL);
-        if (!inv || fp_wire_inventory_parse(inv, &it->w, &d) != FP_OK) {
-                fprintf(stderr, "fleetpatchd: refresh: host %s: its stored inventory: %s\n",
-                        it->id, d.msg[0] ? d.msg : "not JSON");
-                json_decref(inv);
+        enum fp_err err = fp_orch_host_inventory(tx, it->id, &it->w, &d);
+        if (err != FP_OK) {
+                if (err != FP_ENOTFOUND) /* none: nothing to judge (deleted meanwhile) */
+                        fprintf(stderr, "fleetpatchd: refresh: host %s: its stored inventory: %s\n",
+                                it->id, d.msg[0] ? d.msg : fp_strerror(err));
                 return;
         }
-        it->inv = inv;
         json_t *tags = fp_json_tags(&it->h);
         char *tags_text = tags ? json_dumps(tags, JSON_COMPACT) : NULL;
         it->findings = fp_findings_judge(srv->findings, &it->w, it->h.hostname, tags_text,

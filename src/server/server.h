@@ -224,20 +224,15 @@ bool req_parse_body(struct fp_req *r);
 struct fp_wire_inventory;
 enum fp_err fp_findings_engine_open(const char *vulndb_path, struct fp_findings_engine **out);
 void fp_findings_engine_close(struct fp_findings_engine *e);
-/* Counts of an inventory (tags_json: the host's effective tags, for the risk score). */
-void fp_findings_counts(struct fp_findings_engine *e, const struct fp_wire_inventory *w,
-                        const char *hostname, const char *tags_json, struct fp_host_counts *out);
-/* The same, and the host's exposed and excepted findings into set (server/track.h; set->assessed
- * stays false when there is no database or the release is not covered). */
 struct fp_expo_set;
-void fp_findings_counts_expo(struct fp_findings_engine *e, const struct fp_wire_inventory *w,
-                             const char *hostname, const char *tags_json, struct fp_host_counts *c,
-                             struct fp_expo_set *set);
 /* The findings as a JSON array, risk first; NULL on failure (diag says why). */
 json_t *fp_findings_list(struct fp_findings_engine *e, const struct fp_wire_inventory *w,
                          const char *hostname, const char *tags_json, struct fp_diag *diag);
-/* Counts, exposures (set may be NULL) and the findings as fp_findings_list gives them, from one
- * assessment; NULL when the list could not be made (the counts and set are made regardless). */
+/* Counts (tags_json: the host's effective tags, for the risk score), the host's exposed and
+ * excepted findings into set (server/track.h; may be NULL; set->assessed stays false when there
+ * is no database or the release is not covered) and the findings as fp_findings_list gives
+ * them, from one assessment; NULL when the list could not be made (the counts and set are made
+ * regardless). */
 json_t *fp_findings_judge(struct fp_findings_engine *e, const struct fp_wire_inventory *w,
                           const char *hostname, const char *tags_json, struct fp_host_counts *c,
                           struct fp_expo_set *set, struct fp_diag *diag);
