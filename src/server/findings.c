@@ -31,6 +31,8 @@ struct fp_findings_engine {
                 struct fp_vindex *ix;
         } idx[MAX_INDEXES];
         size_t nidx;
+        /* the one index of every release the database has no entries for (index_for) */
+        struct fp_vindex *empty;
 };
 
 static void drop(struct fp_findings_engine *e)
@@ -38,6 +40,8 @@ static void drop(struct fp_findings_engine *e)
         for (size_t i = 0; i < e->nidx; i++)
                 fp_vindex_free(e->idx[i].ix);
         e->nidx = 0;
+        fp_vindex_free(e->empty);
+        e->empty = NULL;
         fp_vulndb_close(e->db);
         e->db = NULL;
 }
@@ -168,6 +172,16 @@ static struct fp_vindex *index_for(struct fp_findings_engine *e, const char *dis
         struct fp_vindex *ix;
         if (fp_vindex_load(e->db, distro, release, &ix, &diag) != FP_OK)
                 return NULL;
+        if (!fp_vindex_entries(ix)) {
+                /* a release the database names nothing for, perhaps one an agent made up: an
+                 * empty index yields no findings whatever the release, so one serves them all
+                 * and inventories cannot fill the slots of the releases the database knows */
+                if (!e->empty)
+                        e->empty = ix;
+                else
+                        fp_vindex_free(ix);
+                return e->empty;
+        }
         snprintf(e->idx[e->nidx].key, sizeof(e->idx[e->nidx].key), "%s", key);
         e->idx[e->nidx++].ix = ix;
         return ix;

@@ -267,9 +267,11 @@ enum fp_err fp_vindex_load(struct fp_vulndb *db, const char *distro, const char 
         ix->tuple_max = FP_VINDEX_TUPLES_MAX;
         ix->tuple_bytes_max = FP_VINDEX_TUPLE_BYTES_MAX;
         enum fp_err err = fp_vulndb_each_affected(db, distro, release, load_affected, ix, diag);
-        if (err == FP_OK)
+        /* KEV and EPSS only enrich findings: an index without entries (a release the database
+         * knows nothing of) never reads them, so it is not made to hold a copy of them */
+        if (err == FP_OK && ix->entries)
                 err = fp_vulndb_each_kev(db, load_kev, ix, diag);
-        if (err == FP_OK)
+        if (err == FP_OK && ix->entries)
                 err = fp_vulndb_each_epss(db, load_epss, ix, diag);
         if (err != FP_OK) {
                 fp_vindex_free(ix);
